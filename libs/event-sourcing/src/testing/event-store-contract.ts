@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { ContractViolation } from '@stockflow/contracts';
+import { ConcurrencyConflict } from '../errors.js';
+import type { EventStore, EventToAppend, RecordedEvent } from '../event-store.js';
+import { counterEvent } from './contract-test-catalog.js';
+
+/** An append whose transaction stays open until `commit` (only stores with transactions offer it). */
+export interface HeldAppend {
+  commit(): Promise<void>;
+}
+
+export interface EventStoreContractSubject {
+  /** A store built with `contractTestCatalog`, on an empty log of its own. */
+  readonly store: EventStore;
+  /** Starts an append and holds its transaction open, so later appends commit before it. */
+  readonly holdAppendOpen?: (streamId: string, events: readonly EventToAppend[]) => Promise<HeldAppend>;
+  readonly teardown: () => Promise<void>;
+}
+
+const stream = (): string => `counter-${randomUUID()}`;
+
+async function readWholeLog(store: EventStore, after: string | null = null, page = 37): Promise<RecordedEvent[]> {
+  const all: RecordedEvent[] = [];
+  for (;;) {
+    const batch = await store.readAll({ after, maxCount: page });
+    all.push(...batch);
+    if (batch.length < page) return all;
+    after = batch[batch.length - 1]!.logPosition;
+  }
+}
+
+async function collect(store: EventStore, after: string | null, count: number, timeoutMs = 10_000): Promise<RecordedEvent[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const received: RecordedEvent[] = [];
+  try {
+    for await (const batch of store.subscribeToAll({ after, signal: controller.signal, batchSize: 50 })) {
+      received.push(...batch);
+      if (received.length >= count) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return received;
+}
+
+/**
+ * The behaviour every EventStore adapter must show. Call it from an adapter's spec with a factory
+ * that gives a fresh store; the suite owns the log it gets.
+ */
+export function describeEventStoreContract(adapterName: string, createSubject: () => Promise<EventStoreContractSubject>): void {
+  describe(`EventStore contract: ${adapterName}`, () => {
+    let subject: EventStoreContractSubject;
+    let store: EventStore;
+
+    beforeAll(async () => {
+      subject = await createSubject();
+      store = subject.store;
+    });
+    afterAll(async () => {
+      await subject?.teardown();
+    });
+
+    it('appends to a new stream and reads it back with the whole envelope', async () => {
+      const id = stream();
+      const events = [counterEvent(1), counterEvent(2, { causationId: 'cause-1' })];
+      const result = await store.appendToStream(id, events, { expectedVersion: 'no_stream' });
+      expect(result.nextExpectedVersion).toBe(2);
+      expect(result.idempotentReplay).toBe(false);
+
+      const { events: read, currentVersion } = await store.readStream(id);
+      expect(currentVersion).toBe(2);
+      expect(read.map((e) => e.eventId)).toEqual(events.map((e) => e.eventId));
+      expect(read[0]).toMatchObject({
+        type: 'CounterIncremented',
+        schemaVersion: 1,
+        streamId: id,
+        streamPosition: 1,
+        correlationId: 'corr-1',
+        causationId: null,
+        traceparent: events[0]!.traceparent,
+        data: { n: 1 },
+      });
+      expect(read[1]).toMatchObject({ streamPosition: 2, causationId: 'cause-1', data: { n: 2 } });
+      expect(Number.isInteger(read[0]!.globalPosition)).toBe(true);
+      expect(read[0]!.globalPosition).not.toBe(read[1]!.globalPosition);
+      expect(Number.isNaN(Date.parse(read[0]!.occurredAt))).toBe(false);
+      expect(result.events.map((e) => e.globalPosition)).toEqual(read.map((e) => e.globalPosition));
+    });
+
+    it('reads a stream from a position, a page at a time', async () => {
+      const id = stream();
+      await store.appendToStream(id, [1, 2, 3, 4, 5].map((n) => counterEvent(n)));
+      const { events } = await store.readStream(id, { fromPosition: 2, maxCount: 3 });
+      expect(events.map((e) => e.streamPosition)).toEqual([2, 3, 4]);
+      expect(await store.readStream(`counter-${randomUUID()}`)).toEqual({ events: [], currentVersion: 0 });
+    });
+
+    it('rejects a stale expected version and appends nothing', async () => {
+      const id = stream();
+      await store.appendToStream(id, [counterEvent(1)], { expectedVersion: 'no_stream' });
+      await store.appendToStream(id, [counterEvent(2)], { expectedVersion: 1 });
+      await expect(store.appendToStream(id, [counterEvent(3)], { expectedVersion: 1 })).rejects.toBeInstanceOf(ConcurrencyConflict);
+      await expect(store.appendToStream(id, [counterEvent(3)], { expectedVersion: 'no_stream' })).rejects.toBeInstanceOf(ConcurrencyConflict);
+      await expect(store.appendToStream(stream(), [counterEvent(3)], { expectedVersion: 4 })).rejects.toBeInstanceOf(ConcurrencyConflict);
+      await expect(store.appendToStream(stream(), [counterEvent(3)], { expectedVersion: 'stream_exists' })).rejects.toBeInstanceOf(ConcurrencyConflict);
+      expect((await store.readStream(id)).currentVersion).toBe(2);
+      const any = await store.appendToStream(id, [counterEvent(4)], { expectedVersion: 'any' });
+      expect(any.nextExpectedVersion).toBe(3);
+    });
+
+    it('treats a re-append of the same event ids as a no-op', async () => {
+      const id = stream();
+      const events = [counterEvent(1), counterEvent(2)];
+      const first = await store.appendToStream(id, events, { expectedVersion: 'no_stream' });
+      const again = await store.appendToStream(id, events, { expectedVersion: 'no_stream' });
+      expect(again.idempotentReplay).toBe(true);
+      expect(again.events).toEqual(first.events);
+      const anyAgain = await store.appendToStream(id, events, { expectedVersion: 'any' });
+      expect(anyAgain.idempotentReplay).toBe(true);
+      const { events: read } = await store.readStream(id);
+      expect(read).toHaveLength(2);
+      const log = await readWholeLog(store);
+      expect(log.filter((e) => e.eventId === events[0]!.eventId)).toHaveLength(1);
+    });
+
+    it('rejects an event its contract does not accept and appends nothing', async () => {
+      const id = stream();
+      await expect(store.appendToStream(id, [counterEvent(1, { data: { n: 'one' } })])).rejects.toBeInstanceOf(ContractViolation);
+      await expect(store.appendToStream(id, [counterEvent(1, { type: 'NoSuchEvent' })])).rejects.toBeInstanceOf(ContractViolation);
+      await expect(store.appendToStream(id, [counterEvent(1, { eventId: 'not-a-uuid' })])).rejects.toThrow(/UUID/);
+      expect((await store.readStream(id)).currentVersion).toBe(0);
+    });
+
+    it('lets exactly one of two racing writers win on one stream', async () => {
+      for (let round = 0; round < 5; round++) {
+        const id = stream();
+        await store.appendToStream(id, [counterEvent(0)], { expectedVersion: 'no_stream' });
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 8 }, (_, i) => store.appendToStream(id, [counterEvent(i + 1)], { expectedVersion: 1 })),
+        );
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(ConcurrencyConflict);
+        expect((await store.readStream(id)).currentVersion).toBe(2);
+      }
+    });
+
+    it('gives a global log that holds every event once, keeps stream order, and pages consistently', async () => {
+      const before = await store.headPosition();
+      const writers = 10;
+      const perWriter = 20;
+      const ids = Array.from({ length: writers }, stream);
+      await Promise.all(
+        ids.map(async (id) => {
+          for (let n = 1; n <= perWriter; n++) await store.appendToStream(id, [counterEvent(n)], { expectedVersion: n === 1 ? 'no_stream' : n - 1 });
+        }),
+      );
+      const log = (await readWholeLog(store, before)).filter((e) => ids.includes(e.streamId));
+      expect(log).toHaveLength(writers * perWriter);
+      expect(new Set(log.map((e) => e.eventId)).size).toBe(writers * perWriter);
+      for (const id of ids) {
+        expect(log.filter((e) => e.streamId === id).map((e) => e.streamPosition)).toEqual(Array.from({ length: perWriter }, (_, i) => i + 1));
+      }
+      const inOnePage = (await store.readAll({ after: before, maxCount: 10_000 })).filter((e) => ids.includes(e.streamId));
+      expect(inOnePage.map((e) => e.eventId)).toEqual(log.map((e) => e.eventId));
+      expect(await store.countAfter(before)).toBeGreaterThanOrEqual(writers * perWriter);
+    });
+
+    it('delivers an event whose transaction commits after later ones, in order, skipping nothing', async () => {
+      if (!subject.holdAppendOpen) {
+        // Without concurrent transactions the log is append order and nothing can commit late.
+        return;
+      }
+      const start = await store.headPosition();
+      const slowStream = stream();
+      const slow = counterEvent(100);
+      const held = await subject.holdAppendOpen(slowStream, [slow]);
+      const fastIds: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const e = counterEvent(i);
+        fastIds.push(e.eventId);
+        await store.appendToStream(stream(), [e]);
+      }
+      const whileHeld = await readWholeLog(store, start);
+      // The reader must not move past the open transaction: what it has read cannot later gain an event.
+      expect(whileHeld.map((e) => e.eventId)).not.toContain(slow.eventId);
+      const lastSeen = whileHeld.length ? whileHeld[whileHeld.length - 1]!.logPosition : start;
+      await held.commit();
+      const afterCommit = await readWholeLog(store, lastSeen);
+      const delivered = [...whileHeld, ...afterCommit].map((e) => e.eventId);
+      expect(delivered).toContain(slow.eventId);
+      for (const id of fastIds) expect(delivered).toContain(id);
+      expect(new Set(delivered).size).toBe(delivered.length);
+      // The held event was appended (started) before the fast ones: log order keeps it first.
+      expect(delivered.indexOf(slow.eventId)).toBeLessThan(delivered.indexOf(fastIds[0]!));
+    });
+
+    it('subscribes live and resumes from a checkpoint without gaps or repeats', async () => {
+      const start = await store.headPosition();
+      const id = stream();
+      await store.appendToStream(id, [1, 2, 3].map((n) => counterEvent(n)));
+      const firstRun = (await collect(store, start, 3)).filter((e) => e.streamId === id);
+      expect(firstRun.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3]);
+      const checkpoint = firstRun[2]!.logPosition;
+
+      const live = collect(store, checkpoint, 4);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await store.appendToStream(id, [4, 5].map((n) => counterEvent(n)));
+      await store.appendToStream(id, [6, 7].map((n) => counterEvent(n)));
+      const resumed = (await live).filter((e) => e.streamId === id);
+      expect(resumed.map((e) => (e.data as { n: number }).n)).toEqual([4, 5, 6, 7]);
+    });
+  });
+}

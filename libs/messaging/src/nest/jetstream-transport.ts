@@ -1,0 +1,52 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { DurableEventConsumer, type DurableEventConsumerOptions, type EventHandler, type ReceivedEvent } from '../durable-event-consumer.js';
+
+export type JetStreamTransportOptions = Omit<DurableEventConsumerOptions, 'handlers' | 'js' | 'jsm'> & {
+  readonly connection: NatsConnection;
+};
+
+/**
+ * NestJS transport for JetStream durable pull consumers: `@EventPattern('BackInStock')` methods
+ * become the consumer's handlers, keyed by event type. The built-in NATS transport is core NATS
+ * (at-most-once, no acks); this one acks only after the handler's promise resolves.
+ */
+export class JetStreamTransport extends Server implements CustomTransportStrategy {
+  private consumer: DurableEventConsumer | null = null;
+
+  constructor(private readonly transportOptions: JetStreamTransportOptions) {
+    super();
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      const { connection, ...options } = this.transportOptions;
+      const handlers = new Map<string, EventHandler>();
+      for (const [pattern, handler] of this.getHandlers()) {
+        handlers.set(pattern, async (event: ReceivedEvent) => {
+          await lastValueFrom(this.transformToObservable(await handler(event)), { defaultValue: undefined });
+        });
+      }
+      this.consumer = new DurableEventConsumer({ ...options, handlers, js: jetstream(connection), jsm: await jetstreamManager(connection) });
+      await this.consumer.start();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = null;
+  }
+
+  on(): never {
+    throw new Error('JetStreamTransport emits no status events');
+  }
+
+  unwrap<T>(): T {
+    return this.transportOptions.connection as T;
+  }
+}

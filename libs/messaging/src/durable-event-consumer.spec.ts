@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { stockflowCatalog } from '@stockflow/contracts';
+import { randomUUID } from 'node:crypto';
+import { DeadLetterHeaders } from './dead-letter.js';
+import { DurableEventConsumer, type EventHandler, type ReceivedEvent } from './durable-event-consumer.js';
+import { PoisonMessageError } from './handler-errors.js';
+import { connectNats } from './nats-connection.js';
+import { contextStreamSpec, deadLetterStreamSpec, ensureStream } from './stream-provisioning.js';
+import { deleteNamespaceStreams, uniqueNamespace } from './testing/index.js';
+
+function envelope(type: string, data: unknown, schemaVersion = 1): Record<string, unknown> {
+  return {
+    eventId: randomUUID(),
+    type,
+    schemaVersion,
+    streamId: 'sku-X',
+    streamPosition: 1,
+    globalPosition: 1,
+    occurredAt: new Date().toISOString(),
+    correlationId: 'c',
+    causationId: null,
+    traceparent: null,
+    data,
+  };
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('DurableEventConsumer (real NATS JetStream)', () => {
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  const namespace = uniqueNamespace();
+  const scheme = { namespace };
+  const stream = contextStreamSpec('inventory', scheme).name;
+  const subject = (type: string): string => `${namespace}.inventory.sku.${type}`;
+  const publish = (type: string, body: unknown): Promise<unknown> =>
+    js.publish(subject(type), typeof body === 'string' ? body : JSON.stringify(body));
+
+  beforeAll(async () => {
+    nc = await connectNats({ name: 'consumer-spec' });
+    js = jetstream(nc);
+    jsm = await jetstreamManager(nc);
+    await ensureStream(jsm, contextStreamSpec('inventory', scheme));
+  });
+  afterAll(async () => {
+    await deleteNamespaceStreams(nc, namespace);
+    await nc.close();
+  });
+
+  function consumer(durable: string, handlers: Record<string, EventHandler>, filterType: string): DurableEventConsumer {
+    return new DurableEventConsumer({
+      js,
+      jsm,
+      catalog: stockflowCatalog,
+      stream,
+      durable,
+      filterSubject: subject(filterType),
+      handlers: new Map(Object.entries(handlers)),
+      scheme,
+      retry: { maxDeliveries: 3, backoffMs: [50] },
+      ackWaitMs: 5000,
+    });
+  }
+
+  async function deadLetters(durable: string): Promise<{ reason: string; error: string; body: string }[]> {
+    const dlq = deadLetterStreamSpec(scheme).name;
+    const info = await jsm.streams.info(dlq);
+    const out: { reason: string; error: string; body: string }[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+      const m = await jsm.streams.getMessage(dlq, { seq }).catch(() => null);
+      if (m && m.header.get(DeadLetterHeaders.consumer) === durable) {
+        out.push({ reason: m.header.get(DeadLetterHeaders.reason), error: m.header.get(DeadLetterHeaders.error), body: m.string() });
+      }
+    }
+    return out;
+  }
+
+  it('dead-letters poison messages with the reason and still handles the events behind them', async () => {
+    const handled: number[] = [];
+    const c = consumer('poison', {
+      StockReceived: async (e: ReceivedEvent) => {
+        const { quantity } = e.data as { quantity: number };
+        if (quantity === 13) throw new PoisonMessageError('13 is refused by this handler');
+        handled.push(quantity);
+      },
+    }, 'StockReceived');
+    await publish('StockReceived', envelope('StockReceived', { sku: 'X', quantity: 1 }));
+    await publish('StockReceived', '{ this is not json');
+    await publish('StockReceived', envelope('StockReceived', { sku: 'X', quantity: -5 }));
+    await publish('StockReceived', envelope('StockReceived', { sku: 'X', quantity: 1 }, 9));
+    await publish('StockReceived', envelope('StockReceived', { sku: 'X', quantity: 13 }));
+    await publish('StockReceived', envelope('StockReceived', { sku: 'X', quantity: 2 }));
+    await publish('StockReceived', envelope('StockReceived', { sku: 'X', quantity: 3 }));
+    await c.start();
+    await waitFor(() => handled.length === 3);
+    await waitFor(async () => (await deadLetters('poison')).length === 4);
+    await c.stop();
+    expect(handled).toEqual([1, 2, 3]);
+    const letters = await deadLetters('poison');
+    expect(letters.map((l) => l.reason)).toEqual(['malformed-message', 'invalid-payload', 'unknown-version', 'rejected-by-handler']);
+    expect(letters[0]!.body).toBe('{ this is not json');
+    expect(letters[2]!.error).toContain('unknown-version');
+    const info = await jsm.consumers.info(stream, 'poison');
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(0);
+  });
+
+  it('retries a transient failure with backoff and handles the event once it succeeds', async () => {
+    const attempts: number[] = [];
+    const c = consumer('transient', {
+      StockAdjusted: async (e) => {
+        attempts.push(e.deliveryCount);
+        if (e.deliveryCount < 3) throw new Error('database briefly unavailable');
+      },
+    }, 'StockAdjusted');
+    await publish('StockAdjusted', envelope('StockAdjusted', { sku: 'X', delta: -1, reason: 'damaged' }));
+    await c.start();
+    await waitFor(() => attempts.length === 3);
+    await new Promise((r) => setTimeout(r, 300));
+    await c.stop();
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(await deadLetters('transient')).toEqual([]);
+  });
+
+  it('dead-letters a message that keeps failing after its delivery budget and goes on', async () => {
+    const seen: string[] = [];
+    const c = consumer('budget', {
+      OutOfStock: async (e) => {
+        const { sku } = e.data as { sku: string };
+        seen.push(sku);
+        if (sku === 'BAD') throw new Error('always fails');
+      },
+    }, 'OutOfStock');
+    await publish('OutOfStock', envelope('OutOfStock', { sku: 'BAD' }));
+    await publish('OutOfStock', envelope('OutOfStock', { sku: 'GOOD' }));
+    await c.start();
+    await waitFor(async () => (await deadLetters('budget')).length === 1);
+    await waitFor(() => seen.includes('GOOD'));
+    await c.stop();
+    expect(seen.filter((s) => s === 'BAD')).toHaveLength(3);
+    const [letter] = await deadLetters('budget');
+    expect(letter!.reason).toBe('max-deliveries');
+    expect(letter!.error).toContain('always fails');
+  });
+
+  it('continues after a restart where it left off', async () => {
+    const seen: number[] = [];
+    const handlers = { BackInStock: async (e: ReceivedEvent) => void seen.push((e.data as { available: number }).available) };
+    const first = consumer('restart', handlers, 'BackInStock');
+    await first.start();
+    for (const n of [1, 2, 3]) await publish('BackInStock', envelope('BackInStock', { sku: 'R', available: n }));
+    await waitFor(() => seen.length === 3);
+    await first.stop();
+    for (const n of [4, 5]) await publish('BackInStock', envelope('BackInStock', { sku: 'R', available: n }));
+    const second = consumer('restart', handlers, 'BackInStock');
+    await second.start();
+    await waitFor(() => seen.length === 5);
+    await new Promise((r) => setTimeout(r, 200));
+    await second.stop();
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+  });
+});

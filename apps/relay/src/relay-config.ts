@@ -1,0 +1,21 @@
+import { BaseServiceConfig, EnvInt, EnvOptional, EnvString } from '@stockflow/platform';
+
+/** Environment of one relay process. `DB_SCHEMA` is the schema of the context's event store. */
+export class RelayConfig extends BaseServiceConfig {
+  @EnvString({ pattern: /^[a-z][a-z0-9-]*$/, description: 'the context whose log is relayed, e.g. "inventory"' })
+  RELAY_CONTEXT!: string;
+
+  @EnvOptional()
+  @EnvString({ pattern: /^[a-z][a-z0-9]*$/, description: 'a subject namespace of lower-case letters and digits' })
+  NATS_NAMESPACE?: string;
+
+  @EnvInt({ min: 1, max: 10_000 })
+  RELAY_BATCH_SIZE: number = 1000;
+
+  @EnvInt({ min: 1, max: 4096 })
+  RELAY_MAX_IN_FLIGHT: number = 256;
+
+  /** /health/ready turns 503 above this many unpublished events. */
+  @EnvInt({ min: 0 })
+  RELAY_MAX_READY_LAG: number = 10_000;
+}

@@ -1,0 +1,134 @@
+// The relay is a real process here, killed with SIGKILL mid-stream and started again: every event
+// must be on JetStream exactly once by eventId, in the log's order.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { EnvelopeHeaders, contextStreamName, stockflowCatalog } from '@stockflow/contracts';
+import type { EventToAppend } from '@stockflow/event-sourcing';
+import { connectNats, type NatsConnection } from '@stockflow/messaging';
+import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
+import { PostgresEventStore, createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { Pool } from 'pg';
+
+const relayEntry = resolve(process.cwd(), 'dist/main.js');
+
+function stockReceived(sku: string, quantity: number): EventToAppend {
+  return { eventId: randomUUID(), type: 'StockReceived', schemaVersion: 1, data: { sku, quantity }, correlationId: 'crash-test', causationId: null, traceparent: null };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('relay process killed hard mid-stream', () => {
+  let pool: Pool;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let store: PostgresEventStore;
+  const schema = uniqueSchemaName('t_relay');
+  const namespace = uniqueNamespace();
+  const streamName = contextStreamName('inventory', { namespace });
+  const children: ChildProcess[] = [];
+
+  function startRelay(port: number): ChildProcess {
+    const child = spawn(process.execPath, [relayEntry], {
+      env: {
+        ...process.env,
+        RELAY_CONTEXT: 'inventory',
+        DB_SCHEMA: schema,
+        NATS_NAMESPACE: namespace,
+        PORT: String(port),
+        RELAY_BATCH_SIZE: '50',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(child);
+    child.once('exit', (code, signal) => {
+      if (signal !== 'SIGKILL' && signal !== 'SIGTERM' && code !== 0) exitedEarly = `relay exited with ${signal ?? code}`;
+    });
+    return child;
+  }
+
+  let exitedEarly: string | null = null;
+  const storedCount = async (): Promise<number> => {
+    if (exitedEarly) throw new Error(exitedEarly);
+    try {
+      return (await jsm.streams.info(streamName)).state.messages;
+    } catch {
+      return 0;
+    }
+  };
+
+  beforeAll(async () => {
+    pool = createPool({ max: 30 });
+    store = await PostgresEventStore.create({ pool, schema, catalog: stockflowCatalog });
+    nc = await connectNats({ name: 'relay-crash-spec' });
+    jsm = await jetstreamManager(nc);
+  });
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await deleteNamespaceStreams(nc, namespace);
+    await nc.close();
+    await dropSchema(pool, schema);
+    await pool.end();
+  });
+
+  it('publishes every event exactly once, in log order, across a SIGKILL and a restart', async () => {
+    const writers = 20;
+    const perWriter = 150;
+    // Concurrent writers so that transactions commit out of position order while the relay reads.
+    const write = (round: string): Promise<unknown> =>
+      Promise.all(
+        Array.from({ length: writers }, async (_, w) => {
+          for (let i = 0; i < perWriter; i++) await store.appendToStream(`sku-${round}${w}`, [stockReceived(`${round}${w}`, i + 1)]);
+        }),
+      );
+
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const first = startRelay(port);
+    const writing = write('a');
+    await waitFor(async () => (await storedCount()) >= 500, 30_000, 'the relay to publish 500 events');
+    first.kill('SIGKILL');
+    await new Promise<void>((r) => first.once('exit', () => r()));
+    const atKill = await storedCount();
+    await writing;
+    const total = writers * perWriter;
+    expect(atKill).toBeLessThan(total);
+
+    await write('b');
+    const second = startRelay(port + 1);
+    await waitFor(async () => (await storedCount()) >= 2 * total, 60_000, 'the restarted relay to catch up');
+    await new Promise((r) => setTimeout(r, 500));
+    second.kill('SIGTERM');
+    await new Promise<void>((r) => second.once('exit', () => r()));
+
+    const log = [];
+    for (let after: string | null = null; ; ) {
+      const batch = await store.readAll({ after, maxCount: 1000 });
+      log.push(...batch);
+      if (batch.length < 1000) break;
+      after = batch[batch.length - 1]!.logPosition;
+    }
+    expect(log).toHaveLength(2 * total);
+
+    const info = await jsm.streams.info(streamName);
+    expect(info.state.messages).toBe(2 * total);
+    const published: string[] = [];
+    const positions: string[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage(streamName, { seq });
+      published.push(m!.header.get('Nats-Msg-Id'));
+      positions.push(m!.header.get(EnvelopeHeaders.logPosition));
+    }
+    expect(new Set(published).size).toBe(published.length);
+    expect(published).toEqual(log.map((e) => e.eventId));
+    expect(positions).toEqual(log.map((e) => e.logPosition));
+  }, 120_000);
+});

@@ -16,11 +16,20 @@ const aliases = Object.fromEntries(
   ]),
 );
 
+// Jest's own loader cannot require() ESM-only packages on Node 20 (Node itself can). @fastify/static
+// (loaded by @nestjs/swagger for /docs) requires content-disposition 2 and light-my-request requires
+// cookie 2, both ESM-only and sometimes nested: those files are transformed by SWC too.
+const esmOnly = ['cookie', 'content-disposition'].join('|');
+const swcTransform = ['@swc/jest', { ...swc, swcrc: false, sourceMaps: 'inline' }];
+
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false, sourceMaps: 'inline' }] },
-  transformIgnorePatterns: ['/node_modules/(?!(cookie)/)'],
+  transform: {
+    '^.+\\.ts$': swcTransform,
+    [`/node_modules/(.+/node_modules/)?(${esmOnly})/.+\\.js$`]: swcTransform,
+  },
+  transformIgnorePatterns: [`^(?!.*/node_modules/(${esmOnly})/).*/node_modules/`],
   moduleNameMapper: { ...aliases, '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
   testTimeout: 30000,

@@ -1,0 +1,2 @@
+export * from './eventstoredb-event-store.js';
+export * from './esdb-mapping.js';

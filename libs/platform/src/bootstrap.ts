@@ -1,0 +1,169 @@
+import { Module, type DynamicModule, type ForwardReference, type Type, type ValidationPipeOptions } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Pool } from 'pg';
+import type { DestinationStream, Logger } from 'pino';
+import { ReadinessChecks, type ReadinessCheck, type ReadinessCheckOptions } from './health/readiness.js';
+import { createServiceLogger, installRequestLogging, QUIET_PATHS, type LogLevel } from './logging/logger.js';
+import { installHttpMetrics } from './metrics/http-metrics.js';
+import { ServiceMetrics } from './metrics/service-metrics.js';
+import { PlatformModule } from './platform.module.js';
+import { installRequestContext } from './tracing/fastify-hooks.js';
+
+/** Default request body limit: 1 MiB. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** The configuration fields `createService` reads (all of them are in `BaseServiceConfig`). */
+export interface ServiceConfigLike {
+  readonly PORT?: number;
+  readonly HOST?: string;
+  readonly LOG_LEVEL?: LogLevel;
+}
+
+export interface OpenApiOptions {
+  readonly title: string;
+  readonly version: string;
+  readonly description?: string;
+}
+
+export interface CreateServiceOptions {
+  /** The service's name: in every log line, and in error messages. */
+  readonly name: string;
+  /** The service's own root module. */
+  readonly module: Type<unknown> | DynamicModule | ForwardReference;
+  /** The loaded configuration (`loadConfig(…)`); injectable as its class and as `SERVICE_CONFIG`. */
+  readonly config: ServiceConfigLike & object;
+  /** Overrides `config.PORT`; 0 picks a free port. */
+  readonly port?: number;
+  /** Overrides `config.HOST`. */
+  readonly host?: string;
+  /** Serves the OpenAPI document at `/docs-json` and Swagger UI at `/docs`. */
+  readonly openApi?: OpenApiOptions;
+  /** Largest accepted request body in bytes; default 1 MiB. Larger bodies get 413. */
+  readonly bodyLimit?: number;
+  /** Adds the `postgres` readiness check. The pool stays the caller's to end. */
+  readonly pool?: Pool;
+  /** Adds the `nats` readiness check. The connection stays the caller's to close. */
+  readonly nats?: NatsConnection;
+  readonly natsFlush?: boolean;
+  readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
+  readonly readinessTimeoutMs?: number;
+  /** Options merged into the global ValidationPipe's. */
+  readonly validation?: ValidationPipeOptions;
+  /** Where log lines go; stdout by default. */
+  readonly logDestination?: DestinationStream;
+  /** Request paths that are not logged; `/health…` and `/metrics` by default. */
+  readonly quietPaths?: readonly RegExp[];
+  /** Stop on SIGTERM/SIGINT by closing the app (shutdown hooks). Default true. */
+  readonly shutdownHooks?: boolean;
+}
+
+export interface Service {
+  readonly app: NestFastifyApplication;
+  readonly name: string;
+  readonly logger: Logger;
+  readonly metrics: ServiceMetrics;
+  readonly readiness: ReadinessChecks;
+  /** The OpenAPI document, when `openApi` was given. */
+  readonly openApiDocument: OpenAPIObject | null;
+  registerReadinessCheck(name: string, check: ReadinessCheck, options?: ReadinessCheckOptions): void;
+  /** Initializes the app without listening (e.g. for `supertest(app.getHttpServer())`). */
+  init(): Promise<void>;
+  /** Listens on the configured host and port and returns the service's URL. */
+  listen(): Promise<string>;
+  /** Closes the app (idempotent). */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a stockflow service with the platform's defaults: Fastify (1 MiB body limit), W3C trace
+ * context and correlation ids, pino JSON logs via nestjs-pino, problem+json errors and validation,
+ * Prometheus metrics at `/metrics`, health at `/health/live` and `/health/ready`, OpenAPI at
+ * `/docs`, and shutdown hooks.
+ */
+export async function createService(options: CreateServiceOptions): Promise<Service> {
+  const { name, config } = options;
+  const logger = createServiceLogger({ service: name, level: config.LOG_LEVEL, destination: options.logDestination });
+  const metrics = new ServiceMetrics();
+
+  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  installRequestContext(adapter, { service: name });
+  const fastify = adapter.getInstance();
+  installHttpMetrics(fastify, metrics);
+  installRequestLogging(fastify, logger, options.quietPaths ?? QUIET_PATHS);
+
+  @Module({
+    imports: [
+      PlatformModule.forRoot({
+        serviceName: name,
+        config,
+        pool: options.pool,
+        nats: options.nats,
+        natsFlush: options.natsFlush,
+        readinessChecks: options.readinessChecks,
+        readinessTimeoutMs: options.readinessTimeoutMs,
+        metrics,
+        logger,
+        validation: options.validation,
+      }),
+      options.module,
+    ],
+  })
+  class ServiceModule {}
+  Object.defineProperty(ServiceModule, 'name', { value: `${toPascalCase(name)}ServiceModule` });
+
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceModule, adapter, { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(NestPinoLogger));
+  app.flushLogs();
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
+
+  let openApiDocument: OpenAPIObject | null = null;
+  if (options.openApi) {
+    const builder = new DocumentBuilder().setTitle(options.openApi.title).setVersion(options.openApi.version);
+    if (options.openApi.description) builder.setDescription(options.openApi.description);
+    openApiDocument = SwaggerModule.createDocument(app, builder.build());
+    SwaggerModule.setup('docs', app, openApiDocument, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  }
+
+  const readiness = app.get(ReadinessChecks);
+  let initialized: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+  const init = () =>
+    (initialized ??= (async () => {
+      await app.init();
+      await fastify.ready();
+    })());
+
+  return {
+    app,
+    name,
+    logger,
+    metrics,
+    readiness,
+    openApiDocument,
+    registerReadinessCheck: (checkName, check, checkOptions) => void readiness.register(checkName, check, checkOptions),
+    init,
+    async listen() {
+      const port = options.port ?? config.PORT;
+      if (port === undefined) throw new Error(`${name}: no port to listen on (set PORT or pass port)`);
+      const host = options.host ?? config.HOST ?? '127.0.0.1';
+      await app.listen({ port, host });
+      initialized ??= Promise.resolve();
+      const url = await app.getUrl();
+      logger.info({ url }, `${name} listening`);
+      return url;
+    },
+    close: () => (closed ??= app.close()),
+  };
+}
+
+function toPascalCase(value: string): string {
+  return value
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,30 @@
+import { LOG_LEVELS, type LogLevel } from '../logging/logger.js';
+import { EnvEnum, EnvOptional, EnvPort, EnvString, EnvUrl } from './env-decorators.js';
+
+/**
+ * The variables every service reads. Extend it with the service's own and give `SERVICE_NAME` a
+ * default there (`override SERVICE_NAME = 'inventory'`), then `loadConfig(InventoryConfig)`.
+ */
+export class BaseServiceConfig {
+  @EnvOptional()
+  @EnvString({ pattern: /^[a-z][a-z0-9-]*$/, description: 'a lower-case service name such as "inventory"' })
+  SERVICE_NAME?: string;
+
+  @EnvPort()
+  PORT!: number;
+
+  @EnvString({ pattern: /^[A-Za-z0-9.:[\]-]+$/, description: 'a host name or IP address to listen on' })
+  HOST: string = '127.0.0.1';
+
+  @EnvUrl(['postgres', 'postgresql'])
+  DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+  @EnvString({ pattern: /^[a-z_][a-z0-9_]{0,62}$/, description: 'a lower-case SQL identifier such as "inventory"' })
+  DB_SCHEMA!: string;
+
+  @EnvUrl(['nats', 'tls', 'ws', 'wss'], { list: true })
+  NATS_URL: string = 'nats://127.0.0.1:4222';
+
+  @EnvEnum(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+}

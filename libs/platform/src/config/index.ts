@@ -1,0 +1,3 @@
+export * from './env-decorators.js';
+export * from './load-config.js';
+export * from './base-service-config.js';

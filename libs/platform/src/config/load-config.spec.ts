@@ -1,0 +1,115 @@
+import { describe, expect, it } from '@jest/globals';
+import { BaseServiceConfig, ConfigError, EnvBoolean, EnvInt, EnvOptional, EnvString, loadConfig } from '../index.js';
+
+class InventoryConfig extends BaseServiceConfig {
+  override SERVICE_NAME = 'inventory';
+
+  @EnvInt({ min: 1, max: 100 })
+  RESERVATION_BATCH: number = 10;
+
+  @EnvOptional()
+  @EnvBoolean()
+  RELAY_ENABLED?: boolean;
+
+  @EnvOptional()
+  @EnvString()
+  FEATURE?: string;
+}
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults and converts values', () => {
+    const config = loadConfig(InventoryConfig, { PORT: '3001', DB_SCHEMA: 'inventory', RELAY_ENABLED: 'false', UNRELATED: 'x' });
+    expect(config).toBeInstanceOf(InventoryConfig);
+    expect(config).toMatchObject({
+      SERVICE_NAME: 'inventory',
+      PORT: 3001,
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+      DB_SCHEMA: 'inventory',
+      NATS_URL: 'nats://127.0.0.1:4222',
+      LOG_LEVEL: 'info',
+      RESERVATION_BATCH: 10,
+      RELAY_ENABLED: false,
+    });
+    expect(config).not.toHaveProperty('UNRELATED');
+    expect(config.FEATURE).toBeUndefined();
+  });
+
+  it('overrides defaults from the environment and treats empty variables as absent', () => {
+    const config = loadConfig(InventoryConfig, {
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DB_SCHEMA: 'inv',
+      DATABASE_URL: 'postgresql://app:secret@db:5432/stockflow',
+      NATS_URL: 'nats://a:4222,nats://b:4222',
+      LOG_LEVEL: 'debug',
+      RESERVATION_BATCH: '',
+    });
+    expect(config).toMatchObject({ PORT: 8080, HOST: '0.0.0.0', LOG_LEVEL: 'debug', RESERVATION_BATCH: 10, NATS_URL: 'nats://a:4222,nats://b:4222' });
+  });
+
+  it('lists every bad or missing variable with what is expected', () => {
+    const error = configError(() =>
+      loadConfig(InventoryConfig, {
+        PORT: 'abc',
+        DATABASE_URL: 'mysql://db/x',
+        NATS_URL: 'localhost:4222',
+        LOG_LEVEL: 'loud',
+        RESERVATION_BATCH: '1000',
+        RELAY_ENABLED: 'maybe',
+      }),
+    );
+    expect(error.message).toContain('Invalid configuration for inventory: ');
+    expect(error.message).toContain('PORT must be an integer between 1 and 65535 (got "abc")');
+    expect(error.message).toContain('DB_SCHEMA must be a lower-case SQL identifier such as "inventory" (missing)');
+    expect(error.message).toContain('DATABASE_URL must be a postgres:// or postgresql:// URL (got "mysql://db/x")');
+    expect(error.message).toContain('NATS_URL must be a comma-separated list of nats:// or tls:// or ws:// or wss:// URLs (got "localhost:4222")');
+    expect(error.message).toContain('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")');
+    expect(error.message).toContain('RESERVATION_BATCH must be an integer between 1 and 100 (got "1000")');
+    expect(error.message).toContain('RELAY_ENABLED must be true or false (got "maybe")');
+    expect(error.issues.map((i) => i.variable).sort()).toEqual(
+      ['DATABASE_URL', 'DB_SCHEMA', 'LOG_LEVEL', 'NATS_URL', 'PORT', 'RELAY_ENABLED', 'RESERVATION_BATCH'].sort(),
+    );
+    expect(error.issues.find((i) => i.variable === 'DB_SCHEMA')).toEqual({
+      variable: 'DB_SCHEMA',
+      expected: 'a lower-case SQL identifier such as "inventory"',
+      received: undefined,
+    });
+  });
+
+  it('rejects a port out of range and a non-integer port', () => {
+    expect(configError(() => loadConfig(BaseServiceConfig, { PORT: '70000', DB_SCHEMA: 'x' })).message).toBe(
+      'Invalid configuration for BaseServiceConfig: PORT must be an integer between 1 and 65535 (got "70000")',
+    );
+    expect(configError(() => loadConfig(BaseServiceConfig, { PORT: '80.5', DB_SCHEMA: 'x' }, { service: 'carts' })).message).toBe(
+      'Invalid configuration for carts: PORT must be an integer between 1 and 65535 (got "80.5")',
+    );
+  });
+
+  it('names the service from SERVICE_NAME', () => {
+    expect(configError(() => loadConfig(BaseServiceConfig, { SERVICE_NAME: 'orders', DB_SCHEMA: 'x' })).message).toBe(
+      'Invalid configuration for orders: PORT must be an integer between 1 and 65535 (missing)',
+    );
+  });
+
+  it('reads process.env by default', () => {
+    const saved = { ...process.env };
+    try {
+      process.env['PORT'] = '4000';
+      process.env['DB_SCHEMA'] = 'carts';
+      expect(loadConfig(BaseServiceConfig).PORT).toBe(4000);
+    } finally {
+      process.env = saved;
+    }
+  });
+});

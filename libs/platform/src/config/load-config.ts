@@ -1,0 +1,91 @@
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
+
+/** One variable that is missing or invalid. */
+export interface ConfigIssue {
+  readonly variable: string;
+  /** What a valid value looks like, e.g. `an integer between 1 and 65535`. */
+  readonly expected: string;
+  /** The raw value from the environment; `undefined` when the variable is missing. */
+  readonly received: string | undefined;
+}
+
+/**
+ * The configuration is invalid. The message lists every issue at once, e.g.
+ * `Invalid configuration for inventory: PORT must be an integer between 1 and 65535 (got "abc");
+ * DB_SCHEMA must be a lower-case SQL identifier (missing)`.
+ */
+export class ConfigError extends Error {
+  constructor(
+    readonly service: string,
+    readonly issues: readonly ConfigIssue[],
+  ) {
+    super(`Invalid configuration for ${service}: ${issues.map(describeIssue).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function describeIssue(issue: ConfigIssue): string {
+  const got = issue.received === undefined ? 'missing' : `got ${JSON.stringify(issue.received)}`;
+  return `${issue.variable} must be ${issue.expected} (${got})`;
+}
+
+export type ConfigSchema<T extends object> = new () => T;
+
+export interface LoadConfigOptions {
+  /** Names the service in error messages; else `SERVICE_NAME` (env or default), else the class name. */
+  readonly service?: string;
+}
+
+/**
+ * Reads the variables a configuration class declares (every decorated property) from `env`,
+ * converts and validates them, and returns an instance of the class. Absent or empty variables
+ * keep the property's initializer (its default). Throws a `ConfigError` listing every issue.
+ */
+export function loadConfig<T extends object>(
+  schema: ConfigSchema<T>,
+  env: Record<string, string | undefined> = process.env,
+  options: LoadConfigOptions = {},
+): T {
+  const variables = declaredVariables(schema);
+  const raw: Record<string, string> = {};
+  for (const variable of variables) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') raw[variable] = value;
+  }
+  const config = plainToInstance(schema, raw);
+  const errors = validateSync(config, { validationError: { target: false, value: false }, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const issues = errors.map((error) => toIssue(error, raw));
+    throw new ConfigError(serviceName(schema, env, options), issues);
+  }
+  return config;
+}
+
+/** The properties of a configuration class that carry validation decorators (including inherited). */
+export function declaredVariables(schema: abstract new (...args: never[]) => object): string[] {
+  const metadata = getMetadataStorage().getTargetValidationMetadatas(schema, '', true, false);
+  return [...new Set(metadata.map((m) => m.propertyName))];
+}
+
+function toIssue(error: ValidationError, raw: Record<string, string>): ConfigIssue {
+  const prefix = `${error.property} must be `;
+  const expectations: string[] = [];
+  for (const message of Object.values(error.constraints ?? {})) {
+    const expectation = message.startsWith(prefix) ? message.slice(prefix.length) : message.replace(`${error.property} `, '');
+    if (!expectations.includes(expectation)) expectations.push(expectation);
+  }
+  return { variable: error.property, expected: expectations.join(' and ') || 'valid', received: raw[error.property] };
+}
+
+function serviceName(schema: abstract new (...args: never[]) => object, env: Record<string, string | undefined>, options: LoadConfigOptions): string {
+  if (options.service) return options.service;
+  if (env['SERVICE_NAME']) return env['SERVICE_NAME'];
+  try {
+    const defaults = new (schema as new () => { SERVICE_NAME?: unknown })();
+    if (typeof defaults.SERVICE_NAME === 'string' && defaults.SERVICE_NAME) return defaults.SERVICE_NAME;
+  } catch {
+    // A schema whose constructor needs arguments: fall back to its name.
+  }
+  return schema.name;
+}

@@ -1,0 +1,3 @@
+export * from './service-metrics.js';
+export * from './metrics.controller.js';
+export * from './http-metrics.js';

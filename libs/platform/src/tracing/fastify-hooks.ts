@@ -1,0 +1,42 @@
+import type { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createRequestContext, runWithRequestContext, type RequestContext } from './request-context.js';
+
+export const CORRELATION_ID_HEADER = 'x-correlation-id';
+export const TRACEPARENT_HEADER = 'traceparent';
+
+// Keyed by the Node.js request, which Fastify, Nest middleware and the exception filter all share.
+const contexts = new WeakMap<object, RequestContext>();
+
+/**
+ * The context of a request from the request object itself — for code that runs outside the
+ * request's async context, such as Fastify's `onResponse` hook or an error raised by the body parser.
+ */
+export function contextOfRequest(request: FastifyRequest | { raw?: object } | object | undefined): RequestContext | undefined {
+  if (!request) return undefined;
+  const raw = (request as { raw?: object }).raw ?? request;
+  return contexts.get(raw);
+}
+
+/**
+ * Installs W3C trace context and correlation ids on a Nest Fastify adapter:
+ * - an `onRequest` hook that runs before Nest middleware reads `traceparent` (a child span of a
+ *   valid one, else a new trace) and `X-Correlation-Id` (else a new UUID), echoes both on the
+ *   response, and runs the rest of the request inside the context (`requestContext()`).
+ * The context survives body parsing: Fastify 5 runs content-type parsers in the async context of
+ * the request's hooks (an AsyncResource of its own), which the platform's tests check with a body
+ * that arrives after the headers.
+ */
+export function installRequestContext(adapter: FastifyAdapter, options: { service: string }): void {
+  adapter.setOnRequestHook((request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    const context = createRequestContext({
+      traceparent: request.headers[TRACEPARENT_HEADER],
+      correlationId: request.headers[CORRELATION_ID_HEADER],
+      service: options.service,
+    });
+    contexts.set(request.raw, context);
+    reply.header(CORRELATION_ID_HEADER, context.correlationId);
+    reply.header(TRACEPARENT_HEADER, context.traceparent);
+    runWithRequestContext(context, () => done());
+  });
+}

@@ -1,0 +1,3 @@
+export * from './trace-context.js';
+export * from './request-context.js';
+export * from './fastify-hooks.js';

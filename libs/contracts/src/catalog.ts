@@ -1,7 +1,10 @@
 import { EventCatalog } from './event-catalog.js';
+import { cartEvents } from './carts/cart-events.js';
 import { skuEvents } from './inventory/sku-events.js';
+import { orderEvents } from './orders/order-events.js';
+import { orderSagaEvents } from './orders/order-saga-events.js';
 
 /** Every event stockflow publishes. New contexts add their definitions here. */
-export const allEventDefinitions = [...skuEvents];
+export const allEventDefinitions = [...skuEvents, ...cartEvents, ...orderEvents, ...orderSagaEvents];
 
 export const stockflowCatalog = new EventCatalog(allEventDefinitions);

@@ -5,3 +5,6 @@ export * from './catalog.js';
 export * from './subjects.js';
 export * from './asyncapi.js';
 export * as inventory from './inventory/sku-events.js';
+export * as carts from './carts/cart-events.js';
+export * as orders from './orders/order-events.js';
+export * as orderSaga from './orders/order-saga-events.js';

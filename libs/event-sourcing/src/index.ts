@@ -7,3 +7,4 @@ export * from './command-handler.js';
 export * from './poll-subscription.js';
 export * from './in-memory-event-store.js';
 export * from './checkpoint-store.js';
+export * from './aggregate-state-cache.js';

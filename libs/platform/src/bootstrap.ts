@@ -6,6 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Pool } from 'pg';
 import type { DestinationStream, Logger } from 'pino';
+import type { HttpIdempotencyStore } from './http-conventions/http-idempotency-store.js';
 import { ReadinessChecks, type ReadinessCheck, type ReadinessCheckOptions } from './health/readiness.js';
 import { createServiceLogger, installRequestLogging, QUIET_PATHS, type LogLevel } from './logging/logger.js';
 import { installHttpMetrics } from './metrics/http-metrics.js';
@@ -53,6 +54,8 @@ export interface CreateServiceOptions {
   readonly readinessTimeoutMs?: number;
   /** Options merged into the global ValidationPipe's. */
   readonly validation?: ValidationPipeOptions;
+  /** Enables `Idempotency-Key` on every POST (`HttpIdempotencyStore.create(pool, schema)`). */
+  readonly idempotency?: HttpIdempotencyStore;
   /** Where log lines go; stdout by default. */
   readonly logDestination?: DestinationStream;
   /** Request paths that are not logged; `/health…` and `/metrics` by default. */
@@ -108,6 +111,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
         metrics,
         logger,
         validation: options.validation,
+        idempotency: options.idempotency,
       }),
       options.module,
     ],

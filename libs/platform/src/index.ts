@@ -6,3 +6,4 @@ export * from './metrics/index.js';
 export * from './health/index.js';
 export * from './platform.module.js';
 export * from './bootstrap.js';
+export * from './http-conventions/index.js';

@@ -1,9 +1,11 @@
 import { Global, Module, type DynamicModule, type Provider, type ValidationPipeOptions } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { HttpIdempotencyStore } from './http-conventions/http-idempotency-store.js';
+import { IdempotencyInterceptor } from './http-conventions/idempotency.interceptor.js';
 import { HealthController } from './health/health.controller.js';
 import {
   ReadinessChecks,
@@ -46,6 +48,8 @@ export interface PlatformModuleOptions {
   readonly logLevel?: LogLevel;
   /** Options merged into the global ValidationPipe's. */
   readonly validation?: ValidationPipeOptions;
+  /** Enables `Idempotency-Key` on every POST, remembered in this store. */
+  readonly idempotency?: HttpIdempotencyStore;
 }
 
 /**
@@ -86,6 +90,12 @@ export class PlatformModule {
         ...configProviders,
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useValue: createValidationPipe(options.validation) },
+        ...(options.idempotency
+          ? [
+              { provide: HttpIdempotencyStore, useValue: options.idempotency },
+              { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+            ]
+          : []),
       ],
       exports: exported as DynamicModule['exports'],
     };

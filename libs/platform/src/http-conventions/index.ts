@@ -1,0 +1,3 @@
+export * from './entity-tag.js';
+export * from './http-idempotency-store.js';
+export * from './idempotency.interceptor.js';

@@ -1,13 +1,9 @@
-import { BaseServiceConfig, EnvInt, EnvOptional, EnvString } from '@stockflow/platform';
+import { BaseServiceConfig, EnvInt, EnvString } from '@stockflow/platform';
 
 /** Environment of one relay process. `DB_SCHEMA` is the schema of the context's event store. */
 export class RelayConfig extends BaseServiceConfig {
   @EnvString({ pattern: /^[a-z][a-z0-9-]*$/, description: 'the context whose log is relayed, e.g. "inventory"' })
   RELAY_CONTEXT!: string;
-
-  @EnvOptional()
-  @EnvString({ pattern: /^[a-z][a-z0-9]*$/, description: 'a subject namespace of lower-case letters and digits' })
-  NATS_NAMESPACE?: string;
 
   @EnvInt({ min: 1, max: 10_000 })
   RELAY_BATCH_SIZE: number = 1000;

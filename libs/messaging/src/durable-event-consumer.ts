@@ -3,7 +3,7 @@ import { ContractViolation, type EventCatalog, type EventEnvelope, type SubjectS
 import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
 import { PoisonMessageError } from './handler-errors.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
-import { deadLetterStreamSpec, deadLetterSubjectPrefix, ensureStream, isNotFound } from './stream-provisioning.js';
+import { deadLetterStreamSpec, deadLetterSubjectPrefix, ensureStream, isNotFound, type StreamSpec } from './stream-provisioning.js';
 
 export interface ReceivedEvent<TData = unknown> extends EventEnvelope<string, TData> {
   /** The subject the event arrived on. */
@@ -25,6 +25,11 @@ export interface DurableEventConsumerOptions {
   readonly jsm: JetStreamManager;
   readonly catalog: EventCatalog;
   readonly stream: string;
+  /**
+   * The source stream's spec: provisioned before the consumer, so a consumer may start before the
+   * producing context's relay has ever run.
+   */
+  readonly sourceStream?: StreamSpec;
   /** Durable name: where the consumer's position lives on the server. */
   readonly durable: string;
   /** A subject filter (wildcards allowed). One filter works on NATS 2.9 and newer. */
@@ -64,6 +69,7 @@ export class DurableEventConsumer {
   async start(): Promise<void> {
     const { jsm, js, stream, durable } = this.options;
     await ensureStream(jsm, deadLetterStreamSpec(this.options.scheme));
+    if (this.options.sourceStream) await ensureStream(jsm, this.options.sourceStream);
     await this.ensureConsumer(jsm);
     const consumer = await js.consumers.get(stream, durable);
     this.stopping = false;

@@ -54,6 +54,8 @@ export interface CreateServiceOptions {
   readonly readinessTimeoutMs?: number;
   /** Options merged into the global ValidationPipe's. */
   readonly validation?: ValidationPipeOptions;
+  /** The service's metrics registry, when parts built before the service update it; a new one by default. */
+  readonly metrics?: ServiceMetrics;
   /** Enables `Idempotency-Key` on every POST (`HttpIdempotencyStore.create(pool, schema)`). */
   readonly idempotency?: HttpIdempotencyStore;
   /** Where log lines go; stdout by default. */
@@ -90,7 +92,7 @@ export interface Service {
 export async function createService(options: CreateServiceOptions): Promise<Service> {
   const { name, config } = options;
   const logger = createServiceLogger({ service: name, level: config.LOG_LEVEL, destination: options.logDestination });
-  const metrics = new ServiceMetrics();
+  const metrics = options.metrics ?? new ServiceMetrics();
 
   const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT });
   installRequestContext(adapter, { service: name });

@@ -25,6 +25,11 @@ export class BaseServiceConfig {
   @EnvUrl(['nats', 'tls', 'ws', 'wss'], { list: true })
   NATS_URL: string = 'nats://127.0.0.1:4222';
 
+  /** Prefix of every subject and stream name; isolates test runs and tenants sharing one NATS server. */
+  @EnvOptional()
+  @EnvString({ pattern: /^[a-z][a-z0-9]*$/, description: 'a subject namespace of lower-case letters and digits' })
+  NATS_NAMESPACE?: string;
+
   @EnvEnum(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 }

@@ -30,6 +30,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(private readonly store: HttpIdempotencyStore) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
     const request = http.getRequest<RequestLike>();
     const raw = request.headers[IDEMPOTENCY_KEY_HEADER];

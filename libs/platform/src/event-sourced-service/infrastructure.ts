@@ -1,0 +1,74 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { stockflowCatalog } from '@stockflow/contracts';
+import { connectNats, type NatsConnection } from '@stockflow/messaging';
+import { IdempotentInbox, PostgresEventStore, createPool } from '@stockflow/postgres';
+import type { Pool } from 'pg';
+import { HttpIdempotencyStore } from '../http-conventions/http-idempotency-store.js';
+
+/** Injection tokens of the shared infrastructure of an event-sourced service. */
+export const PG_POOL = Symbol.for('stockflow.pg-pool');
+export const EVENT_STORE = Symbol.for('stockflow.event-store');
+export const NATS_CONNECTION = Symbol.for('stockflow.nats-connection');
+export const IDEMPOTENT_INBOX = Symbol.for('stockflow.idempotent-inbox');
+
+export interface InfrastructureSettings {
+  readonly name: string;
+  readonly DATABASE_URL: string;
+  readonly DB_SCHEMA: string;
+  readonly NATS_URL: string;
+}
+
+/** What every event-sourced service talks to, all in the service's own schema. */
+export interface EventSourcedInfrastructure {
+  readonly pool: Pool;
+  readonly schema: string;
+  readonly store: PostgresEventStore;
+  readonly nats: NatsConnection;
+  readonly idempotency: HttpIdempotencyStore;
+  readonly inbox: IdempotentInbox;
+  close(): Promise<void>;
+}
+
+export async function connectInfrastructure(settings: InfrastructureSettings): Promise<EventSourcedInfrastructure> {
+  const pool = createPool({ connectionString: settings.DATABASE_URL, max: 20, applicationName: settings.name });
+  try {
+    const store = await PostgresEventStore.create({ pool, schema: settings.DB_SCHEMA, catalog: stockflowCatalog });
+    const idempotency = await HttpIdempotencyStore.create(pool, settings.DB_SCHEMA);
+    const inbox = await IdempotentInbox.create(pool, settings.DB_SCHEMA);
+    const nats = await connectNats({ url: settings.NATS_URL, name: settings.name });
+    return {
+      pool,
+      schema: settings.DB_SCHEMA,
+      store,
+      nats,
+      idempotency,
+      inbox,
+      async close() {
+        await nats.drain().catch(() => undefined);
+        await pool.end();
+      },
+    };
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+}
+
+/** Provides the infrastructure to a service's providers by the tokens above. */
+@Global()
+@Module({})
+export class InfrastructureModule {
+  static forRoot(infrastructure: EventSourcedInfrastructure, store: PostgresEventStore = infrastructure.store): DynamicModule {
+    return {
+      module: InfrastructureModule,
+      global: true,
+      providers: [
+        { provide: PG_POOL, useValue: infrastructure.pool },
+        { provide: EVENT_STORE, useValue: store },
+        { provide: NATS_CONNECTION, useValue: infrastructure.nats },
+        { provide: IDEMPOTENT_INBOX, useValue: infrastructure.inbox },
+      ],
+      exports: [PG_POOL, EVENT_STORE, NATS_CONNECTION, IDEMPOTENT_INBOX],
+    };
+  }
+}

@@ -3,11 +3,11 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import { systemManifest } from './system-manifest.js';
+import { systemManifest } from '@stockflow/system-launcher';
 
 const root = resolve(process.cwd(), '../..');
 const dockerfile = readFileSync(resolve(root, 'docker/Dockerfile'), 'utf8');
-const compose = parse(readFileSync(resolve(root, 'docker/compose.yaml'), 'utf8')) as {
+const compose = parse(readFileSync(resolve(root, 'docker/compose.yaml'), 'utf8'), { merge: true }) as {
   services: Record<string, { build?: { context: string; dockerfile: string; args?: { APP?: string } }; environment?: Record<string, string>; ports?: string[] }>;
 };
 

@@ -1,0 +1,3 @@
+export * from './system-manifest.js';
+export * from './dependency-check.js';
+export * from './running-system.js';

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { ProcessSpec } from './system-manifest.js';
+
+export interface LaunchOptions {
+  /** Workspace root: where the entry points are. */
+  readonly root: string;
+  /** Where each process's output lines go; by default prefixed onto this process's stdout/stderr. */
+  readonly output?: (name: string, line: string, stream: 'stdout' | 'stderr') => void;
+  /** Called when a process exits on its own (not through stop/kill/restart). */
+  readonly onUnexpectedExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
+  readonly startTimeoutMs?: number;
+}
+
+const defaultOutput = (name: string, line: string, stream: 'stdout' | 'stderr'): void => {
+  (stream === 'stdout' ? process.stdout : process.stderr).write(`[${name}] ${line}\n`);
+};
+
+/** Processes of the system: started from their built entry points, stopped gracefully or killed. */
+export class RunningSystem {
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly expectedExit = new Set<string>();
+
+  constructor(
+    readonly specs: readonly ProcessSpec[],
+    private readonly options: LaunchOptions,
+  ) {}
+
+  /** Starts every process and waits until each answers `/health/live`. */
+  async start(): Promise<void> {
+    for (const spec of this.specs) this.spawn(spec);
+    const live = await Promise.all(this.specs.map((spec) => this.waitUntilLive(spec)));
+    const down = this.specs.filter((_, i) => !live[i]).map((s) => s.name);
+    if (down.length) throw new Error(`not live after ${this.options.startTimeoutMs ?? 30_000} ms: ${down.join(', ')}`);
+  }
+
+  spec(name: string): ProcessSpec {
+    const spec = this.specs.find((s) => s.name === name);
+    if (!spec) throw new Error(`no process named ${name}`);
+    return spec;
+  }
+
+  url(name: string): string {
+    return this.spec(name).url;
+  }
+
+  /** Kills a process (SIGKILL by default: a crash) and waits for it to be gone. */
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.children.get(name);
+    if (!child) return;
+    this.expectedExit.add(name);
+    await new Promise<void>((done) => {
+      child.once('exit', () => done());
+      child.kill(signal);
+    });
+  }
+
+  /** Starts a process again (after `kill`) and waits until it is live. */
+  async restart(name: string): Promise<void> {
+    await this.kill(name, 'SIGTERM');
+    const spec = this.spec(name);
+    this.spawn(spec);
+    if (!(await this.waitUntilLive(spec))) throw new Error(`${name} did not come back`);
+  }
+
+  /** Stops every process with SIGTERM (SIGKILL after 10 s) and waits for all of them. */
+  async stop(): Promise<void> {
+    const exits = [...this.children.entries()].map(([name, child]) => {
+      this.expectedExit.add(name);
+      return new Promise<void>((done) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          done();
+        });
+        child.kill('SIGTERM');
+      });
+    });
+    await Promise.all(exits);
+  }
+
+  get running(): string[] {
+    return [...this.children.keys()];
+  }
+
+  private spawn(spec: ProcessSpec): void {
+    this.expectedExit.delete(spec.name);
+    const child = spawn(process.execPath, [resolve(this.options.root, spec.entry)], {
+      cwd: this.options.root,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = this.options.output ?? defaultOutput;
+    const pipe = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line.length) output(spec.name, line, stream);
+    };
+    child.stdout!.on('data', pipe('stdout'));
+    child.stderr!.on('data', pipe('stderr'));
+    child.on('exit', (code, signal) => {
+      if (this.children.get(spec.name) === child) this.children.delete(spec.name);
+      if (!this.expectedExit.has(spec.name)) this.options.onUnexpectedExit?.(spec.name, code, signal);
+    });
+    this.children.set(spec.name, child);
+  }
+
+  private async waitUntilLive(spec: ProcessSpec): Promise<boolean> {
+    const until = Date.now() + (this.options.startTimeoutMs ?? 30_000);
+    while (Date.now() < until) {
+      if (!this.children.has(spec.name)) return false;
+      try {
+        if ((await fetch(`${spec.url}/health/live`)).ok) return true;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }
+}

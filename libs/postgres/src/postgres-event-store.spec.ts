@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DuplicateEventIdConflict } from '@stockflow/event-sourcing';
+import { contractTestCatalog, counterEvent, describeEventStoreContract } from '@stockflow/event-sourcing/testing';
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { createPool } from './pool.js';
+import { PostgresEventStore } from './postgres-event-store.js';
+import { dropSchema, uniqueSchemaName } from './test-schema.js';
+
+describeEventStoreContract('postgresql', async () => {
+  const pool = createPool({ max: 12, applicationName: 'postgres-event-store.spec' });
+  const schema = uniqueSchemaName('t');
+  const store = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog });
+  return {
+    store,
+    holdAppendOpen: async (streamId, events) => {
+      const client = await pool.connect();
+      await client.query('BEGIN');
+      await store.appendWith(client, streamId, events);
+      // The insert has given the transaction its xid, so every later append gets a larger one and
+      // stays invisible to readers until this one ends: the xmin guard is what the contract tests.
+      const { rows } = await client.query<{ xid: string | null }>('SELECT pg_current_xact_id_if_assigned()::text AS xid');
+      if (rows[0]!.xid === null) throw new Error('held append has no transaction id');
+      return {
+        commit: async () => {
+          try {
+            await client.query('COMMIT');
+          } finally {
+            client.release();
+          }
+        },
+      };
+    },
+    teardown: async () => {
+      await store.close();
+      await dropSchema(pool, schema);
+      await pool.end();
+    },
+  };
+});
+
+describe('PostgresEventStore on PostgreSQL', () => {
+  let pool: Pool;
+  let schema: string;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    pool = createPool({ max: 8, applicationName: 'postgres-event-store.spec' });
+    schema = uniqueSchemaName('t');
+    store = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog });
+  });
+  afterAll(async () => {
+    await dropSchema(pool, schema);
+    await pool.end();
+  });
+
+  it('reads past the gap a rolled-back append leaves in global_position', async () => {
+    const start = await store.headPosition();
+    const before = await store.appendToStream(`counter-${randomUUID()}`, [counterEvent(1)]);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await store.appendWith(client, `counter-${randomUUID()}`, [counterEvent(2), counterEvent(3)]);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    const after = await store.appendToStream(`counter-${randomUUID()}`, [counterEvent(4)]);
+    expect(after.events[0]!.globalPosition - before.events[0]!.globalPosition).toBe(3);
+
+    const read = await store.readAll({ after: start, maxCount: 10 });
+    expect(read.map((e) => e.data)).toEqual([{ n: 1 }, { n: 4 }]);
+    expect(await store.readAll({ after: read[0]!.logPosition, maxCount: 10 })).toEqual([read[1]]);
+    expect(await store.countAfter(start)).toBe(2);
+  });
+
+  it('stores one copy when two concurrent appends carry the same event ids', async () => {
+    for (const expectedVersion of ['any', 'no_stream'] as const) {
+      const id = `counter-${randomUUID()}`;
+      const events = [counterEvent(1), counterEvent(2)];
+      const [a, b] = await Promise.all([
+        store.appendToStream(id, events, { expectedVersion }),
+        store.appendToStream(id, events, { expectedVersion }),
+      ]);
+      expect([a.idempotentReplay, b.idempotentReplay].sort()).toEqual([false, true]);
+      expect(a.events).toEqual(b.events);
+      expect(a.nextExpectedVersion).toBe(2);
+      expect(b.nextExpectedVersion).toBe(2);
+      const { rows } = await pool.query(`SELECT count(*) AS n FROM ${schema}.events WHERE stream_id = $1`, [id]);
+      expect(rows[0].n).toBe(2);
+    }
+  });
+
+  it('rejects a batch that repeats an event id, or reuses one stored in another stream', async () => {
+    const repeated = counterEvent(1);
+    await expect(store.appendToStream(`counter-${randomUUID()}`, [repeated, repeated])).rejects.toBeInstanceOf(DuplicateEventIdConflict);
+    const stored = counterEvent(2);
+    await store.appendToStream(`counter-${randomUUID()}`, [stored]);
+    await expect(store.appendToStream(`counter-${randomUUID()}`, [stored])).rejects.toBeInstanceOf(DuplicateEventIdConflict);
+    await expect(store.appendToStream(`counter-${randomUUID()}`, [stored, counterEvent(3)], { expectedVersion: 'no_stream' })).rejects.toBeInstanceOf(
+      DuplicateEventIdConflict,
+    );
+  });
+
+  it('holds readers behind a transaction that has not committed, then delivers it first', async () => {
+    const start = await store.headPosition();
+    const client = await pool.connect();
+    const slow = counterEvent(1);
+    try {
+      await client.query('BEGIN');
+      await store.appendWith(client, `counter-${randomUUID()}`, [slow]);
+      await store.appendToStream(`counter-${randomUUID()}`, [counterEvent(2)]);
+      expect(await store.readAll({ after: start, maxCount: 10 })).toEqual([]);
+      expect(await store.headPosition()).toBe(start);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const read = await store.readAll({ after: start, maxCount: 10 });
+    expect(read.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(read[0]!.eventId).toBe(slow.eventId);
+    expect(await store.headPosition()).toBe(read[1]!.logPosition);
+  });
+
+  it('keeps the version and the events of a stream read in one snapshot', async () => {
+    const id = `counter-${randomUUID()}`;
+    await store.appendToStream(id, [1, 2, 3].map((n) => counterEvent(n)));
+    const { events, currentVersion } = await store.readStream(id, { fromPosition: 4 });
+    expect(events).toEqual([]);
+    expect(currentVersion).toBe(3);
+    const full = await store.readStream(id);
+    expect(full.events.map((e) => e.streamPosition)).toEqual([1, 2, 3]);
+    expect(full.events[0]!.occurredAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('uses the log-order index to read after a position', async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT * FROM ${schema}.events
+         WHERE (transaction_id, global_position) > ('5'::xid8, 7::bigint) AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY transaction_id, global_position LIMIT 10`,
+      );
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toContain('events_log_order');
+      expect(plan).not.toMatch(/Sort/);
+    } finally {
+      await client.query('RESET enable_seqscan');
+      client.release();
+    }
+  });
+
+  it('rejects a log position it did not produce', async () => {
+    await expect(store.readAll({ after: '42', maxCount: 1 })).rejects.toThrow(RangeError);
+  });
+});

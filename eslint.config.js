@@ -34,6 +34,21 @@ export default tseslint.config(
     },
   },
   {
+    // An app's domain folder is as pure as a type:domain lib: deciders know no framework or driver.
+    files: ['apps/*/src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@nestjs/*', '@nats-io/*', 'pg', 'fastify', '@eventstore/*'], message: 'Domain code is framework-free.' },
+            { group: ['@stockflow/platform', '@stockflow/postgres', '@stockflow/messaging', '@stockflow/eventstoredb'], message: 'Domain code depends only on contracts and the event-sourcing kernel.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Nest resolves constructor parameters from emitted metadata: a type-only import would erase it.
     files: ['apps/**/*.ts', 'libs/platform/**/*.ts', 'libs/messaging/src/nest/**/*.ts'],
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },

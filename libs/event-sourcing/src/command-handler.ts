@@ -23,6 +23,8 @@ export interface HandleCommandOptions {
 export interface HandleCommandResult<TEvent, TState> {
   readonly events: readonly TEvent[];
   readonly state: TState;
+  /** The stream's version after the command (unchanged when it decided nothing). */
+  readonly version: number;
   readonly append: AppendResult | null;
 }
 
@@ -79,7 +81,7 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
       }
       if (events.length === 0) {
         if (!cached) this.cache?.set(streamId, { state, version });
-        return { events, state, append: null };
+        return { events, state, version, append: null };
       }
       const expected: ExpectedVersion = version === 0 ? 'no_stream' : version;
       try {
@@ -97,7 +99,7 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
         const newState = events.reduce((s, e) => this.decider.evolve(s, e), state);
         if (append.idempotentReplay) this.cache?.delete(streamId);
         else this.cache?.set(streamId, { state: newState, version: append.nextExpectedVersion });
-        return { events, state: newState, append };
+        return { events, state: newState, version: append.nextExpectedVersion, append };
       } catch (error) {
         this.cache?.delete(streamId);
         const retryable = error instanceof ConcurrencyConflict && options.expectedVersion === undefined && attempt < this.maxAttempts;

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type ForwardReference, type Type, type ValidationPipeOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -7,6 +8,7 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Pool } from 'pg';
 import type { DestinationStream, Logger } from 'pino';
 import type { HttpIdempotencyStore } from './http-conventions/http-idempotency-store.js';
+import { PROBLEM_JSON, problemTypeForStatus, statusTitle } from './problem-details/problem-details.js';
 import { ReadinessChecks, type ReadinessCheck, type ReadinessCheckOptions } from './health/readiness.js';
 import { createServiceLogger, installRequestLogging, QUIET_PATHS, type LogLevel } from './logging/logger.js';
 import { installHttpMetrics } from './metrics/http-metrics.js';
@@ -94,7 +96,18 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   const logger = createServiceLogger({ service: name, level: config.LOG_LEVEL, destination: options.logDestination });
   const metrics = options.metrics ?? new ServiceMetrics();
 
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Fastify's router answers some malformed requests (bad percent-encoding, over-long parameters)
+    // before Nest sees them; they get problem+json too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      void reply
+        .code(status)
+        .type(PROBLEM_JSON)
+        .send({ type: problemTypeForStatus(status), title: statusTitle(status), status, detail: error.message, instance: request.url.split('?')[0] });
+    },
+  });
   installRequestContext(adapter, { service: name });
   const fastify = adapter.getInstance();
   installHttpMetrics(fastify, metrics);

@@ -22,7 +22,12 @@ let executions = 0;
 class CountersController {
   @Post(':id/additions')
   @HttpCode(202)
-  add(@Param('id') id: string, @Body() body: AddDto, @IfMatchVersion() expected: number | undefined): { total: number; version: number } {
+  add(
+    @Param('id') id: string,
+    @Body() body: AddDto,
+    @IfMatchVersion() expected: number | undefined,
+    @Res({ passthrough: true }) reply: { header(n: string, v: string): void },
+  ): { total: number; version: number } {
     executions++;
     const current = counters.get(id) ?? { total: 0, version: 0 };
     if (expected !== undefined && expected !== current.version) {
@@ -32,6 +37,8 @@ class CountersController {
     }
     const next = { total: current.total + body.amount, version: current.version + 1 };
     counters.set(id, next);
+    reply.header('etag', entityTag(next.version));
+    reply.header('location', `/counters/${id}`);
     return next;
   }
 
@@ -78,6 +85,8 @@ describe('HTTP conventions: Idempotency-Key and ETag / If-Match (real PostgreSQL
     expect(replay.status).toBe(202);
     expect(replay.body).toEqual(first.body);
     expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.headers.etag).toBe(first.headers.etag);
+    expect(replay.headers.location).toBe('/counters/a');
     expect(counters.get('a')).toEqual({ total: 5, version: 1 });
     expect(executions).toBe(1);
   });

@@ -16,7 +16,11 @@ interface RequestLike {
 }
 interface ReplyLike {
   header(name: string, value: string): ReplyLike;
+  getHeader(name: string): unknown;
 }
+
+/** Response headers a replay repeats: where the created resource is and which version it has. */
+const REPLAYED_HEADERS = ['location', 'etag'] as const;
 
 /**
  * `Idempotency-Key` on POST: the first request with a key runs and its successful result is
@@ -61,6 +65,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           detail: 'A request with this Idempotency-Key is still being processed; retry shortly',
         });
       case 'completed':
+        for (const [name, value] of Object.entries(claim.headers)) reply.header(name, value);
         reply.header('idempotent-replayed', 'true');
         return claim.body;
       case 'claimed':
@@ -68,7 +73,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      await this.store.complete(key, status, body);
+      const headers: Record<string, string> = {};
+      for (const name of REPLAYED_HEADERS) {
+        const value = reply.getHeader(name);
+        if (typeof value === 'string') headers[name] = value;
+      }
+      await this.store.complete(key, status, body, headers);
       return body;
     } catch (error) {
       await this.store.release(key);

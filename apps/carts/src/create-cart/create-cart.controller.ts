@@ -1,0 +1,29 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { CartsService } from '../shared/carts.service.js';
+import { ApiIdempotencyKey, ApiProblems, etagHeader, setEntityTag, type ReplyLike } from '../shared/http.js';
+import { CreateCartDto, CreatedCart } from './create-cart.dto.js';
+
+@ApiTags('carts')
+@Controller('carts')
+export class CreateCartController {
+  constructor(private readonly carts: CartsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Open a cart for a customer' })
+  @ApiIdempotencyKey()
+  @ApiCreatedResponse({
+    type: CreatedCart,
+    headers: { Location: { description: 'The new cart, /carts/{id}', schema: { type: 'string' } }, ...etagHeader },
+  })
+  @ApiProblems(400, 413, 415, 422)
+  async create(@Body() body: CreateCartDto, @Res({ passthrough: true }) reply: ReplyLike): Promise<CreatedCart> {
+    const id = randomUUID();
+    const { version } = await this.carts.execute(id, { type: 'CreateCart', data: { cartId: id, customerId: body.customerId } });
+    reply.header('location', `/carts/${id}`);
+    setEntityTag(reply, version);
+    return { id };
+  }
+}

@@ -8,3 +8,6 @@ export * as inventory from './inventory/sku-events.js';
 export * as carts from './carts/cart-events.js';
 export * as orders from './orders/order-events.js';
 export * as orderSaga from './orders/order-saga-events.js';
+export * as notificationCustomer from './notifications/customer-events.js';
+export * as notificationSubscription from './notifications/subscription-events.js';
+export * as notificationPhone from './notifications/phone-events.js';

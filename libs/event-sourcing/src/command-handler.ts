@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventCatalog } from '@stockflow/contracts';
-import { AggregateStateCache } from './aggregate-state-cache.js';
+import { type AggregateStateCache } from './aggregate-state-cache.js';
 import type { Decider } from './decider.js';
 import { ConcurrencyConflict, DomainError } from './errors.js';
 import type { AppendResult, EventMetadata, EventStore, ExpectedVersion, RecordedEvent } from './event-store.js';

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+
+/** Twilio's Messages API, the part the notifier speaks: `POST /2010-04-01/Accounts/:sid/Messages.json`. */
+export const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
+
+export const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** One accepted message as `GET /api/messages` returns it. */
+export interface StoredSms {
+  readonly sid: string;
+  readonly to: string;
+  readonly from: string | null;
+  readonly body: string;
+  readonly accountSid: string;
+  /** ISO 8601. */
+  readonly receivedAt: string;
+}
+
+/** Twilio's error body: `{ code, message, more_info, status }`. */
+export interface TwilioError {
+  readonly code: number;
+  readonly message: string;
+  readonly more_info: string;
+  readonly status: number;
+}
+
+export function twilioError(status: number, code: number, message: string): TwilioError {
+  return { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
+}
+
+/** `SM` + 32 hex digits, like Twilio's message SIDs. */
+export function messageSid(): string {
+  return `SM${randomBytes(16).toString('hex')}`;
+}
+
+/** Checks a form-encoded create request: the 400 answer, or the message to store. */
+export function validateCreate(accountSid: string, form: URLSearchParams, now = new Date()): { error: TwilioError } | { sms: StoredSms } {
+  const to = form.get('To');
+  if (to === null || to.trim() === '') return { error: twilioError(400, 21211, "A 'To' phone number is required.") };
+  if (!E164.test(to)) return { error: twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`) };
+  const body = form.get('Body');
+  if (body === null || body.trim() === '') return { error: twilioError(400, 21602, 'Message body is required.') };
+  const from = form.get('From') ?? form.get('MessagingServiceSid');
+  return { sms: { sid: messageSid(), to, from, body, accountSid, receivedAt: now.toISOString() } };
+}
+
+/** Twilio's dates are RFC 2822: `Thu, 24 Aug 2023 05:01:45 +0000`. */
+export function rfc2822(date: Date): string {
+  return date.toUTCString().replace(/GMT$/, '+0000');
+}
+
+/** The 201 body: Twilio's Message resource, the fields a client reads. */
+export function messageResource(sms: StoredSms): Record<string, unknown> {
+  const created = rfc2822(new Date(sms.receivedAt));
+  return {
+    sid: sms.sid,
+    account_sid: sms.accountSid,
+    to: sms.to,
+    from: sms.from,
+    body: sms.body,
+    status: 'queued',
+    direction: 'outbound-api',
+    num_segments: '1',
+    date_created: created,
+    date_updated: created,
+    date_sent: null,
+    error_code: null,
+    error_message: null,
+    price: null,
+    api_version: '2010-04-01',
+    uri: `/2010-04-01/Accounts/${sms.accountSid}/Messages/${sms.sid}.json`,
+  };
+}

@@ -33,4 +33,10 @@ describe('event catalog', () => {
     const data = { sku: 'A-1', name: 'Mug', lowStockThreshold: 4 };
     expect(stockflowCatalog.upcast('SkuRegistered', 2, data)).toEqual({ schemaVersion: 2, data });
   });
+
+  it('checks the formats contracts declare (date-time)', () => {
+    const started = { orderId: 'o-1', lines: [{ sku: 'A', quantity: 1 }], deadline: '2030-01-01T00:00:30.000Z' };
+    expect(() => stockflowCatalog.validate('OrderSagaStarted', 1, started)).not.toThrow();
+    expect(() => stockflowCatalog.validate('OrderSagaStarted', 1, { ...started, deadline: 'tomorrow' })).toThrow(/deadline/);
+  });
 });

@@ -1,6 +1,7 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import type { EventDefinition } from './event-definition.js';
+import { registerContractFormats } from './formats.js';
 
 export type ContractViolationReason = 'unknown-type' | 'unknown-version' | 'invalid-payload';
 
@@ -29,6 +30,7 @@ export class EventCatalog {
   private readonly byType = new Map<string, CompiledDefinition>();
 
   constructor(definitions: Iterable<EventDefinition>) {
+    registerContractFormats();
     for (const definition of definitions) {
       if (this.byType.has(definition.type)) throw new Error(`event type ${definition.type} is defined twice`);
       this.byType.set(definition.type, {

@@ -1,6 +1,7 @@
 export * from './envelope.js';
 export * from './event-definition.js';
 export * from './event-catalog.js';
+export * from './formats.js';
 export * from './catalog.js';
 export * from './subjects.js';
 export * from './asyncapi.js';

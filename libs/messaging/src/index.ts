@@ -7,3 +7,4 @@ export * from './handler-errors.js';
 export * from './dead-letter.js';
 export * from './durable-event-consumer.js';
 export * from './nest/jetstream-transport.js';
+export * from './nest/rethrow-to-consumer.filter.js';

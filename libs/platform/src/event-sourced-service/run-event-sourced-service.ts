@@ -1,6 +1,6 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { contextSubjectPrefix, stockflowCatalog } from '@stockflow/contracts';
-import { JetStreamTransport, contextStreamSpec, type ConsumerObserver, type RetryPolicy } from '@stockflow/messaging';
+import { JetStreamTransport, RethrowToConsumer, contextStreamSpec, type ConsumerObserver, type RetryPolicy } from '@stockflow/messaging';
 import { createService, type OpenApiOptions, type Service } from '../bootstrap.js';
 import type { LogLevel } from '../logging/logger.js';
 import { ServiceMetrics } from '../metrics/service-metrics.js';
@@ -79,7 +79,7 @@ export async function runEventSourcedService(options: RunEventSourcedServiceOpti
     for (const consumer of options.consumers ?? []) {
       const source = contextStreamSpec(consumer.sourceContext, scheme);
       const prefix = contextSubjectPrefix(consumer.sourceContext, scheme);
-      service.app.connectMicroservice(
+      const microservice = service.app.connectMicroservice(
         {
           strategy: new JetStreamTransport({
             connection: infrastructure.nats,
@@ -96,8 +96,10 @@ export async function runEventSourcedService(options: RunEventSourcedServiceOpti
         },
         // Not inheriting the HTTP pipes and filters: a handler's error must reach the consumer,
         // which decides between retry and dead letter.
-        { inheritAppConfig: false },
+        // Deferred, so that the filter below is registered before the listeners are.
+        { inheritAppConfig: false, deferInitialization: true },
       );
+      microservice.useGlobalFilters(new RethrowToConsumer());
     }
     await service.app.startAllMicroservices();
     const url = await service.listen();

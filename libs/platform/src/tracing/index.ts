@@ -1,3 +1,4 @@
 export * from './trace-context.js';
 export * from './request-context.js';
 export * from './fastify-hooks.js';
+export * from './caused-by.js';

@@ -1,0 +1,22 @@
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { entityTag } from '@stockflow/platform';
+import { OrderCommands } from '../shared/order-commands.js';
+import { OrderIdParams } from '../shared/order-id.js';
+import { toOrderView, OrderView, type ReplyHeaders } from '../shared/order.view.js';
+
+@ApiTags('orders')
+@Controller('orders')
+export class GetOrderController {
+  constructor(private readonly orders: OrderCommands) {}
+
+  /** The order as its event stream says now, with its version as the ETag. */
+  @Get(':id')
+  @ApiOkResponse({ type: OrderView, description: 'ETag: the order version' })
+  @ApiNotFoundResponse({ description: 'No such order' })
+  async get(@Param() params: OrderIdParams, @Res({ passthrough: true }) reply: ReplyHeaders): Promise<OrderView> {
+    const { order, version } = await this.orders.get(params.id);
+    reply.header('etag', entityTag(version));
+    return toOrderView(order, version);
+  }
+}

@@ -1,0 +1,53 @@
+import { migrate, quoteSchema, type Migration, type Queryable } from '@stockflow/postgres';
+import type { Pool } from 'pg';
+
+export const sagaDeadlineMigrations: readonly Migration[] = [
+  {
+    id: 'orders/001-saga-deadlines',
+    // One row per saga that may still need the sweeper: written with the saga's start events, and
+    // deleted only once the saga is complete and the order agrees with it.
+    sql: (schema) => `
+      CREATE TABLE ${schema}.saga_deadlines (
+        order_id text PRIMARY KEY,
+        deadline timestamptz NOT NULL
+      );
+      CREATE INDEX saga_deadlines_due ON ${schema}.saga_deadlines (deadline)`,
+  },
+];
+
+/** `<schema>.saga_deadlines(order_id, deadline)`: when each open saga times out. */
+export class SagaDeadlines {
+  private readonly insertSql: string;
+  private readonly deleteSql: string;
+  private readonly dueSql: string;
+
+  static async create(pool: Pool, schema: string): Promise<SagaDeadlines> {
+    await migrate(pool, schema, sagaDeadlineMigrations);
+    return new SagaDeadlines(pool, schema);
+  }
+
+  private constructor(
+    private readonly pool: Pool,
+    schema: string,
+  ) {
+    const table = `${quoteSchema(schema)}.saga_deadlines`;
+    this.insertSql = `INSERT INTO ${table} (order_id, deadline) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`;
+    this.deleteSql = `DELETE FROM ${table} WHERE order_id = $1`;
+    this.dueSql = `SELECT order_id FROM ${table} WHERE deadline <= $1 ORDER BY deadline LIMIT $2`;
+  }
+
+  /** Through `db`: a client in the transaction that appends the saga's start events. */
+  async insert(db: Queryable, orderId: string, deadline: string): Promise<void> {
+    await db.query({ text: this.insertSql, values: [orderId, deadline] });
+  }
+
+  async remove(orderId: string): Promise<void> {
+    await this.pool.query(this.deleteSql, [orderId]);
+  }
+
+  /** Order ids whose deadline is at or before `now`, oldest first. */
+  async due(now: Date, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ order_id: string }>(this.dueSql, [now.toISOString(), limit]);
+    return rows.map((row) => row.order_id);
+  }
+}

@@ -1,0 +1,69 @@
+import { Module } from '@nestjs/common';
+import type { EventStore } from '@stockflow/event-sourcing';
+import type { RetryPolicy } from '@stockflow/messaging';
+import { EVENT_STORE, ReadinessChecks, runEventSourcedService, ServiceMetrics, type ConsumerSpec, type RunningService } from '@stockflow/platform';
+import { CancelOrderController } from './cancel-order/cancel-order.controller.js';
+import { GetOrderController } from './get-order/get-order.controller.js';
+import { OrderSagaHandlers } from './order-saga/order-saga.handlers.js';
+import { OrderSagaProcess } from './order-saga/order-saga.process.js';
+import { OrderSagaSweeper } from './order-saga/order-saga.sweeper.js';
+import { SagaDatabase } from './order-saga/saga-database.js';
+import { OrdersConfig } from './orders-config.js';
+import { PlaceFromCartHandler } from './place-from-cart/place-from-cart.handler.js';
+import { PlaceOrderController } from './place-order/place-order.controller.js';
+import { OrderCommands } from './shared/order-commands.js';
+
+@Module({
+  controllers: [PlaceOrderController, GetOrderController, CancelOrderController, PlaceFromCartHandler, OrderSagaHandlers],
+  providers: [
+    { provide: OrderCommands, useFactory: (store: EventStore) => new OrderCommands(store), inject: [EVENT_STORE] },
+    {
+      provide: SagaDatabase,
+      useFactory: (config: OrdersConfig, metrics: ServiceMetrics, readiness: ReadinessChecks) => SagaDatabase.open(config, metrics, readiness),
+      inject: [OrdersConfig, ServiceMetrics, ReadinessChecks],
+    },
+    OrderSagaProcess,
+    OrderSagaSweeper,
+  ],
+})
+export class OrdersModule {}
+
+/**
+ * A dead-lettered OrderPlaced would leave its order pending with no saga to time it out, so the
+ * saga's inputs retry transient failures (a database outage) for about an hour and a half before
+ * they give up; a poison message still goes to the dead letters at once.
+ */
+const SAGA_RETRY: RetryPolicy = { maxDeliveries: 100, backoffMs: [200, 1000, 5000, 15_000, 30_000, 60_000] };
+
+/** The service's durable JetStream consumers. */
+export const ORDERS_CONSUMERS: readonly ConsumerSpec[] = [
+  { sourceContext: 'orders', aggregate: 'order', durable: 'orders-saga-orders', retry: SAGA_RETRY },
+  { sourceContext: 'inventory', aggregate: 'sku', durable: 'orders-saga-inventory', retry: SAGA_RETRY },
+  { sourceContext: 'carts', aggregate: 'cart', durable: 'orders-from-carts', retry: SAGA_RETRY },
+];
+
+export const ORDERS_OPENAPI = {
+  title: 'stockflow orders',
+  version: '1.0.0',
+  description: 'Places orders and runs the order saga: every line is reserved with inventory, or the order is rejected and its reservations released.',
+};
+
+export interface RunOrdersOptions {
+  /** Overrides config.PORT (tests pass a free port). */
+  readonly port?: number;
+  /** Stop on SIGTERM/SIGINT (default true; in-process tests pass false). */
+  readonly handleSignals?: boolean;
+}
+
+/** Starts the orders service: HTTP API, saga consumers, deadline sweeper. */
+export function runOrdersService(config: OrdersConfig, options: RunOrdersOptions = {}): Promise<RunningService> {
+  return runEventSourcedService({
+    name: 'orders',
+    config,
+    module: () => OrdersModule,
+    consumers: ORDERS_CONSUMERS,
+    openApi: ORDERS_OPENAPI,
+    port: options.port,
+    handleSignals: options.handleSignals,
+  });
+}

@@ -1,0 +1,29 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { currentEventMetadata } from '@stockflow/platform';
+import { randomUUID } from 'node:crypto';
+import { OrderCommands } from '../shared/order-commands.js';
+import type { ReplyHeaders } from '../shared/order.view.js';
+import { OrderAccepted, PlaceOrderDto } from './place-order.dto.js';
+
+@ApiTags('orders')
+@Controller('orders')
+export class PlaceOrderController {
+  constructor(private readonly orders: OrderCommands) {}
+
+  /** Places an order; it stays pending until inventory has answered for every line. */
+  @Post()
+  @HttpCode(202)
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Replays the first result for the same key and body' })
+  @ApiAcceptedResponse({ type: OrderAccepted, description: 'Accepted: the order is pending. Location: /orders/{id}' })
+  @ApiBadRequestResponse({ description: 'application/problem+json with field-level errors' })
+  async place(@Body() body: PlaceOrderDto, @Res({ passthrough: true }) reply: ReplyHeaders): Promise<OrderAccepted> {
+    const orderId = randomUUID();
+    await this.orders.execute(
+      { type: 'PlaceOrder', data: { orderId, customerId: body.customerId, lines: body.lines.map(({ sku, quantity }) => ({ sku, quantity })), cartId: null } },
+      currentEventMetadata(),
+    );
+    reply.header('location', `/orders/${orderId}`);
+    return { id: orderId };
+  }
+}

@@ -1,0 +1,45 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { MAX_ORDER_LINES } from '../domain/order.js';
+
+export const SKU_PATTERN = /^[A-Za-z0-9._-]+$/;
+export const MAX_LINE_QUANTITY = 10_000;
+
+export class OrderLineDto {
+  @ApiProperty({ minLength: 1, maxLength: 64, pattern: SKU_PATTERN.source, example: 'SKU-123' })
+  @IsString()
+  @Length(1, 64)
+  @Matches(SKU_PATTERN, { message: 'sku may only contain letters, digits, ".", "_" and "-"' })
+  sku!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_LINE_QUANTITY, example: 2 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LINE_QUANTITY)
+  quantity!: number;
+}
+
+/** Lines are told apart by SKU; anything that is not a line object counts as unique (it fails elsewhere). */
+const lineSku = (line: unknown): unknown => (line !== null && typeof line === 'object' ? (line as { sku?: unknown }).sku : Symbol());
+
+export class PlaceOrderDto {
+  @ApiProperty({ minLength: 1, maxLength: 64, example: 'customer-42' })
+  @IsString()
+  @Length(1, 64)
+  customerId!: string;
+
+  @ApiProperty({ type: [OrderLineDto], minItems: 1, maxItems: MAX_ORDER_LINES, description: 'One line per SKU' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ORDER_LINES)
+  @ArrayUnique(lineSku, { message: 'lines must not repeat a SKU' })
+  @ValidateNested({ each: true })
+  @Type(() => OrderLineDto)
+  lines!: OrderLineDto[];
+}
+
+export class OrderAccepted {
+  @ApiProperty({ format: 'uuid', description: 'The new order id; GET /orders/{id} follows it' })
+  id!: string;
+}

@@ -1,0 +1,39 @@
+import { stockflowCatalog } from '@stockflow/contracts';
+import { CommandHandler, DomainError, type EventMetadata, type EventStore } from '@stockflow/event-sourcing';
+import { isPlaced, orderDecider, orderStreamId, type OrderCommand, type OrderEvent, type OrderState, type PlacedOrder } from '../domain/order.js';
+
+export interface OrderSnapshot {
+  readonly order: PlacedOrder;
+  /** The order stream's version: the ETag, and the If-Match a write may name. */
+  readonly version: number;
+}
+
+export interface DecidedOrder {
+  readonly events: readonly OrderEvent[];
+  readonly state: OrderState;
+  readonly version: number;
+}
+
+/**
+ * Runs the Order decider against an event store (stream `order-<id>`). The HTTP side has one on the
+ * service's store; the saga has its own on its own connections (see SagaDatabase).
+ */
+export class OrderCommands {
+  private readonly handler: CommandHandler<OrderCommand, OrderEvent, OrderState>;
+
+  constructor(store: EventStore) {
+    this.handler = new CommandHandler(store, stockflowCatalog, orderDecider);
+  }
+
+  async execute(command: OrderCommand, metadata: EventMetadata, expectedVersion?: number): Promise<DecidedOrder> {
+    const { events, state, version } = await this.handler.handle(orderStreamId(command.data.orderId), command, { metadata, expectedVersion });
+    return { events, state, version };
+  }
+
+  /** The order as its stream says now; DomainError `not-found` when there is none. */
+  async get(orderId: string): Promise<OrderSnapshot> {
+    const { state, version } = await this.handler.load(orderStreamId(orderId));
+    if (!isPlaced(state)) throw new DomainError('not-found', `order ${orderId} does not exist`, 'order-not-found');
+    return { order: state, version };
+  }
+}

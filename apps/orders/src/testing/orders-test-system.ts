@@ -1,0 +1,207 @@
+// The orders service run in-process against the real PostgreSQL and NATS, in a schema and a subject
+// namespace of its own, with an in-process relay for the `orders` context (so that the service's
+// own events reach JetStream and its consumers) and a fake inventory answering the saga.
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { contextStreamName, stockflowCatalog, type EventEnvelope } from '@stockflow/contracts';
+import type { RecordedEvent } from '@stockflow/event-sourcing';
+import { EventRelay, connectNats, type NatsConnection } from '@stockflow/messaging';
+import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
+import type { RunningService } from '@stockflow/platform';
+import { PostgresCheckpointStore, PostgresEventStore, createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import request from 'supertest';
+import { OrdersConfig } from '../orders-config.js';
+import { ORDERS_CONSUMERS, runOrdersService } from '../orders.module.js';
+import { FakeInventory } from './fake-inventory.js';
+
+export interface OrdersTestOptions {
+  readonly SAGA_TIMEOUT_MS?: number;
+  readonly SAGA_SWEEP_INTERVAL_MS?: number;
+}
+
+export class OrdersTestSystem {
+  running: RunningService | null = null;
+  private relay: EventRelay | null = null;
+
+  private constructor(
+    private readonly options: OrdersTestOptions,
+    readonly schema: string,
+    readonly namespace: string,
+    /** The test's own connections: they outlive service restarts. */
+    readonly pool: Pool,
+    readonly nats: NatsConnection,
+    readonly store: PostgresEventStore,
+    readonly inventory: FakeInventory,
+  ) {}
+
+  static async start(options: OrdersTestOptions = {}): Promise<OrdersTestSystem> {
+    const schema = uniqueSchemaName('t_orders');
+    const namespace = uniqueNamespace();
+    const pool = createPool({ max: 4 });
+    const nats = await connectNats({ name: 'orders-spec' });
+    const store = await PostgresEventStore.create({ pool, schema, catalog: stockflowCatalog });
+    const inventory = new FakeInventory(nats, namespace);
+    const system = new OrdersTestSystem(options, schema, namespace, pool, nats, store, inventory);
+    inventory.start();
+    await system.startService();
+    await system.startRelay();
+    return system;
+  }
+
+  get service(): RunningService {
+    if (!this.running) throw new Error('the orders service is not running');
+    return this.running;
+  }
+
+  /** supertest against the running service. */
+  get http(): ReturnType<typeof request> {
+    return request(this.service.url);
+  }
+
+  async startService(): Promise<void> {
+    const config = Object.assign(new OrdersConfig(), {
+      DB_SCHEMA: this.schema,
+      NATS_NAMESPACE: this.namespace,
+      LOG_LEVEL: 'warn' as const,
+      ...this.options,
+    });
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    this.running = await runOrdersService(config, { port, handleSignals: false });
+  }
+
+  async stopService(): Promise<void> {
+    await this.running?.stop();
+    this.running = null;
+  }
+
+  /** Stops the service; `replayEverything` also deletes its durable consumers, so all is redelivered. */
+  async restartService(options: { replayEverything?: boolean } = {}): Promise<void> {
+    await this.stopService();
+    if (options.replayEverything) {
+      const jsm = await jetstreamManager(this.nats);
+      for (const consumer of ORDERS_CONSUMERS) {
+        await jsm.consumers.delete(contextStreamName(consumer.sourceContext, { namespace: this.namespace }), consumer.durable);
+      }
+    }
+    await this.startService();
+  }
+
+  async stop(): Promise<void> {
+    await this.inventory.stop();
+    await this.relay?.stop();
+    await this.stopService();
+    await deleteNamespaceStreams(this.nats, this.namespace);
+    await this.nats.close();
+    await dropSchema(this.pool, this.schema);
+    await this.pool.end();
+  }
+
+  /** Places an order through the API and returns its id. */
+  async placeOrder(lines: { sku: string; quantity: number }[], customerId = 'customer-1'): Promise<string> {
+    const response = await this.http.post('/orders').send({ customerId, lines }).expect(202);
+    return response.body.id as string;
+  }
+
+  async order(orderId: string): Promise<{ status: string; reason?: string; version: number } & Record<string, unknown>> {
+    return (await this.http.get(`/orders/${orderId}`).expect(200)).body;
+  }
+
+  /** Waits until the order reaches `status`, and returns it. */
+  async orderReaches(orderId: string, status: string, timeoutMs = 15_000): Promise<Awaited<ReturnType<OrdersTestSystem['order']>>> {
+    let last: Awaited<ReturnType<OrdersTestSystem['order']>> | undefined;
+    await eventually(async () => {
+      const response = await this.http.get(`/orders/${orderId}`);
+      if (response.status === 404) return false; // not placed yet (e.g. a checkout on its way)
+      if (response.status !== 200) throw new Error(`GET /orders/${orderId}: ${response.status} ${response.text}`);
+      last = response.body;
+      return last!.status === status;
+    }, timeoutMs, () => `order ${orderId} to be ${status} (is ${last?.status ?? 'not found'})`);
+    return last!;
+  }
+
+  async sagaEvents(orderId: string): Promise<RecordedEvent[]> {
+    return (await this.store.readStream(`ordersaga-${orderId}`)).events;
+  }
+
+  async orderEvents(orderId: string): Promise<RecordedEvent[]> {
+    return (await this.store.readStream(`order-${orderId}`)).events;
+  }
+
+  async deadlineRows(orderId: string): Promise<number> {
+    const { rows } = await this.pool.query(`SELECT 1 FROM "${this.schema}".saga_deadlines WHERE order_id = $1`, [orderId]);
+    return rows.length;
+  }
+
+  /** Publishes an event of another context (e.g. a CartCheckedOut) as its relay would. */
+  async publish(context: string, aggregate: string, type: string, data: unknown, streamId = `${aggregate}-${randomUUID()}`): Promise<EventEnvelope> {
+    const envelope: EventEnvelope = {
+      eventId: randomUUID(),
+      type,
+      schemaVersion: stockflowCatalog.currentVersion(type),
+      streamId,
+      streamPosition: 1,
+      globalPosition: 1,
+      occurredAt: new Date().toISOString(),
+      correlationId: randomUUID(),
+      causationId: null,
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      data,
+    };
+    await jetstream(this.nats).publish(`${this.namespace}.${context}.${aggregate}.${type}`, JSON.stringify(envelope), { msgID: envelope.eventId });
+    return envelope;
+  }
+
+  /** Waits until every consumer of the service has handled everything on its stream. */
+  async consumersIdle(timeoutMs = 15_000): Promise<void> {
+    const jsm = await jetstreamManager(this.nats);
+    await eventually(async () => {
+      for (const consumer of ORDERS_CONSUMERS) {
+        const info = await jsm.consumers.info(contextStreamName(consumer.sourceContext, { namespace: this.namespace }), consumer.durable);
+        if (info.num_pending + info.num_ack_pending > 0) return false;
+      }
+      return true;
+    }, timeoutMs, () => 'the consumers to be idle');
+  }
+
+  /** Waits until nothing more happens: the log stops growing and every consumer is idle. */
+  async quiet(): Promise<void> {
+    let head = await this.store.headPosition();
+    for (;;) {
+      await this.consumersIdle();
+      await sleep(150);
+      const next = await this.store.headPosition();
+      if (next === head) return;
+      head = next;
+    }
+  }
+
+  private async startRelay(): Promise<void> {
+    this.relay = new EventRelay({
+      store: this.store,
+      checkpoints: new PostgresCheckpointStore(this.pool, this.schema),
+      js: jetstream(this.nats),
+      jsm: await jetstreamManager(this.nats),
+      context: 'orders',
+      scheme: { namespace: this.namespace },
+    });
+    await this.relay.start();
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
+    await sleep(25);
+  }
+}
+
+/** Types and payloads of recorded events, for compact assertions. */
+export function typesAndData(events: readonly RecordedEvent[]): { type: string; data: unknown }[] {
+  return events.map(({ type, data }) => ({ type, data }));
+}

@@ -44,7 +44,7 @@ export async function startTestSystem(extra: Partial<Pick<SystemSettings, 'env'>
   });
   const cleanup = async (): Promise<void> => {
     const pool = createPool({ connectionString: databaseUrl, max: 2 });
-    for (const s of SERVICES) await dropSchema(pool, `${schemaPrefix}_${s.name}`);
+    for (const context of [...SERVICES.map((s) => s.name), 'projections']) await dropSchema(pool, `${schemaPrefix}_${context}`);
     await pool.end();
     const nc = await connectNats({ url: natsUrl, name: 'system-test-cleanup' });
     const jsm = await jetstreamManager(nc);

@@ -1,0 +1,80 @@
+// The operator dashboard on 127.0.0.1:3000: serves the page (built by Vite into dist/public), relays
+// the projections' query API and SSE stream under /api/views, and gathers every process's /metrics
+// into one JSON answer at /api/health.
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { dirname, extname, join, normalize } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseMetrics, summarize, WATCHED_METRICS, type ProcessHealth } from './metrics-text.js';
+
+const PORT = Number(process.env['PORT'] ?? 3000);
+const HOST = process.env['HOST'] ?? '127.0.0.1';
+const PROJECTIONS_URL = process.env['PROJECTIONS_URL'] ?? 'http://127.0.0.1:3005';
+const TARGETS = JSON.parse(process.env['METRICS_TARGETS'] ?? '{}') as Record<string, string>;
+const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+if (!Number.isInteger(PORT) || PORT < 1 || PORT > 65535) {
+  console.error(`Invalid configuration for dashboard: PORT must be an integer between 1 and 65535 (got "${process.env['PORT']}")`);
+  process.exit(1);
+}
+
+async function health(): Promise<Record<string, ProcessHealth | { up: false }>> {
+  const entries = await Promise.all(
+    Object.entries(TARGETS).map(async ([name, url]): Promise<[string, ProcessHealth | { up: false }]> => {
+      try {
+        const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(1000) });
+        return [name, summarize(parseMetrics(await response.text(), WATCHED_METRICS))];
+      } catch {
+        return [name, { up: false }];
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+async function proxy(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
+  const controller = new AbortController();
+  request.once('close', () => controller.abort());
+  try {
+    const upstream = await fetch(`${PROJECTIONS_URL}${path}`, { signal: controller.signal, headers: { accept: request.headers.accept ?? '*/*' } });
+    response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-cache' });
+    if (!upstream.body) return void response.end();
+    Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream).on('error', () => response.end()).pipe(response);
+  } catch {
+    if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ title: 'projections unavailable' }));
+  }
+}
+
+function serveStatic(path: string, response: ServerResponse): void {
+  const file = normalize(join(PUBLIC, path === '/' ? 'index.html' : path));
+  if (!file.startsWith(PUBLIC) || !existsSync(file) || !statSync(file).isFile()) {
+    response.writeHead(404, { 'content-type': 'text/plain' });
+    return void response.end('not found');
+  }
+  response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+  createReadStream(file).pipe(response);
+}
+
+const server = createServer((request, response) => {
+  const url = new URL(request.url ?? '/', 'http://dashboard');
+  if (url.pathname === '/health/live' || url.pathname === '/health/ready') {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    return void response.end(JSON.stringify({ status: 'ok' }));
+  }
+  if (url.pathname === '/api/health') {
+    return void health().then((body) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
+      response.end(JSON.stringify(body));
+    });
+  }
+  if (url.pathname.startsWith('/api/views')) return void proxy(request, response, url.pathname.slice(4) + url.search);
+  serveStatic(url.pathname, response);
+});
+
+server.listen(PORT, HOST, () => console.log(JSON.stringify({ level: 'info', service: 'dashboard', msg: 'dashboard listening', url: `http://${HOST}:${PORT}` })));
+const stop = (): void => void server.close(() => process.exit(0));
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

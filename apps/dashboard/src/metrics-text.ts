@@ -1,0 +1,55 @@
+/** One sample of the Prometheus text format. */
+export interface Sample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/** Parses the samples of the named metrics out of a /metrics answer. */
+export function parseMetrics(text: string, names: ReadonlySet<string>): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const match = LINE.exec(line);
+    if (!match || !names.has(match[1]!)) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (match[2] ?? '').matchAll(LABEL)) labels[l[1]!] = l[2]!;
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+export const WATCHED_METRICS = new Set([
+  'relay_lag_events',
+  'consumer_lag_messages',
+  'dead_letters_total',
+  'projection_lag_events',
+  'projection_lag_milliseconds',
+]);
+
+export interface ProcessHealth {
+  readonly up: boolean;
+  readonly relayLag: number | null;
+  readonly consumerLag: Record<string, number>;
+  readonly deadLetters: number;
+  readonly projectionLag: Record<string, { events: number; ms: number }>;
+}
+
+/** The figures the dashboard shows for one process. */
+export function summarize(samples: readonly Sample[]): ProcessHealth {
+  let relayLag: number | null = null;
+  let deadLetters = 0;
+  const consumerLag: Record<string, number> = {};
+  const projectionLag: Record<string, { events: number; ms: number }> = {};
+  for (const s of samples) {
+    if (s.name === 'relay_lag_events') relayLag = s.value;
+    else if (s.name === 'consumer_lag_messages') consumerLag[s.labels['consumer'] ?? '?'] = s.value;
+    else if (s.name === 'dead_letters_total') deadLetters += s.value;
+    else if (s.name === 'projection_lag_events') (projectionLag[s.labels['projection'] ?? '?'] ??= { events: 0, ms: 0 }).events = s.value;
+    else if (s.name === 'projection_lag_milliseconds') (projectionLag[s.labels['projection'] ?? '?'] ??= { events: 0, ms: 0 }).ms = s.value;
+  }
+  return { up: true, relayLag, consumerLag, deadLetters, projectionLag };
+}

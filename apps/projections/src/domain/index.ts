@@ -1,0 +1,4 @@
+export * from './projection.js';
+export * from './stock.projection.js';
+export * from './customer-orders.projection.js';
+export * from './cart.projection.js';

@@ -1,0 +1,143 @@
+import type { Migration } from '@stockflow/postgres';
+import type { Pool, PoolClient } from 'pg';
+import { cartProjection, customerOrdersProjection, stockProjection, type CartRow, type OrderSummaryRow, type Projection, type StockRow } from '../domain/index.js';
+
+type Client = Pick<PoolClient, 'query'> | Pick<Pool, 'query'>;
+
+interface Column<Row> {
+  readonly column: string;
+  /** Type in jsonb_to_recordset's column definition list and the table. */
+  readonly sqlType: 'text' | 'integer' | 'timestamptz' | 'jsonb';
+  readonly field: keyof Row & string;
+}
+
+/** How one projection's rows map to its table: the key column, the others, and their SQL types. */
+export interface ReadModelTable<Row> {
+  readonly projection: Projection<Row>;
+  readonly table: string;
+  readonly key: Column<Row>;
+  readonly columns: readonly Column<Row>[];
+  /** Extra indexes (created with the table, so a rebuild's `_next` table has them too). */
+  readonly indexes: readonly string[];
+}
+
+const col = <Row>(column: string, sqlType: Column<Row>['sqlType'], field: keyof Row & string): Column<Row> => ({ column, sqlType, field });
+
+export const stockTable: ReadModelTable<StockRow> = {
+  projection: stockProjection,
+  table: 'stock',
+  key: col('sku', 'text', 'sku'),
+  columns: [
+    col('sku', 'text', 'sku'),
+    col('name', 'text', 'name'),
+    col('on_hand', 'integer', 'onHand'),
+    col('reserved', 'integer', 'reserved'),
+    col('available', 'integer', 'available'),
+    col('low_stock_threshold', 'integer', 'lowStockThreshold'),
+    col('status', 'text', 'status'),
+    col('updated_at', 'timestamptz', 'updatedAt'),
+  ],
+  indexes: ['(status, sku)'],
+};
+
+export const customerOrdersTable: ReadModelTable<OrderSummaryRow> = {
+  projection: customerOrdersProjection,
+  table: 'customer_orders',
+  key: col('order_id', 'text', 'orderId'),
+  columns: [
+    col('order_id', 'text', 'orderId'),
+    col('customer_id', 'text', 'customerId'),
+    col('status', 'text', 'status'),
+    col('lines', 'jsonb', 'lines'),
+    col('total_quantity', 'integer', 'totalQuantity'),
+    col('cart_id', 'text', 'cartId'),
+    col('reason', 'text', 'reason'),
+    col('placed_at', 'timestamptz', 'placedAt'),
+    col('updated_at', 'timestamptz', 'updatedAt'),
+  ],
+  indexes: ['(customer_id, placed_at, order_id)'],
+};
+
+export const cartsTable: ReadModelTable<CartRow> = {
+  projection: cartProjection,
+  table: 'carts',
+  key: col('cart_id', 'text', 'cartId'),
+  columns: [
+    col('cart_id', 'text', 'cartId'),
+    col('customer_id', 'text', 'customerId'),
+    col('status', 'text', 'status'),
+    col('lines', 'jsonb', 'lines'),
+    col('order_id', 'text', 'orderId'),
+    col('created_at', 'timestamptz', 'createdAt'),
+    col('updated_at', 'timestamptz', 'updatedAt'),
+  ],
+  indexes: [],
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyReadModelTable = ReadModelTable<any>;
+
+/** Every read model the service keeps, in the order they are started and rebuilt. */
+export const READ_MODEL_TABLES: readonly AnyReadModelTable[] = [stockTable, customerOrdersTable, cartsTable];
+
+/** `CREATE TABLE` for a read model under any name (the live one, or `<table>_next` for a rebuild). */
+export function createTableSql(schema: string, spec: AnyReadModelTable, name = spec.table): string {
+  const columns = spec.columns.map((c) => `${c.column} ${c.sqlType}${c.column === spec.key.column ? ' PRIMARY KEY' : ''}`).join(', ');
+  const indexes = spec.indexes.map((ix) => `CREATE INDEX ON ${schema}.${name} ${ix};`).join('\n');
+  return `CREATE TABLE ${schema}.${name} (${columns});\n${indexes}`;
+}
+
+export const projectionMigrations: readonly Migration[] = [
+  {
+    id: '0001-read-models',
+    sql: (schema) => `
+      ${READ_MODEL_TABLES.map((t) => createTableSql(schema, t)).join('\n')}
+      CREATE TABLE ${schema}.projection_checkpoints (
+        projection text PRIMARY KEY,
+        stream text NOT NULL,
+        sequence bigint NOT NULL DEFAULT 0,
+        events_applied bigint NOT NULL DEFAULT 0,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];
+
+function toRecord<Row>(spec: ReadModelTable<Row>, row: Row): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const c of spec.columns) record[c.column] = row[c.field];
+  return record;
+}
+
+/** A database row back to the projection's row (timestamps as ISO strings, as in the envelope). */
+export function fromRecord<Row>(spec: ReadModelTable<Row>, record: Record<string, unknown>): Row {
+  const row: Record<string, unknown> = {};
+  for (const c of spec.columns) {
+    const value = record[c.column];
+    row[c.field] = value instanceof Date ? value.toISOString() : value;
+  }
+  return row as Row;
+}
+
+/** The rows with these keys, in one query. */
+export async function loadRows<Row>(client: Client, schema: string, spec: ReadModelTable<Row>, keys: readonly string[], table = spec.table): Promise<Map<string, Row>> {
+  const rows = new Map<string, Row>();
+  if (keys.length === 0) return rows;
+  const result = await client.query(`SELECT * FROM ${schema}.${table} WHERE ${spec.key.column} = ANY($1::text[])`, [keys]);
+  for (const record of result.rows as Record<string, unknown>[]) rows.set(String(record[spec.key.column]), fromRecord(spec, record));
+  return rows;
+}
+
+/** Inserts or replaces the rows in one statement (jsonb_to_recordset: one parameter, any row count). */
+export async function upsertRows<Row>(client: Client, schema: string, spec: ReadModelTable<Row>, rows: readonly Row[], table = spec.table): Promise<void> {
+  if (rows.length === 0) return;
+  const names = spec.columns.map((c) => c.column);
+  const definition = spec.columns.map((c) => `${c.column} ${c.sqlType}`).join(', ');
+  const updates = spec.columns.filter((c) => c.column !== spec.key.column).map((c) => `${c.column} = EXCLUDED.${c.column}`).join(', ');
+  await client.query(
+    `INSERT INTO ${schema}.${table} (${names.join(', ')})
+     SELECT ${names.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${definition})
+     ON CONFLICT (${spec.key.column}) DO UPDATE SET ${updates}`,
+    [JSON.stringify(rows.map((row) => toRecord(spec, row)))],
+  );
+}

@@ -1,0 +1,25 @@
+import { ConflictException, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { RebuildInProgress, type RebuildReport } from '../engine/rebuild-all.js';
+import { ProjectionsContext } from './projections-context.js';
+
+@ApiTags('admin')
+@Controller('admin')
+export class AdminController {
+  constructor(@Inject(ProjectionsContext) private readonly ctx: ProjectionsContext) {}
+
+  /**
+   * Replays every source stream from sequence 1 into fresh tables and swaps them in; answers when
+   * done, with the replay figures. 409 while another rebuild runs.
+   */
+  @Post('rebuild')
+  @HttpCode(200)
+  async rebuild(): Promise<RebuildReport> {
+    try {
+      return await this.ctx.rebuild();
+    } catch (error) {
+      if (error instanceof RebuildInProgress) throw new ConflictException(error.message);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import type { Pool } from 'pg';
+import type { ChangeFeed } from '../engine/change-feed.js';
+import type { ProjectionMetrics } from '../engine/projection-metrics.js';
+import type { RebuildReport } from '../engine/rebuild-all.js';
+
+/** What the controllers need, provided by `runProjectionsService`. */
+export abstract class ProjectionsContext {
+  abstract readonly pool: Pool;
+  /** Quoted schema identifier. */
+  abstract readonly schema: string;
+  abstract readonly changes: ChangeFeed;
+  abstract readonly metrics: ProjectionMetrics;
+  abstract rebuild(): Promise<RebuildReport>;
+}

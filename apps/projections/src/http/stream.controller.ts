@@ -1,0 +1,41 @@
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProjectionsContext } from './projections-context.js';
+import { toChangeRows } from './views.js';
+
+const KEEPALIVE_MS = 15_000;
+
+@ApiTags('views')
+@Controller('views')
+export class StreamController {
+  constructor(@Inject(ProjectionsContext) private readonly ctx: ProjectionsContext) {}
+
+  /**
+   * Server-Sent Events of read-model changes, sent after each batch commits: `event: <view>`
+   * (`stock`, `customer_orders`, `carts`, `rebuild`), `data: { view, rows, sequence, at }`.
+   */
+  @Get('stream')
+  stream(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'access-control-allow-origin': '*',
+      'x-accel-buffering': 'no',
+    });
+    raw.write('retry: 1000\n: connected\n\n');
+    const unsubscribe = this.ctx.changes.subscribe((change) => {
+      raw.write(`event: ${change.view}\ndata: ${JSON.stringify({ ...change, rows: toChangeRows(change.view, change.rows) })}\n\n`);
+    });
+    const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
+    const close = (): void => {
+      clearInterval(keepalive);
+      unsubscribe();
+    };
+    request.raw.once('close', close);
+    raw.once('close', close);
+  }
+}

@@ -1,0 +1,12 @@
+import { BaseServiceConfig, EnvInt } from '@stockflow/platform';
+
+/** Environment of the projections service (see BaseServiceConfig for the common variables). */
+export class ProjectionsConfig extends BaseServiceConfig {
+  override SERVICE_NAME = 'projections';
+  override PORT = 3005;
+  override DB_SCHEMA = 'projections';
+
+  /** `/health/ready` fails while any projection is more events than this behind its stream. */
+  @EnvInt({ min: 1, max: 100_000_000 })
+  PROJECTION_MAX_LAG_EVENTS: number = 10_000;
+}

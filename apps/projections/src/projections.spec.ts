@@ -1,0 +1,205 @@
+// The projections service in-process against the real PostgreSQL and NATS: envelopes published on
+// the namespaced context streams become read-model rows, changes reach SSE clients, poison goes to
+// the dead-letter stream, redeliveries are skipped, and a rebuild swaps in equal tables.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { deadLetterStreamSpec, DeadLetterHeaders } from '@stockflow/messaging';
+import { stockTable, customerOrdersTable, cartsTable, type AnyReadModelTable } from './engine/read-model-tables.js';
+import type { RebuildReport } from './engine/rebuild-all.js';
+import { durableName } from './engine/live-projector.js';
+import { envelope, eventually, ProjectionsTestSystem } from './testing/projections-test-system.js';
+
+interface StockView {
+  sku: string;
+  name: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+  status: string;
+  updatedAt: string;
+}
+
+describe('projections service', () => {
+  let sys: ProjectionsTestSystem;
+  const stock = (sku: string) => sys.get<StockView>(`/views/stock/${sku}`);
+  const dump = async (spec: AnyReadModelTable): Promise<unknown[]> =>
+    (await sys.pool.query(`SELECT * FROM "${sys.schema}".${spec.table} ORDER BY ${spec.key.column}`)).rows;
+  const checkpoint = async (projection: string): Promise<{ sequence: number; events_applied: number }> =>
+    (await sys.pool.query(`SELECT sequence, events_applied FROM "${sys.schema}".projection_checkpoints WHERE projection = $1`, [projection])).rows[0];
+
+  beforeAll(async () => {
+    sys = await ProjectionsTestSystem.start();
+  });
+  afterAll(async () => {
+    await sys?.stop();
+  });
+
+  it('projects stock per SKU with its status, and answers 404 for an unknown SKU', async () => {
+    await sys.publish('inventory', 'sku', [
+      envelope('SkuRegistered', { sku: 'MUG-1', name: 'Mug', lowStockThreshold: 3 }, 'sku-MUG-1'),
+      envelope('StockReceived', { sku: 'MUG-1', quantity: 10 }, 'sku-MUG-1'),
+      envelope('StockLevelChanged', { sku: 'MUG-1', onHand: 10, reserved: 0, available: 10 }, 'sku-MUG-1'),
+      envelope('SkuRegistered', { sku: 'CUP-1', name: 'Cup', lowStockThreshold: 0 }, 'sku-CUP-1'),
+      envelope('StockLevelChanged', { sku: 'MUG-1', onHand: 10, reserved: 8, available: 2 }, 'sku-MUG-1'),
+    ]);
+    const mug = await eventually(() => stock('MUG-1'), (r) => r.status === 200 && r.body.reserved === 8, 10_000, 'MUG-1 reserved 8');
+    expect(mug.body).toEqual({ sku: 'MUG-1', name: 'Mug', onHand: 10, reserved: 8, available: 2, status: 'low_stock', updatedAt: expect.any(String) });
+    expect((await stock('CUP-1')).body).toMatchObject({ status: 'out_of_stock', available: 0 });
+    expect((await stock('NOPE')).status).toBe(404);
+  });
+
+  it('pages the stock list by cursor and filters it by status', async () => {
+    await sys.publish(
+      'inventory',
+      'sku',
+      Array.from({ length: 5 }, (_, i) => envelope('SkuRegistered', { sku: `PAGE-${i}`, name: `P${i}`, lowStockThreshold: 0 }, `sku-PAGE-${i}`)),
+    );
+    await eventually(() => stock('PAGE-4'), (r) => r.status === 200);
+    const first = await sys.get<{ items: StockView[]; nextCursor: string | null }>('/views/stock?limit=3&status=out_of_stock');
+    expect(first.body.items.map((s) => s.sku)).toEqual(['CUP-1', 'PAGE-0', 'PAGE-1']);
+    const second = await sys.get<{ items: StockView[]; nextCursor: string | null }>(`/views/stock?limit=3&status=out_of_stock&cursor=${first.body.nextCursor}`);
+    expect(second.body.items.map((s) => s.sku)).toEqual(['PAGE-2', 'PAGE-3', 'PAGE-4']);
+    expect(second.body.nextCursor).toBeNull();
+    expect((await sys.get('/views/stock?status=bogus')).status).toBe(400);
+    expect((await sys.get('/views/stock?limit=0')).status).toBe(400);
+  });
+
+  it('projects order summaries per customer and cart views', async () => {
+    await sys.publish('carts', 'cart', [
+      envelope('CartCreated', { cartId: 'cart-1', customerId: 'alice' }, 'cart-cart-1'),
+      envelope('CartLineSet', { cartId: 'cart-1', sku: 'MUG-1', quantity: 2 }, 'cart-cart-1'),
+      envelope('CartCheckedOut', { cartId: 'cart-1', customerId: 'alice', orderId: 'o-1', lines: [{ sku: 'MUG-1', quantity: 2 }] }, 'cart-cart-1'),
+    ]);
+    await sys.publish('orders', 'order', [
+      envelope('OrderPlaced', { orderId: 'o-1', customerId: 'alice', lines: [{ sku: 'MUG-1', quantity: 2 }], cartId: 'cart-1' }, 'order-o-1'),
+      envelope('OrderConfirmed', { orderId: 'o-1' }, 'order-o-1'),
+      envelope('OrderPlaced', { orderId: 'o-2', customerId: 'alice', lines: [{ sku: 'CUP-1', quantity: 1 }], cartId: null }, 'order-o-2'),
+      envelope('OrderRejected', { orderId: 'o-2', reason: 'insufficient stock', shortLines: [{ sku: 'CUP-1', requested: 1, available: 0 }] }, 'order-o-2'),
+    ]);
+    const orders = await eventually(
+      () => sys.get<{ orders: { orderId: string; status: string }[] }>('/views/customers/alice/orders'),
+      (r) => r.body.orders.length === 2 && r.body.orders.every((o) => o.status !== 'pending'),
+      10_000,
+      "alice's orders",
+    );
+    expect(orders.body.orders.map((o) => [o.orderId, o.status]).sort()).toEqual([
+      ['o-1', 'confirmed'],
+      ['o-2', 'rejected'],
+    ]);
+    const cart = await eventually(() => sys.get<{ status: string }>('/views/carts/cart-1'), (r) => r.body?.status === 'checked_out');
+    expect(cart.body).toMatchObject({ cartId: 'cart-1', customerId: 'alice', status: 'checked_out', orderId: 'o-1', lines: [{ sku: 'MUG-1', quantity: 2 }] });
+    expect((await sys.get('/views/customers/nobody/orders')).body).toEqual({ customerId: 'nobody', orders: [] });
+    expect((await sys.get('/views/carts/none')).status).toBe(404);
+  });
+
+  it('streams committed changes to SSE clients', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${sys.url}/views/stream`, { signal: controller.signal });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const sent = Date.now();
+    await sys.publish('inventory', 'sku', [envelope('StockLevelChanged', { sku: 'MUG-1', onHand: 50, reserved: 8, available: 42 }, 'sku-MUG-1')]);
+    while (!text.includes('"available":42')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    controller.abort();
+    expect(Date.now() - sent).toBeLessThan(1000);
+    expect(text).toMatch(/event: stock\ndata: \{.*"sku":"MUG-1".*"status":"in_stock"/);
+  });
+
+  it('dead-letters poison and applies the events behind it', async () => {
+    await sys.publishRaw('inventory.sku.StockLevelChanged', '{not json');
+    await sys.publish('inventory', 'sku', [
+      envelope('StockLevelChanged', { sku: 'MUG-1', onHand: -1, reserved: 0, available: 0 }, 'sku-MUG-1'), // breaks its contract
+      envelope('StockLevelChanged', { sku: 'MUG-1', onHand: 60, reserved: 8, available: 52 }, 'sku-MUG-1'),
+    ]);
+    await eventually(() => stock('MUG-1'), (r) => r.body.available === 52, 10_000, 'the event behind the poison');
+    const dlq = deadLetterStreamSpec({ namespace: sys.namespace });
+    const info = await eventually(() => sys.jsm.streams.info(dlq.name), (i) => i.state.messages === 2, 10_000, 'two dead letters');
+    expect(info.state.messages).toBe(2);
+    const first = await sys.jsm.streams.getMessage(dlq.name, { seq: info.state.first_seq });
+    expect(first!.header.get(DeadLetterHeaders.reason)).toBe('malformed-message');
+    expect(first!.header.get(DeadLetterHeaders.consumer)).toBe(durableName('stock'));
+    const second = await sys.jsm.streams.getMessage(dlq.name, { seq: info.state.last_seq });
+    expect(second!.header.get(DeadLetterHeaders.reason)).toBe('invalid-payload');
+  });
+
+  it('reports projection lag on /metrics and /health/ready', async () => {
+    // The pending figure is refreshed from the consumer's info every second.
+    const metrics = await eventually(() => fetch(`${sys.url}/metrics`).then((r) => r.text()), (m) => /projection_lag_events\{projection="stock"\} 0/.test(m), 5000, 'stock lag 0');
+    expect(metrics).toMatch(/projection_lag_milliseconds\{projection="customer_orders"\} \d+/);
+    expect(metrics).toMatch(/projection_events_applied_total\{projection="stock"\} \d+/);
+    const ready = await sys.get<{ checks?: Record<string, unknown> } & Record<string, unknown>>('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(JSON.stringify(ready.body)).toContain('"projectionLag"');
+    expect(JSON.stringify(ready.body)).toMatch(/"stock":\{"checkpoint":\d+,"lagEvents":0,"lagMs":0/);
+  });
+
+  it('resumes from its PostgreSQL checkpoint after a restart, whatever the consumer state, applying nothing twice', async () => {
+    const before = await Promise.all([dump(stockTable), dump(customerOrdersTable), dump(cartsTable)]);
+    const marks = await checkpoint('stock');
+    await sys.stopService();
+    // The consumer's server-side state is not trusted: even with it gone, the restart resumes at checkpoint + 1.
+    await sys.jsm.consumers.delete(`${sys.namespace.toUpperCase()}_INVENTORY_EVENTS`, durableName('stock'));
+    await sys.startService();
+    await sys.publish('inventory', 'sku', [envelope('SkuRegistered', { sku: 'AFTER-1', name: 'After', lowStockThreshold: 0 }, 'sku-AFTER-1')]);
+    await eventually(() => stock('AFTER-1'), (r) => r.status === 200, 10_000, 'the event after the replay');
+    const after = await checkpoint('stock');
+    // Only the one new message was applied.
+    expect(after.events_applied).toBe(marks.events_applied + 1);
+    expect(after.sequence).toBe(marks.sequence + 1);
+    const rows = (await dump(stockTable)).filter((r) => (r as { sku: string }).sku !== 'AFTER-1');
+    expect(rows).toEqual(before[0]);
+    expect(await dump(customerOrdersTable)).toEqual(before[1]);
+    expect(await dump(cartsTable)).toEqual(before[2]);
+  });
+
+  it('rebuilds every read model from the log into equal tables, fast, while answering queries', async () => {
+    // A bulk load: 500 SKUs, 60 stock changes each.
+    const skus = 500;
+    const changes = 60;
+    const events = [];
+    for (let s = 0; s < skus; s++) events.push(envelope('SkuRegistered', { sku: `BULK-${s}`, name: `Bulk ${s}`, lowStockThreshold: 5 }, `sku-BULK-${s}`));
+    for (let c = 1; c <= changes; c++) {
+      for (let s = 0; s < skus; s++) events.push(envelope('StockLevelChanged', { sku: `BULK-${s}`, onHand: 100 + c, reserved: (c * s) % 100, available: 100 + c - ((c * s) % 100) }, `sku-BULK-${s}`));
+    }
+    await sys.publish('inventory', 'sku', events, 1000);
+    await eventually(() => stock(`BULK-${skus - 1}`), (r) => r.body?.onHand === 100 + changes, 60_000, 'the bulk load to be applied');
+    const before = await Promise.all([dump(stockTable), dump(customerOrdersTable), dump(cartsTable)]);
+
+    let answered = 0;
+    let failed = 0;
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const r = await stock('MUG-1');
+        if (r.status === 200) answered++;
+        else failed++;
+      }
+    })();
+    const rebuilt = await fetch(`${sys.url}/admin/rebuild`, { method: 'POST' });
+    polling = false;
+    await poller;
+    expect(rebuilt.status).toBe(200);
+    const report = (await rebuilt.json()) as RebuildReport;
+    console.log(
+      `rebuild: ${report.events} events in ${report.replayMs} ms = ${report.eventsPerSecond} events/s; ` +
+        report.projections.map((p) => `${p.projection} ${p.events} ev ${p.eventsPerSecond}/s`).join(', '),
+    );
+    const stockReport = report.projections.find((p) => p.projection === 'stock')!;
+    expect(stockReport.events).toBeGreaterThanOrEqual(skus * (changes + 1));
+    expect(failed).toBe(0);
+    expect(answered).toBeGreaterThan(0);
+    const after = await Promise.all([dump(stockTable), dump(customerOrdersTable), dump(cartsTable)]);
+    expect(after[0]).toEqual(before[0]);
+    expect(after[1]).toEqual(before[1]);
+    expect(after[2]).toEqual(before[2]);
+    // The live projector goes on after the swap, from the moved checkpoint.
+    await sys.publish('inventory', 'sku', [envelope('StockLevelChanged', { sku: 'MUG-1', onHand: 70, reserved: 0, available: 70 }, 'sku-MUG-1')]);
+    await eventually(() => stock('MUG-1'), (r) => r.body.onHand === 70, 10_000, 'a live change after the rebuild');
+    expect((await checkpoint('stock')).sequence).toBe((await sys.jsm.streams.info(`${sys.namespace.toUpperCase()}_INVENTORY_EVENTS`)).state.last_seq);
+  }, 120_000);
+});

@@ -1,0 +1,110 @@
+// The projections service run in-process against the real PostgreSQL and NATS, in a schema and a
+// subject namespace of its own; the test publishes envelopes straight onto the context streams, as
+// the relays would.
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { eventSubject, stockflowCatalog, type EventEnvelope } from '@stockflow/contracts';
+import { connectNats, contextStreamSpec, ensureStream, type NatsConnection } from '@stockflow/messaging';
+import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
+import { loadConfig } from '@stockflow/platform';
+import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { ProjectionsConfig } from '../projections-config.js';
+import { runProjectionsService, type RunningProjections } from '../projections.service.js';
+
+let globalPosition = 0;
+
+export function envelope(type: string, data: unknown, streamId: string, occurredAt = new Date().toISOString()): EventEnvelope {
+  return {
+    eventId: randomUUID(),
+    type,
+    schemaVersion: stockflowCatalog.currentVersion(type),
+    streamId,
+    streamPosition: 1,
+    globalPosition: ++globalPosition,
+    occurredAt,
+    correlationId: randomUUID(),
+    causationId: null,
+    traceparent: null,
+    data,
+  };
+}
+
+export class ProjectionsTestSystem {
+  running: RunningProjections | null = null;
+
+  private constructor(
+    readonly schema: string,
+    readonly namespace: string,
+    readonly pool: Pool,
+    readonly nats: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+  ) {}
+
+  static async start(): Promise<ProjectionsTestSystem> {
+    const schema = uniqueSchemaName('t_proj');
+    const namespace = uniqueNamespace();
+    const pool = createPool({ max: 3 });
+    const nats = await connectNats({ name: 'projections-spec' });
+    const system = new ProjectionsTestSystem(schema, namespace, pool, nats, jetstream(nats), await jetstreamManager(nats));
+    for (const context of ['inventory', 'orders', 'carts']) await ensureStream(system.jsm, contextStreamSpec(context, { namespace }));
+    await system.startService();
+    return system;
+  }
+
+  get url(): string {
+    if (!this.running) throw new Error('projections service not running');
+    return this.running.url;
+  }
+
+  async startService(): Promise<RunningProjections> {
+    const config = loadConfig(ProjectionsConfig, { ...process.env, DB_SCHEMA: this.schema, NATS_NAMESPACE: this.namespace, LOG_LEVEL: 'warn', PORT: '3005' });
+    this.running = await runProjectionsService(config, { port: 0, handleSignals: false });
+    return this.running;
+  }
+
+  async stopService(): Promise<void> {
+    await this.running?.stop();
+    this.running = null;
+  }
+
+  /** Publishes as a relay does: subject by context/aggregate/type, Nats-Msg-Id = eventId. */
+  async publish(context: string, aggregate: string, events: readonly EventEnvelope[], window = 500): Promise<void> {
+    for (let i = 0; i < events.length; i += window) {
+      await Promise.all(
+        events.slice(i, i + window).map((e) => this.js.publish(eventSubject(context, aggregate, e.type, { namespace: this.namespace }), JSON.stringify(e), { msgID: e.eventId })),
+      );
+    }
+  }
+
+  async publishRaw(subject: string, body: string): Promise<void> {
+    await this.js.publish(`${this.namespace}.${subject}`, body);
+  }
+
+  async get<T = unknown>(path: string): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.url}${path}`);
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async stop(): Promise<void> {
+    await this.stopService().catch(() => undefined);
+    await dropSchema(this.pool, this.schema);
+    await deleteNamespaceStreams(this.nats, this.namespace);
+    await this.nats.close();
+    await this.pool.end();
+  }
+}
+
+/** Polls until `accept` holds, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < until) {
+    last = await probe();
+    if (accept(last)) return last;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}

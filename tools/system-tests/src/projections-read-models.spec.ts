@@ -1,0 +1,159 @@
+// The read side on real processes: a mixed workload through the REST APIs (carts, orders, restocks,
+// cancellations) must leave every read model equal to the write side and to a fresh rebuild from the
+// log, row by row; and the projections process killed with SIGKILL mid-stream must converge to the
+// same state with no event applied twice.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createPool, dropSchema } from '@stockflow/postgres';
+import type { Pool } from 'pg';
+import { eventually, http, startTestSystem, type TestSystem } from './test-system.js';
+
+interface StockView {
+  sku: string;
+  name: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+  status: string;
+}
+
+const TABLES = { stock: 'sku', customer_orders: 'order_id', carts: 'cart_id' } as const;
+
+describe('projections on the running system', () => {
+  let sys: TestSystem;
+  let pool: Pool;
+  const schema = (): string => `${sys.schemaPrefix}_projections`;
+  const dump = async (): Promise<Record<string, unknown[]>> => {
+    const out: Record<string, unknown[]> = {};
+    for (const [table, key] of Object.entries(TABLES)) out[table] = (await pool.query(`SELECT * FROM ${schema()}.${table} ORDER BY ${key}`)).rows;
+    return out;
+  };
+  const inventorySku = (sku: string) => http<StockView>('GET', `${sys.url('inventory')}/skus/${sku}`).then((r) => r.body);
+  const viewSku = (sku: string) => http<StockView>('GET', `${sys.url('projections')}/views/stock/${sku}`);
+  /** Waits until the stock view of every SKU shows the inventory's own figures. */
+  const stockConverged = async (skus: readonly string[]): Promise<void> => {
+    for (const sku of skus) {
+      const truth = await inventorySku(sku);
+      await eventually(() => viewSku(sku), (r) => r.status === 200 && r.body.onHand === truth.onHand && r.body.reserved === truth.reserved && r.body.available === truth.available, 20_000, `stock view of ${sku}`);
+    }
+  };
+  const register = async (sku: string, quantity: number, lowStockThreshold = 2): Promise<void> => {
+    expect((await http('POST', `${sys.url('inventory')}/skus`, { sku, name: `Product ${sku}`, lowStockThreshold })).status).toBe(201);
+    if (quantity > 0) expect((await http('POST', `${sys.url('inventory')}/skus/${sku}/receipts`, { quantity })).status).toBe(200);
+  };
+
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    pool = createPool({ max: 2 });
+  });
+  afterAll(async () => {
+    await sys?.stop();
+    if (sys) await dropSchema(pool, schema());
+    await pool?.end();
+  });
+
+  it('after a mixed workload, every read model equals the write side and a fresh rebuild, row by row', async () => {
+    const skus = ['RM-A', 'RM-B', 'RM-C', 'RM-D'];
+    await register('RM-A', 20);
+    await register('RM-B', 5, 3);
+    await register('RM-C', 0);
+    await register('RM-D', 50, 10);
+
+    // Carts: lines set, changed and removed; most checked out, one left open.
+    const cartIds: string[] = [];
+    const checkoutOrders: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const cart = await http<{ id: string }>('POST', `${sys.url('carts')}/carts`, { customerId: `cust-${i % 3}` });
+      expect(cart.status).toBe(201);
+      cartIds.push(cart.body.id);
+      await http('PUT', `${sys.url('carts')}/carts/${cart.body.id}/lines/RM-A`, { quantity: 1 });
+      await http('PUT', `${sys.url('carts')}/carts/${cart.body.id}/lines/RM-D`, { quantity: 2 });
+      await http('PUT', `${sys.url('carts')}/carts/${cart.body.id}/lines/RM-C`, { quantity: 1 });
+      await http('DELETE', `${sys.url('carts')}/carts/${cart.body.id}/lines/RM-C`);
+      if (i < 5) {
+        const checkout = await http<{ orderId: string }>('POST', `${sys.url('carts')}/carts/${cart.body.id}/checkout`);
+        expect(checkout.status).toBe(202);
+        checkoutOrders.push(checkout.body.orderId);
+      }
+    }
+    // Direct orders, some of which cannot be fulfilled.
+    const direct: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const placed = await http<{ id: string }>('POST', `${sys.url('orders')}/orders`, { customerId: `cust-${i % 3}`, lines: [{ sku: i % 2 ? 'RM-B' : 'RM-D', quantity: 2 }] });
+      expect(placed.status).toBe(202);
+      direct.push(placed.body.id);
+    }
+    const orderIds = [...checkoutOrders, ...direct];
+    const settled = await eventually(
+      () => Promise.all(orderIds.map((id) => http<{ id: string; status: string }>('GET', `${sys.url('orders')}/orders/${id}`).then((r) => r.body))),
+      (orders) => orders.every((o) => o && o.status !== 'pending'),
+      60_000,
+      'every order to settle',
+    );
+    // Cancellations of two confirmed orders, then restocks.
+    const cancelled = settled.filter((o) => o.status === 'confirmed').slice(0, 2);
+    for (const o of cancelled) expect((await http('POST', `${sys.url('orders')}/orders/${o.id}/cancel`, { reason: 'changed my mind' })).status).toBeLessThan(300);
+    await http('POST', `${sys.url('inventory')}/skus/RM-C/receipts`, { quantity: 7 });
+    await http('POST', `${sys.url('inventory')}/skus/RM-B/receipts`, { quantity: 4 });
+
+    // The read models catch up with the write side.
+    const truth = await eventually(
+      () => Promise.all(orderIds.map((id) => http<{ id: string; status: string }>('GET', `${sys.url('orders')}/orders/${id}`).then((r) => r.body))),
+      (orders) => cancelled.every((c) => orders.find((o) => o.id === c.id)?.status === 'cancelled'),
+      30_000,
+      'the cancellations',
+    );
+    await stockConverged(skus);
+    for (const customer of ['cust-0', 'cust-1', 'cust-2']) {
+      const expected = truth.filter((o) => orderIds.indexOf(o.id) >= 0 && (direct.includes(o.id) ? direct.indexOf(o.id) % 3 : checkoutOrders.indexOf(o.id) % 3) === Number(customer.slice(-1)));
+      await eventually(
+        () => http<{ orders: { orderId: string; status: string }[] }>('GET', `${sys.url('projections')}/views/customers/${customer}/orders`).then((r) => r.body.orders),
+        (orders) => expected.every((e) => orders.some((o) => o.orderId === e.id && o.status === e.status)) && orders.length === expected.length,
+        20_000,
+        `the orders of ${customer}`,
+      );
+    }
+    for (const cartId of cartIds) {
+      const write = await http<{ lines: { sku: string; quantity: number }[]; status: string }>('GET', `${sys.url('carts')}/carts/${cartId}`);
+      const view = await eventually(() => http<{ lines: unknown[]; status: string }>('GET', `${sys.url('projections')}/views/carts/${cartId}`), (r) => r.status === 200, 10_000, `cart ${cartId}`);
+      expect(view.body.lines).toEqual([...write.body.lines].sort((a, b) => a.sku.localeCompare(b.sku)));
+    }
+
+    // Row by row against a fresh rebuild from the log.
+    const live = await dump();
+    expect(live.stock).toHaveLength(skus.length);
+    expect(live.customer_orders).toHaveLength(orderIds.length);
+    expect(live.carts).toHaveLength(cartIds.length);
+    const rebuilt = await http<{ events: number; eventsPerSecond: number }>('POST', `${sys.url('projections')}/admin/rebuild`);
+    expect(rebuilt.status).toBe(200);
+    expect(await dump()).toEqual(live);
+  });
+
+  it('converges after the projections process is killed with SIGKILL mid-stream, applying nothing twice', async () => {
+    const skus = ['KILL-A', 'KILL-B', 'KILL-C'];
+    for (const sku of skus) await register(sku, 0, 0);
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 300; i++) {
+      writes.push(http('POST', `${sys.url('inventory')}/skus/${skus[i % 3]}/receipts`, { quantity: 1 }));
+      if (i % 20 === 19) await Promise.all(writes.splice(0));
+      if (i === 150) await sys.system.kill('projections', 'SIGKILL');
+    }
+    await Promise.all(writes);
+    await sys.system.restart('projections');
+    await stockConverged(skus);
+    for (const sku of skus) expect((await viewSku(sku)).body).toMatchObject({ onHand: 100, available: 100, status: 'in_stock' });
+
+    // Nothing applied twice: each projection's applied count equals the messages on its subjects.
+    const applied = async (): Promise<number> =>
+      (await pool.query<{ n: number }>(`SELECT events_applied::int AS n FROM ${schema()}.projection_checkpoints WHERE projection = 'stock'`)).rows[0]!.n;
+    const logged = async (): Promise<number> =>
+      (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sys.schemaPrefix}_inventory.events WHERE stream_id LIKE 'sku-%'`)).rows[0]!.n;
+    // Settled: the count stops moving once the relay and the projection are both through the log.
+    await eventually(async () => [await applied(), await logged()], ([a, l]) => a! >= l!, 20_000, 'the projection to reach the end of the log');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await applied()).toBe(await logged());
+
+    const live = await dump();
+    expect((await http('POST', `${sys.url('projections')}/admin/rebuild`)).status).toBe(200);
+    expect(await dump()).toEqual(live);
+  });
+});

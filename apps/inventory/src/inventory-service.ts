@@ -1,0 +1,30 @@
+import { runEventSourcedService, type RunningService } from '@stockflow/platform';
+import { InventoryConfig } from './inventory-config.js';
+import { InventoryModule } from './inventory.module.js';
+import { RESERVATIONS_CONSUMER } from './reservations/reservations.handler.js';
+
+export interface StartInventoryOptions {
+  /** Overrides config.PORT. */
+  readonly port?: number;
+  /** Stop on SIGTERM/SIGINT (default true; in-process tests pass false). */
+  readonly handleSignals?: boolean;
+}
+
+/**
+ * Starts the inventory service: its schema (event store, HTTP idempotency, inbox), NATS, the REST
+ * API with OpenAPI at /docs, and the durable consumer of the order saga's reservation requests.
+ */
+export function startInventoryService(config: InventoryConfig, options: StartInventoryOptions = {}): Promise<RunningService> {
+  return runEventSourcedService({
+    name: config.SERVICE_NAME ?? 'inventory',
+    config,
+    module: () => InventoryModule,
+    consumers: [RESERVATIONS_CONSUMER],
+    openApi: {
+      title: 'stockflow inventory',
+      version: '1.0.0',
+      description: 'SKUs and their stock. Every change is an event on `inventory.sku.*`; reservations arrive from the order saga.',
+    },
+    ...options,
+  });
+}

@@ -1,0 +1,83 @@
+// The built entry point (`node apps/inventory/dist/main.js`), as npm start and the containers run it.
+import { describe, expect, it } from '@jest/globals';
+import { connectNats } from '@stockflow/messaging';
+import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
+import { ConfigError, loadConfig } from '@stockflow/platform';
+import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { InventoryConfig } from './inventory-config.js';
+import { randomPort } from './testing/inventory-harness.js';
+
+const entry = resolve(process.cwd(), 'dist/main.js');
+
+function run(env: Record<string, string>): { exited: Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }>; kill: (signal: NodeJS.Signals) => void } {
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  return {
+    exited: new Promise((done) => child.once('exit', (code, signal) => done({ code, signal, stderr, stdout }))),
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+describe('inventory configuration', () => {
+  it('defaults to port 3002, schema inventory and service name inventory', () => {
+    const config = loadConfig(InventoryConfig, {});
+    expect(config).toMatchObject({ SERVICE_NAME: 'inventory', PORT: 3002, DB_SCHEMA: 'inventory', HOST: '127.0.0.1', SKU_STATE_CACHE_SIZE: 10_000 });
+    expect(loadConfig(InventoryConfig, { PORT: '4002', DB_SCHEMA: 'inv2', SKU_STATE_CACHE_SIZE: '0' })).toMatchObject({ PORT: 4002, DB_SCHEMA: 'inv2', SKU_STATE_CACHE_SIZE: 0 });
+  });
+
+  it('names every bad variable', () => {
+    expect(() => loadConfig(InventoryConfig, { PORT: 'abc', DB_SCHEMA: 'Inventory!', SKU_STATE_CACHE_SIZE: '-1' })).toThrow(ConfigError);
+    try {
+      loadConfig(InventoryConfig, { PORT: 'abc', DB_SCHEMA: 'Inventory!', SKU_STATE_CACHE_SIZE: '-1' });
+    } catch (error) {
+      expect((error as ConfigError).issues.map((i) => i.variable).sort()).toEqual(['DB_SCHEMA', 'PORT', 'SKU_STATE_CACHE_SIZE']);
+    }
+  });
+});
+
+describe('dist/main.js', () => {
+  it('prints the configuration errors and exits 1', async () => {
+    const { exited } = run({ PORT: 'abc', SKU_STATE_CACHE_SIZE: 'lots', NATS_URL: 'localhost:4222' });
+    const { code, stderr } = await exited;
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Invalid configuration for inventory: /);
+    expect(lines[0]).toContain('PORT must be an integer between 1 and 65535 (got "abc")');
+    expect(lines[0]).toContain('NATS_URL must be a comma-separated list of nats:// or tls:// or ws:// or wss:// URLs (got "localhost:4222")');
+    expect(lines[0]).toContain('SKU_STATE_CACHE_SIZE must be an integer between 0 and 10000000 (got "lots")');
+  }, 30_000);
+
+  it('starts, serves, and stops cleanly on SIGTERM', async () => {
+    const schema = uniqueSchemaName('t_inv_main');
+    const namespace = uniqueNamespace();
+    const port = randomPort();
+    const child = run({ PORT: String(port), DB_SCHEMA: schema, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn' });
+    try {
+      let ready: Response | null = null;
+      for (let i = 0; i < 200 && !ready?.ok; i++) {
+        ready = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
+        if (!ready?.ok) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(ready?.status).toBe(200);
+      const registered = await fetch(`http://127.0.0.1:${port}/skus`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: 'MAIN-1', name: 'main' }) });
+      expect(registered.status).toBe(201);
+      child.kill('SIGTERM');
+      const { code, signal } = await child.exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+    } finally {
+      child.kill('SIGKILL');
+      const pool = createPool({ max: 1 });
+      await dropSchema(pool, schema);
+      await pool.end();
+      const nc = await connectNats({ name: 'inventory-main-spec' });
+      await deleteNamespaceStreams(nc, namespace);
+      await nc.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,59 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import type { orderSaga } from '@stockflow/contracts';
+import { DomainError, type EventMetadata } from '@stockflow/event-sourcing';
+import { PoisonMessageError, type ReceivedEvent } from '@stockflow/messaging';
+import { isValidTraceparent, newTraceparent } from '@stockflow/platform';
+import type { SkuCommand } from '../domain/sku.js';
+import { SkuCommands } from '../shared/sku-commands.js';
+
+type ReservationRequested = Extract<orderSaga.OrderSagaEvent, { type: 'ReservationRequested' }>;
+type ReservationReleaseRequested = Extract<orderSaga.OrderSagaEvent, { type: 'ReservationReleaseRequested' }>;
+
+/** The durable consumer of the order saga's requests (`orders.ordersaga.>`). */
+export const RESERVATIONS_CONSUMER = { sourceContext: 'orders', aggregate: 'ordersaga', durable: 'inventory-reservations' } as const;
+
+/**
+ * Answers the order saga. Each request becomes a command on `sku-<sku>`; the answer is an event on
+ * that stream (StockReserved / StockReservationRejected / ReservationReleased), which the relay
+ * publishes on `inventory.sku.*`. A redelivered request decides nothing: the SKU's state remembers
+ * every order's outcome. The consumer acks after the handler resolves; a thrown error is retried,
+ * except a DomainError, which no retry can cure and goes to the dead-letter stream.
+ */
+@Controller()
+export class ReservationsHandler {
+  constructor(private readonly commands: SkuCommands) {}
+
+  @EventPattern('ReservationRequested')
+  async onReservationRequested(@Payload() event: ReceivedEvent<ReservationRequested['data']>): Promise<void> {
+    const { sku, orderId, quantity } = event.data;
+    await this.answer(event, { type: 'ReserveStock', sku, orderId, quantity });
+  }
+
+  @EventPattern('ReservationReleaseRequested')
+  async onReservationReleaseRequested(@Payload() event: ReceivedEvent<ReservationReleaseRequested['data']>): Promise<void> {
+    const { sku, orderId } = event.data;
+    await this.answer(event, { type: 'ReleaseReservation', sku, orderId });
+  }
+
+  private async answer(event: ReceivedEvent, command: SkuCommand): Promise<void> {
+    try {
+      await this.commands.execute(command, { metadata: causedBy(event) });
+    } catch (error) {
+      if (error instanceof DomainError) throw new PoisonMessageError(`${event.type} ${event.eventId}: ${error.message}`);
+      throw error;
+    }
+  }
+}
+
+/**
+ * The metadata of an answer: caused by the request, in its correlation and its trace. The request's
+ * `traceparent` is carried as is; a request without a valid one starts a new trace.
+ */
+export function causedBy(event: ReceivedEvent): EventMetadata {
+  return {
+    correlationId: typeof event.correlationId === 'string' && event.correlationId !== '' ? event.correlationId : event.eventId,
+    causationId: event.eventId,
+    traceparent: isValidTraceparent(event.traceparent) ? event.traceparent : newTraceparent(),
+  };
+}

@@ -1,6 +1,6 @@
 // The write side end to end, on real processes: carts → orders (saga) ⇄ inventory over JetStream.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually, http, startTestSystem, type TestSystem } from './test-system.js';
+import { WRITE_SIDE, eventually, http, startTestSystem, type TestSystem } from './test-system.js';
 
 interface Sku {
   sku: string;
@@ -24,7 +24,7 @@ describe('order flow across carts, orders and inventory', () => {
   };
 
   beforeAll(async () => {
-    sys = await startTestSystem();
+    sys = await startTestSystem({ only: WRITE_SIDE });
   });
   afterAll(async () => {
     await sys?.stop();

@@ -5,14 +5,14 @@ import { createPool, dropSchema } from '@stockflow/postgres';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { eventually, http, startTestSystem, workspaceRoot, type TestSystem } from './test-system.js';
+import { WRITE_SIDE, eventually, http, startTestSystem, workspaceRoot, type TestSystem } from './test-system.js';
 
 describe('dashboard', () => {
   let sys: TestSystem;
   let browser: Browser;
 
   beforeAll(async () => {
-    sys = await startTestSystem();
+    sys = await startTestSystem({ only: [...WRITE_SIDE, 'projections', 'dashboard'] });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
   afterAll(async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPool, dropSchema } from '@stockflow/postgres';
 import type { Pool } from 'pg';
-import { eventually, http, startTestSystem, type TestSystem } from './test-system.js';
+import { WRITE_SIDE, eventually, http, startTestSystem, type TestSystem } from './test-system.js';
 
 interface StockView {
   sku: string;
@@ -42,7 +42,7 @@ describe('projections on the running system', () => {
   };
 
   beforeAll(async () => {
-    sys = await startTestSystem();
+    sys = await startTestSystem({ only: [...WRITE_SIDE, 'projections'] });
     pool = createPool({ max: 2 });
   });
   afterAll(async () => {

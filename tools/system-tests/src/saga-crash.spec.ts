@@ -2,13 +2,13 @@
 // once, and inventory reserves each order exactly once.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPool } from '@stockflow/postgres';
-import { eventually, http, startTestSystem, type TestSystem } from './test-system.js';
+import { WRITE_SIDE, eventually, http, startTestSystem, type TestSystem } from './test-system.js';
 
 describe('orders service killed mid-saga', () => {
   let sys: TestSystem;
 
   beforeAll(async () => {
-    sys = await startTestSystem();
+    sys = await startTestSystem({ only: WRITE_SIDE });
   });
   afterAll(async () => {
     await sys?.stop();

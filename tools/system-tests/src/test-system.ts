@@ -26,7 +26,16 @@ export interface TestSystem {
  * run: its own schemas (`s<hex>_<context>`), subject namespace and port range. Output goes to a log
  * file under test-artifacts/ rather than the test report.
  */
-export async function startTestSystem(extra: Partial<Pick<SystemSettings, 'env'>> = {}): Promise<TestSystem> {
+export interface TestSystemOptions extends Partial<Pick<SystemSettings, 'env'>> {
+  /** Start only these processes (by manifest name); everything by default. */
+  readonly only?: readonly string[];
+}
+
+/** The write side: the three services and their relays. */
+export const WRITE_SIDE = ['relay-orders', 'relay-inventory', 'relay-carts', 'orders', 'inventory', 'carts'] as const;
+
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
+  const { only, ...extra } = options;
   const id = randomBytes(3).toString('hex');
   const namespace = `s${id}`;
   const schemaPrefix = `s${id}`;
@@ -35,12 +44,14 @@ export async function startTestSystem(extra: Partial<Pick<SystemSettings, 'env'>
   mkdirSync(artifacts, { recursive: true });
   const logFile = resolve(artifacts, `system-${namespace}.log`);
   const log = createWriteStream(logFile);
-  const specs = systemManifest({ databaseUrl, natsUrl, namespace, schemaPrefix, portOffset, logLevel: 'warn', ...extra });
+  const specs = systemManifest({ databaseUrl, natsUrl, namespace, schemaPrefix, portOffset, logLevel: 'warn', ...extra }).filter(
+    (spec) => !only || only.includes(spec.name),
+  );
   const system = new RunningSystem(specs, {
     root: workspaceRoot,
     output: (name, line) => log.write(`[${name}] ${line}\n`),
     onUnexpectedExit: (name, code, signal) => log.write(`[system-test] ${name} exited unexpectedly (${signal ?? code})\n`),
-    startTimeoutMs: 60_000,
+    startTimeoutMs: 120_000,
   });
   const cleanup = async (): Promise<void> => {
     const pool = createPool({ connectionString: databaseUrl, max: 2 });

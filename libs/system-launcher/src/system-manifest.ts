@@ -27,9 +27,25 @@ export const SERVICES = [
   { name: 'orders', port: 3001, relayPort: 3201 },
   { name: 'inventory', port: 3002, relayPort: 3202 },
   { name: 'carts', port: 3003, relayPort: 3203 },
+  { name: 'notifications', port: 3004, relayPort: 3204 },
 ] as const;
 
-/** Everything the system runs, in start order: relays first, then the services. */
+/** Development stand-ins for outside providers: SMTP (HTTP API on `port`, SMTP on `smtpPort`) and a Twilio-shaped SMS API. */
+export const SINKS = [
+  { name: 'mail-sink', port: 8025, smtpPort: 1025 },
+  { name: 'sms-sink', port: 8026 },
+] as const;
+
+/** Workers of a context that share its schema (ADR 0007) and have no relay of their own. */
+export const WORKERS = [{ name: 'notifier', port: 3006, context: 'notifications' }] as const;
+
+/** The read side: read models built from every context's stream, in a schema of its own (no event log, no relay). */
+export const READ_SIDE = [{ name: 'projections', port: 3005 }] as const;
+
+/** The account SIDs of the two SMS providers the notifier fails over between (both on the SMS sink). */
+export const SMS_SINK_ACCOUNTS = { primary: 'ACstockflowprimary', secondary: 'ACstockflowsecondary' } as const;
+
+/** Everything the system runs, in start order: sinks, relays, the services, their workers, then the read side. */
 export function systemManifest(settings: SystemSettings): ProcessSpec[] {
   const offset = settings.portOffset ?? 0;
   const schema = (context: string): string => (settings.schemaPrefix ? `${settings.schemaPrefix}_${context}` : context);
@@ -48,5 +64,40 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
   });
   const relays = SERVICES.map((s) => spec(`relay-${s.name}`, 'apps/relay/dist/main.js', s.relayPort + offset, { RELAY_CONTEXT: s.name, DB_SCHEMA: schema(s.name) }));
   const services = SERVICES.map((s) => spec(s.name, `apps/${s.name}/dist/main.js`, s.port + offset, { DB_SCHEMA: schema(s.name) }));
-  return [...relays, ...services];
+  const [mail, sms] = SINKS;
+  const sinks = [
+    spec(mail.name, 'tools/mail-sink/dist/main.js', mail.port + offset, { HTTP_PORT: String(mail.port + offset), SMTP_PORT: String(mail.smtpPort + offset) }),
+    spec(sms.name, 'tools/sms-sink/dist/main.js', sms.port + offset, {}),
+  ];
+  const url = (port: number): string => `http://127.0.0.1:${port + offset}`;
+  const smsProvider = (name: string, accountSid: string, from: string): Record<string, unknown> => ({
+    name,
+    baseUrl: url(sms.port),
+    accountSid,
+    authToken: 'dev-token',
+    from,
+    ratePerSecond: 200,
+  });
+  const workers = WORKERS.map((w) =>
+    spec(w.name, `apps/${w.name}/dist/main.js`, w.port + offset, {
+      DB_SCHEMA: schema(w.context),
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(mail.smtpPort + offset),
+      SMS_PROVIDERS: JSON.stringify([
+        smsProvider('primary', SMS_SINK_ACCOUNTS.primary, '+15005550006'),
+        smsProvider('secondary', SMS_SINK_ACCOUNTS.secondary, '+15005550007'),
+      ]),
+      INVENTORY_URL: url(3002),
+      LINK_BASE_URL: `${url(3000)}/products`,
+      UNSUBSCRIBE_BASE_URL: url(3004),
+    }),
+  );
+  const readSide = READ_SIDE.map((r) => spec(r.name, `apps/${r.name}/dist/main.js`, r.port + offset, { DB_SCHEMA: schema(r.name) }));
+  // The dashboard (last: it reads the projections' SSE stream and every other process's /metrics).
+  const watched = [...relays, ...services, ...workers, ...readSide];
+  const dashboard = spec('dashboard', 'apps/dashboard/dist/main.js', 3000 + offset, {
+    PROJECTIONS_URL: url(3005),
+    METRICS_TARGETS: JSON.stringify(Object.fromEntries(watched.map((p) => [p.name, p.url]))),
+  });
+  return [...sinks, ...relays, ...services, ...workers, ...readSide, dashboard];
 }

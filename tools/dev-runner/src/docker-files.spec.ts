@@ -8,7 +8,7 @@ import { systemManifest } from '@stockflow/system-launcher';
 const root = resolve(process.cwd(), '../..');
 const dockerfile = readFileSync(resolve(root, 'docker/Dockerfile'), 'utf8');
 const compose = parse(readFileSync(resolve(root, 'docker/compose.yaml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { build?: { context: string; dockerfile: string; args?: { APP?: string } }; environment?: Record<string, string>; ports?: string[] }>;
+  services: Record<string, { build?: { context: string; dockerfile: string; args?: { APP?: string; APP_DIR?: string } }; environment?: Record<string, string>; ports?: string[] }>;
 };
 
 /** Dockerfile instructions with line continuations joined. */
@@ -34,7 +34,7 @@ describe('docker/Dockerfile', () => {
     const lines = instructions(dockerfile);
     expect(lines.some((l) => l.includes('nx run "${APP}:build"'))).toBe(true);
     expect(lines).toContain('USER node');
-    expect(lines.some((l) => l.startsWith('CMD') && l.includes('apps/${APP}/dist/main.js'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('CMD') && l.includes('${APP_DIR}/${APP}/dist/main.js'))).toBe(true);
     expect(lines.filter((l) => l.startsWith('FROM ')).length).toBe(2);
   });
 });
@@ -42,12 +42,13 @@ describe('docker/Dockerfile', () => {
 describe('docker/compose.yaml', () => {
   const built = Object.entries(compose.services).filter(([, s]) => s.build);
 
-  it('builds only apps that exist and produce the entry point the image runs', () => {
+  it('builds only projects that exist and produce the entry point the image runs', () => {
     expect(built.length).toBeGreaterThan(0);
     for (const [, service] of built) {
       const app = service.build!.args!.APP!;
-      expect(existsSync(resolve(root, 'apps', app, 'project.json'))).toBe(true);
-      expect(existsSync(resolve(root, 'apps', app, 'src/main.ts'))).toBe(true);
+      const dir = service.build!.args!.APP_DIR ?? 'apps';
+      expect(existsSync(resolve(root, dir, app, 'project.json'))).toBe(true);
+      expect(existsSync(resolve(root, dir, app, 'src/main.ts'))).toBe(true);
       expect(resolve(root, 'docker', service.build!.context, service.build!.dockerfile)).toBe(resolve(root, 'docker/Dockerfile'));
     }
   });

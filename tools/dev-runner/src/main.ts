@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   }
   console.log('\n[dev] stockflow is running:');
   for (const s of system.specs) console.log(`  ${s.name.padEnd(18)} ${s.url}   health ${s.url}/health/ready   metrics ${s.url}/metrics`);
-  console.log('  API docs: http://127.0.0.1:3001/docs (orders), :3002/docs (inventory), :3003/docs (carts)');
+  console.log('  API docs: http://127.0.0.1:3001/docs (orders), :3002/docs (inventory), :3003/docs (carts), :3004/docs (notifications); dashboard http://127.0.0.1:3000');
   console.log('  Ctrl-C stops everything.\n');
 }
 

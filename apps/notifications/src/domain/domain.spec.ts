@@ -1,0 +1,77 @@
+import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { decideKeyword, keywordOf } from './phone.js';
+import { decideEmailUnsubscribe, decideMarkRead, decideSetPreferences, evolvePreferences, type Preferences } from './preferences.js';
+import { canonicalTimeZone, isClockTime, isE164 } from './rules.js';
+import { decideCancel, decideSubscribe, evolveSubscription } from './subscription.js';
+
+const prefs: Preferences = {
+  email: 'a@b.co',
+  phone: '+4915123456789',
+  locale: 'en',
+  timeZone: 'UTC',
+  channels: { email: true, sms: false, web: true },
+  quietHours: null,
+};
+
+describe('notifications domain', () => {
+  it('records preferences only when they change', () => {
+    expect(decideSetPreferences('c', null, prefs)).toHaveLength(1);
+    expect(decideSetPreferences('c', prefs, { ...prefs, channels: { ...prefs.channels } })).toEqual([]);
+    expect(decideSetPreferences('c', prefs, { ...prefs, quietHours: { start: '22:00', end: '06:00' } })).toHaveLength(1);
+  });
+
+  it('an email unsubscribe turns email off for the current address only, once', () => {
+    const [event] = decideEmailUnsubscribe('c', prefs, 'A@B.CO');
+    expect(event).toEqual({ type: 'EmailUnsubscribed', data: { customerId: 'c', email: 'a@b.co' } });
+    const after = evolvePreferences(prefs, event!)!;
+    expect(after.channels).toEqual({ email: false, sms: false, web: true });
+    expect(decideEmailUnsubscribe('c', after, 'a@b.co')).toEqual([]);
+    expect(decideEmailUnsubscribe('c', prefs, 'old@b.co')).toEqual([]);
+    expect(decideEmailUnsubscribe('c', null, 'a@b.co')).toEqual([]);
+  });
+
+  it('marks a notification read once, and only the customer’s own', () => {
+    expect(decideMarkRead('c', { customerId: 'c', read: false }, 1)).toHaveLength(1);
+    expect(decideMarkRead('c', { customerId: 'c', read: true }, 1)).toEqual([]);
+    expect(() => decideMarkRead('c', { customerId: 'd', read: false }, 1)).toThrow(/no notification/);
+  });
+
+  it('subscriptions: one active twin, cancel once, fulfilled ones cannot be cancelled', () => {
+    const created = decideSubscribe({ id: 'i', customerId: 'c', sku: 'S', kind: 'back-in-stock' }, null);
+    expect(() => decideSubscribe({ id: 'j', customerId: 'c', sku: 'S', kind: 'back-in-stock' }, { id: 'i' })).toThrow(/already/);
+    const state = evolveSubscription(null, created[0]!)!;
+    const cancelled = decideCancel(state, 'i', 'customer');
+    expect(cancelled).toHaveLength(1);
+    expect(decideCancel(evolveSubscription(state, cancelled[0]!), 'i', 'customer')).toEqual([]);
+    expect(() => decideCancel({ ...state, status: 'fulfilled' }, 'i', 'customer')).toThrow(/fulfilled/);
+    expect(() => decideCancel(null, 'i', 'customer')).toThrow(/no subscription/);
+  });
+
+  it('SMS keywords: the whole message, trimmed, any case', () => {
+    expect(keywordOf('  stop. ')).toBe('STOP');
+    expect(decideKeyword(false, '+4915123456789', 'STOP')).toEqual([{ type: 'SmsOptedOut', data: { phone: '+4915123456789', keyword: 'STOP' } }]);
+    expect(decideKeyword(true, '+4915123456789', 'QUIT')).toEqual([]);
+    expect(decideKeyword(true, '+4915123456789', 'UNSTOP')).toEqual([{ type: 'SmsOptedIn', data: { phone: '+4915123456789', keyword: 'UNSTOP' } }]);
+    expect(decideKeyword(false, '+4915123456789', 'PLEASE STOP')).toEqual([]);
+  });
+
+  it('value rules: E.164, HH:MM, IANA zones through Intl', () => {
+    expect(isE164('+4915123456789')).toBe(true);
+    expect(isE164('+49 151')).toBe(false);
+    expect(isClockTime('23:59')).toBe(true);
+    expect(isClockTime('24:00')).toBe(false);
+    expect(canonicalTimeZone('europe/berlin')).toBe('Europe/Berlin');
+    expect(canonicalTimeZone('Nowhere/Land')).toBeNull();
+    expect(canonicalTimeZone('+01:00')).toBeNull();
+  });
+
+  it('domain code imports no framework or driver', () => {
+    const dir = resolve(process.cwd(), 'src/domain');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))) {
+      const source = readFileSync(resolve(dir, file), 'utf8');
+      expect({ file, imports: source.match(/from '(@nestjs|@nats-io|pg|fastify)[^']*'/g) ?? [] }).toEqual({ file, imports: [] });
+    }
+  });
+});

@@ -1,0 +1,40 @@
+// The phone aggregate (stream `phone-<E.164>`): SMS opt-out and opt-in by keyword, as carriers and
+// Twilio's Advanced Opt-Out treat them — the opt-out belongs to the number, whoever uses it.
+import type { notificationPhone } from '@stockflow/contracts';
+
+export type PhoneEvent = notificationPhone.PhoneEvent;
+
+export const OPT_OUT_KEYWORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'] as const;
+export const OPT_IN_KEYWORDS = ['START', 'UNSTOP', 'YES'] as const;
+
+export function phoneStreamId(phone: string): string {
+  return `phone-${phone}`;
+}
+
+/**
+ * The keyword of an inbound SMS: the whole message, trimmed, upper-cased, without trailing
+ * punctuation ("Stop." → STOP). A sentence that merely contains "stop" is not a keyword.
+ */
+export function keywordOf(body: string): string {
+  return body
+    .trim()
+    .replace(/[.!]+$/, '')
+    .trim()
+    .toUpperCase();
+}
+
+export type KeywordKind = 'opt-out' | 'opt-in' | 'other';
+
+export function keywordKind(keyword: string): KeywordKind {
+  if ((OPT_OUT_KEYWORDS as readonly string[]).includes(keyword)) return 'opt-out';
+  if ((OPT_IN_KEYWORDS as readonly string[]).includes(keyword)) return 'opt-in';
+  return 'other';
+}
+
+/** Records a change of the number's opt-out state, nothing when it is already in that state. */
+export function decideKeyword(optedOut: boolean, phone: string, keyword: string): PhoneEvent[] {
+  const kind = keywordKind(keyword);
+  if (kind === 'opt-out' && !optedOut) return [{ type: 'SmsOptedOut', data: { phone, keyword } }];
+  if (kind === 'opt-in' && optedOut) return [{ type: 'SmsOptedIn', data: { phone, keyword } }];
+  return [];
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import type { OpenApiOptions } from '@stockflow/platform';
+import { InboxController } from './inbox/inbox.controller.js';
+import { InboxService } from './inbox/inbox.service.js';
+import { LiveInbox } from './inbox/live-inbox.js';
+import { NotificationsStore } from './persistence/notifications-store.js';
+import { PreferencesController } from './preferences/preferences.controller.js';
+import { PreferencesService } from './preferences/preferences.service.js';
+import { SubscriptionsController } from './subscriptions/subscriptions.controller.js';
+import { SubscriptionsService } from './subscriptions/subscriptions.service.js';
+import { UnsubscribeController } from './unsubscribe/unsubscribe.controller.js';
+import { PhoneService } from './webhooks/phone.service.js';
+import { SmsWebhookController } from './webhooks/sms-webhook.controller.js';
+
+/** The notifications API: preferences, subscriptions, the web inbox and its stream, unsubscribes. */
+@Module({
+  controllers: [PreferencesController, SubscriptionsController, InboxController, UnsubscribeController, SmsWebhookController],
+  providers: [NotificationsStore, PreferencesService, SubscriptionsService, InboxService, LiveInbox, PhoneService],
+})
+export class NotificationsModule {}
+
+export const notificationsOpenApi: OpenApiOptions = {
+  title: 'stockflow notifications',
+  version: '1.0.0',
+  description:
+    'Who wants to hear about stock, and how. Preferences (email, E.164 phone, locale, IANA time zone, channels, quiet hours) and ' +
+    'subscriptions are event-sourced (customer-<id>, subscription-<id>, phone-<E.164> on NOTIFICATIONS_EVENTS); the notifier ' +
+    'delivers. The web channel is the inbox and its Server-Sent Events stream. POSTs take Idempotency-Key.',
+};

@@ -1,0 +1,85 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { stockflowCatalog } from '@stockflow/contracts';
+import { ConcurrencyConflict } from '@stockflow/event-sourcing';
+import { currentEventMetadata, EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
+import { migrate, quoteSchema, type PostgresEventStore } from '@stockflow/postgres';
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import type { NotificationsConfig } from '../notifications-config.js';
+import { notificationsMigrations } from './schema.js';
+
+export interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly { readonly type: string; readonly data: unknown }[];
+}
+
+/**
+ * Commands of this service run in one PostgreSQL transaction: lock what they decide on, decide,
+ * append the events with `appendWith(client, …)` and update the read models. A query after the
+ * answer sees the change at once; a failure leaves neither events nor read-model rows behind.
+ */
+@Injectable()
+export class NotificationsStore implements OnModuleInit {
+  /** The quoted schema, to prefix table names. */
+  readonly s: string;
+
+  constructor(
+    @Inject(PG_POOL) readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly store: PostgresEventStore,
+    @Inject(SERVICE_CONFIG) config: NotificationsConfig,
+  ) {
+    this.s = quoteSchema(config.DB_SCHEMA);
+    this.schema = config.DB_SCHEMA;
+  }
+
+  private readonly schema: string;
+
+  async onModuleInit(): Promise<void> {
+    await migrate(this.pool, this.schema, notificationsMigrations);
+  }
+
+  /** Runs `work` in a transaction; retried (a few times) when a concurrent writer won a stream. */
+  async transaction<T>(work: (client: PoolClient, tx: Transaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      const tx = new Transaction(client, this.store);
+      try {
+        await client.query('BEGIN');
+        const result = await work(client, tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        if (!(error instanceof ConcurrencyConflict) || attempt >= 5) throw error;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+}
+
+/** The appends of one transaction, with the request's correlation and trace ids (counted by the metered store). */
+export class Transaction {
+  constructor(
+    readonly client: PoolClient,
+    private readonly store: PostgresEventStore,
+  ) {}
+
+  /** Serializes writers of one stream for the rest of the transaction. */
+  async lockStream(streamId: string): Promise<void> {
+    await this.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [streamId]);
+  }
+
+  /** Appends at `version` (0: the stream must not exist) and returns the new version. */
+  async append(streamId: string, events: PendingAppend['events'], version: number): Promise<number> {
+    const metadata = currentEventMetadata();
+    const result = await this.store.appendWith(
+      this.client,
+      streamId,
+      events.map((event) => ({ eventId: randomUUID(), type: event.type, schemaVersion: stockflowCatalog.currentVersion(event.type), data: event.data, ...metadata })),
+      { expectedVersion: version === 0 ? 'no_stream' : version },
+    );
+    return result.nextExpectedVersion;
+  }
+}

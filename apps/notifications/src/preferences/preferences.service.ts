@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '@stockflow/event-sourcing';
+import {
+  CustomerErrors,
+  customerStreamId,
+  decideEmailUnsubscribe,
+  decideSetPreferences,
+  DEFAULT_LOCALE,
+  DEFAULT_TIME_ZONE,
+  evolvePreferences,
+  type Preferences,
+} from '../domain/preferences.js';
+import { canonicalTimeZone } from '../domain/rules.js';
+import { NotificationsStore, type Transaction } from '../persistence/notifications-store.js';
+import type { PreferencesDto, PreferencesView } from './preferences.dto.js';
+
+interface CustomerRow {
+  customer_id: string;
+  version: number;
+  preferences_set: boolean;
+  email: string | null;
+  phone: string | null;
+  locale: string;
+  time_zone: string;
+  email_enabled: boolean;
+  sms_enabled: boolean;
+  web_enabled: boolean;
+  quiet_start: string | null;
+  quiet_end: string | null;
+  sms_opted_out?: boolean | null;
+}
+
+/** Preferences commands and reads on the customer stream and the `customers` read model. */
+@Injectable()
+export class PreferencesService {
+  constructor(private readonly store: NotificationsStore) {}
+
+  async set(customerId: string, body: PreferencesDto): Promise<PreferencesView> {
+    const next: Preferences = {
+      email: body.email ?? null,
+      phone: body.phone ?? null,
+      locale: body.locale ?? DEFAULT_LOCALE,
+      timeZone: canonicalTimeZone(body.timeZone ?? DEFAULT_TIME_ZONE) ?? DEFAULT_TIME_ZONE,
+      channels: { email: body.channels.email, sms: body.channels.sms, web: body.channels.web },
+      quietHours: body.quietHours ? { start: body.quietHours.start, end: body.quietHours.end } : null,
+    };
+    return this.store.transaction(async (_client, tx) => {
+      const row = await this.lockCustomer(tx, customerId);
+      const current = row?.preferences_set ? toPreferences(row) : null;
+      const events = decideSetPreferences(customerId, current, next);
+      if (events.length > 0) {
+        const version = await tx.append(customerStreamId(customerId), events, row?.version ?? 0);
+        await this.save(tx, customerId, evolvePreferences(current, events[0]!)!, version);
+      }
+      return (await this.read(tx.client, customerId))!;
+    });
+  }
+
+  async get(customerId: string): Promise<PreferencesView> {
+    const view = await this.read(this.store.pool, customerId);
+    if (!view) throw new DomainError('not-found', `customer ${customerId} has set no notification preferences`, CustomerErrors.notFound);
+    return view;
+  }
+
+  /** The one-click email unsubscribe (the token was verified by the caller). True when it changed something. */
+  async unsubscribeEmail(customerId: string, email: string): Promise<boolean> {
+    return this.store.transaction(async (_client, tx) => {
+      const row = await this.lockCustomer(tx, customerId);
+      const current = row?.preferences_set ? toPreferences(row) : null;
+      const events = decideEmailUnsubscribe(customerId, current, email);
+      if (events.length === 0) return false;
+      const version = await tx.append(customerStreamId(customerId), events, row!.version);
+      await this.save(tx, customerId, evolvePreferences(current, events[0]!)!, version);
+      return true;
+    });
+  }
+
+  /** Locks the customer's stream for the transaction and reads its row. */
+  async lockCustomer(tx: Transaction, customerId: string): Promise<CustomerRow | null> {
+    await tx.lockStream(customerStreamId(customerId));
+    const { rows } = await tx.client.query<CustomerRow>(`SELECT * FROM ${this.store.s}.customers WHERE customer_id = $1`, [customerId]);
+    return rows[0] ?? null;
+  }
+
+  private async save(tx: Transaction, customerId: string, p: Preferences, version: number): Promise<void> {
+    await tx.client.query(
+      `INSERT INTO ${this.store.s}.customers AS c
+         (customer_id, version, preferences_set, email, phone, locale, time_zone, email_enabled, sms_enabled, web_enabled, quiet_start, quiet_end, updated_at)
+       VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+       ON CONFLICT (customer_id) DO UPDATE SET
+         version = EXCLUDED.version, preferences_set = true, email = EXCLUDED.email, phone = EXCLUDED.phone, locale = EXCLUDED.locale,
+         time_zone = EXCLUDED.time_zone, email_enabled = EXCLUDED.email_enabled, sms_enabled = EXCLUDED.sms_enabled,
+         web_enabled = EXCLUDED.web_enabled, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end, updated_at = now()`,
+      [customerId, version, p.email, p.phone, p.locale, p.timeZone, p.channels.email, p.channels.sms, p.channels.web, p.quietHours?.start ?? null, p.quietHours?.end ?? null],
+    );
+  }
+
+  private async read(db: Pick<Transaction['client'], 'query'>, customerId: string): Promise<PreferencesView | null> {
+    const { rows } = await db.query<CustomerRow>(
+      `SELECT c.*, o.opted_out AS sms_opted_out FROM ${this.store.s}.customers c
+       LEFT JOIN ${this.store.s}.phone_opt_outs o ON o.phone = c.phone
+       WHERE c.customer_id = $1 AND c.preferences_set`,
+      [customerId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { customerId, ...toPreferences(row), smsOptedOut: row.sms_opted_out === true, version: row.version };
+  }
+}
+
+function toPreferences(row: CustomerRow): Preferences {
+  return {
+    email: row.email,
+    phone: row.phone,
+    locale: row.locale,
+    timeZone: row.time_zone,
+    channels: { email: row.email_enabled, sms: row.sms_enabled, web: row.web_enabled },
+    quietHours: row.quiet_start && row.quiet_end ? { start: row.quiet_start, end: row.quiet_end } : null,
+  };
+}

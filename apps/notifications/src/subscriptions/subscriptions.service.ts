@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  decideCancel,
+  decideSubscribe,
+  subscriptionStreamId,
+  type SubscriptionKind,
+  type SubscriptionState,
+  type SubscriptionStatus,
+} from '../domain/subscription.js';
+import { NotificationsStore } from '../persistence/notifications-store.js';
+import type { SubscriptionView } from './subscriptions.dto.js';
+
+interface SubscriptionRow {
+  id: string;
+  customer_id: string;
+  sku: string;
+  kind: SubscriptionKind;
+  status: SubscriptionStatus;
+  subscribed_at: Date;
+  ended_at: Date | null;
+  version: number;
+}
+
+/** Subscription commands on `subscription-<id>` and the `subscriptions` read model. */
+@Injectable()
+export class SubscriptionsService {
+  constructor(private readonly store: NotificationsStore) {}
+
+  async subscribe(customerId: string, sku: string, kind: SubscriptionKind): Promise<string> {
+    const id = randomUUID();
+    return this.store.transaction(async (client, tx) => {
+      // One queue place per customer, SKU and kind: concurrent twins wait for each other here.
+      await tx.lockStream(`subscribe:${customerId}:${sku}:${kind}`);
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM ${this.store.s}.subscriptions WHERE customer_id = $1 AND sku = $2 AND kind = $3 AND status = 'active'`,
+        [customerId, sku, kind],
+      );
+      const events = decideSubscribe({ id, customerId, sku, kind }, rows[0] ?? null);
+      const version = await tx.append(subscriptionStreamId(id), events, 0);
+      await client.query(
+        `INSERT INTO ${this.store.s}.subscriptions (id, customer_id, sku, kind, status, subscribed_at, version)
+         VALUES ($1, $2, $3, $4, 'active', clock_timestamp(), $5)`,
+        [id, customerId, sku, kind, version],
+      );
+      return id;
+    });
+  }
+
+  /** Cancels (the row is locked, so a notifier wave that picks it waits, or has already fulfilled it). */
+  async cancel(id: string, reason: 'customer' | 'unsubscribe-link' = 'customer'): Promise<void> {
+    await this.store.transaction(async (client, tx) => {
+      const { rows } = await client.query<SubscriptionRow>(`SELECT * FROM ${this.store.s}.subscriptions WHERE id = $1 FOR UPDATE`, [id]);
+      const row = rows[0];
+      const state: SubscriptionState | null = row ? { id: row.id, customerId: row.customer_id, sku: row.sku, kind: row.kind, status: row.status } : null;
+      const events = decideCancel(state, id, reason);
+      if (events.length === 0) return;
+      const version = await tx.append(subscriptionStreamId(id), events, row!.version);
+      await client.query(`UPDATE ${this.store.s}.subscriptions SET status = 'cancelled', ended_at = now(), version = $2 WHERE id = $1`, [id, version]);
+    });
+  }
+
+  async get(id: string): Promise<SubscriptionView | null> {
+    const { rows } = await this.store.pool.query<SubscriptionRow>(`SELECT * FROM ${this.store.s}.subscriptions WHERE id = $1`, [id]);
+    return rows[0] ? toView(rows[0]) : null;
+  }
+
+  async ofCustomer(customerId: string): Promise<SubscriptionView[]> {
+    const { rows } = await this.store.pool.query<SubscriptionRow>(
+      `SELECT * FROM ${this.store.s}.subscriptions WHERE customer_id = $1 ORDER BY subscribed_at DESC, seq DESC LIMIT 1000`,
+      [customerId],
+    );
+    return rows.map(toView);
+  }
+}
+
+function toView(row: SubscriptionRow): SubscriptionView {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    sku: row.sku,
+    kind: row.kind,
+    status: row.status,
+    subscribedAt: row.subscribed_at.toISOString(),
+    endedAt: row.ended_at?.toISOString() ?? null,
+    version: row.version,
+  };
+}

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  badCustomerIds,
+  expectNothingAppended,
+  expectProblem,
+  sendRaw,
+  startNotificationsTestService,
+  unparseableBodies,
+  type NotificationsTestService,
+} from '../testing/notifications-test-service.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('subscriptions', () => {
+  let svc: NotificationsTestService;
+
+  beforeAll(async () => {
+    svc = await startNotificationsTestService();
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
+
+  it('POST /subscriptions → 201 { id } with Location; back-in-stock by default; listed at once', async () => {
+    const created = await svc.http().post('/subscriptions').send({ customerId: 'ann', sku: 'MUG-1' }).expect(201);
+    const { id } = created.body as { id: string };
+    expect(created.body).toEqual({ id: expect.stringMatching(UUID) });
+    expect(created.headers.location).toBe(`/subscriptions/${id}`);
+    const list = await svc.http().get('/customers/ann/subscriptions').expect(200);
+    expect(list.body).toEqual([
+      { id, customerId: 'ann', sku: 'MUG-1', kind: 'back-in-stock', status: 'active', subscribedAt: expect.any(String), endedAt: null, version: 1 },
+    ]);
+    const { events } = await svc.running.infrastructure.store.readStream(`subscription-${id}`);
+    expect(events.map((e) => [e.type, e.data])).toEqual([['SubscriptionCreated', { subscriptionId: id, customerId: 'ann', sku: 'MUG-1', kind: 'back-in-stock' }]]);
+    await svc.http().get(`/subscriptions/${id}`).expect(200);
+  });
+
+  it('one active subscription per customer, SKU and kind: the twin is a 409; another kind is fine', async () => {
+    await svc.http().post('/subscriptions').send({ customerId: 'ben', sku: 'MUG-1' }).expect(201);
+    await expectNothingAppended(svc, async () => {
+      const twin = await svc.http().post('/subscriptions').send({ customerId: 'ben', sku: 'MUG-1', kind: 'back-in-stock' });
+      expectProblem(twin, 409);
+      expect((twin.body as { code: string }).code).toBe('already-subscribed');
+    });
+    await svc.http().post('/subscriptions').send({ customerId: 'ben', sku: 'MUG-1', kind: 'availability' }).expect(201);
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => svc.http().post('/subscriptions').send({ customerId: 'ben', sku: 'RACE', kind: 'availability' })));
+    expect(concurrent.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+  });
+
+  it('DELETE cancels (SubscriptionCancelled), twice is fine, and frees the queue place', async () => {
+    const { body } = await svc.http().post('/subscriptions').send({ customerId: 'cat', sku: 'LAMP' }).expect(201);
+    const id = (body as { id: string }).id;
+    await svc.http().delete(`/subscriptions/${id}`).expect(204);
+    await expectNothingAppended(svc, async () => {
+      await svc.http().delete(`/subscriptions/${id.toUpperCase()}`).expect(204);
+    });
+    const view = await svc.http().get(`/subscriptions/${id}`).expect(200);
+    expect(view.body).toMatchObject({ status: 'cancelled', endedAt: expect.any(String), version: 2 });
+    await svc.http().post('/subscriptions').send({ customerId: 'cat', sku: 'LAMP' }).expect(201);
+  });
+
+  it('a fulfilled subscription cannot be cancelled (409)', async () => {
+    const { body } = await svc.http().post('/subscriptions').send({ customerId: 'dan', sku: 'LAMP' }).expect(201);
+    const id = (body as { id: string }).id;
+    await svc.running.infrastructure.pool.query(`UPDATE ${svc.schema}.subscriptions SET status = 'fulfilled' WHERE id = $1`, [id]);
+    await expectNothingAppended(svc, async () => {
+      const response = await svc.http().delete(`/subscriptions/${id}`);
+      expectProblem(response, 409);
+      expect((response.body as { code: string }).code).toBe('subscription-fulfilled');
+    });
+  });
+
+  it('404 for an unknown subscription; [] for a customer without any', async () => {
+    expectProblem(await svc.http().delete('/subscriptions/0b5a3c9e-7d1f-4c2a-9e8b-3f6d2a1c4b5e'), 404);
+    expectProblem(await svc.http().get('/subscriptions/0b5a3c9e-7d1f-4c2a-9e8b-3f6d2a1c4b5e'), 404);
+    await svc.http().get('/customers/nobody/subscriptions').expect(200, []);
+  });
+
+  it('lists newest first', async () => {
+    for (const sku of ['A', 'B', 'C']) await svc.http().post('/subscriptions').send({ customerId: 'eli', sku }).expect(201);
+    const list = await svc.http().get('/customers/eli/subscriptions').expect(200);
+    expect((list.body as { sku: string }[]).map((s) => s.sku)).toEqual(['C', 'B', 'A']);
+  });
+
+  describe('refuses bad input with a 400 problem and records nothing', () => {
+    const cases: [string, unknown, string[]][] = [
+      ['no fields', {}, ['customerId', 'sku']],
+      ['customerId missing', { sku: 'A' }, ['customerId']],
+      ['customerId blank', { customerId: '  ', sku: 'A' }, ['customerId']],
+      ['customerId 65 characters', { customerId: 'c'.repeat(65), sku: 'A' }, ['customerId']],
+      ['customerId a number', { customerId: 7, sku: 'A' }, ['customerId']],
+      ['customerId with a NUL', { customerId: 'a\u0000', sku: 'A' }, ['customerId']],
+      ['sku missing', { customerId: 'a' }, ['sku']],
+      ['sku with a space', { customerId: 'a', sku: 'A B' }, ['sku']],
+      ['sku 65 characters', { customerId: 'a', sku: 'S'.repeat(65) }, ['sku']],
+      ['sku an array', { customerId: 'a', sku: ['A'] }, ['sku']],
+      ['kind unknown', { customerId: 'a', sku: 'A', kind: 'price-drop' }, ['kind']],
+      ['kind null', { customerId: 'a', sku: 'A', kind: 42 }, ['kind']],
+      ['an unknown field', { customerId: 'a', sku: 'A', channels: ['sms'] }, ['channels']],
+    ];
+    it.each(cases)('%s', async (_name, body, fields) => {
+      await expectNothingAppended(svc, async () => {
+        expectProblem(await svc.http().post('/subscriptions').send(body as object), 400, fields);
+      });
+    });
+
+    it.each(unparseableBodies().map((c) => [c.name, c] as const))('%s', async (_name, raw) => {
+      await expectNothingAppended(svc, async () => {
+        expectProblem(await sendRaw(svc, 'post', '/subscriptions', raw), raw.status);
+      });
+    });
+
+    it.each([
+      ['a word', 'not-a-uuid'],
+      ['a number', '42'],
+      ['a UUID with a suffix', '0b5a3c9e-7d1f-4c2a-9e8b-3f6d2a1c4b5e0'],
+      ['an encoded slash', 'a%2Fb'],
+    ])('a subscription id of %s → 400 on id', async (_name, segment) => {
+      await expectNothingAppended(svc, async () => {
+        expectProblem(await svc.http().delete(`/subscriptions/${segment}`), 400, ['id']);
+        expectProblem(await svc.http().get(`/subscriptions/${segment}`), 400, ['id']);
+      });
+    });
+
+    it('a body on DELETE → 400', async () => {
+      const { body } = await svc.http().post('/subscriptions').send({ customerId: 'fay', sku: 'A' }).expect(201);
+      await expectNothingAppended(svc, async () => {
+        expectProblem(await svc.http().delete(`/subscriptions/${(body as { id: string }).id}`).send({ reason: 'x' }), 400, ['reason']);
+      });
+    });
+
+    it.each(badCustomerIds.map((c) => [c.name, c.segment] as const))('listing for a customer id of %s', async (_name, segment) => {
+      expectProblem(await svc.http().get(`/customers/${segment}/subscriptions`), 400, ['id']);
+    });
+  });
+});

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHmac } from 'node:crypto';
+import { expectNothingAppended, expectProblem, startNotificationsTestService, type NotificationsTestService } from '../testing/notifications-test-service.js';
+
+describe('POST /webhooks/sms (STOP / START)', () => {
+  let svc: NotificationsTestService;
+
+  beforeAll(async () => {
+    svc = await startNotificationsTestService();
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
+
+  const twilioForm = (from: string, body: string) => ({ From: from, Body: body, To: '+15005550006', MessageSid: 'SM123', AccountSid: 'AC1', NumMedia: '0' });
+
+  it('STOP opts the number out (SmsOptedOut on phone-<E.164>), START opts it back in; answers empty TwiML', async () => {
+    const stop = await svc.http().post('/webhooks/sms').type('form').send(twilioForm('+4915111111111', ' stop. ')).expect(200);
+    expect(stop.headers['content-type']).toContain('text/xml');
+    expect(stop.text).toContain('<Response></Response>');
+    await expectNothingAppended(svc, async () => {
+      await svc.http().post('/webhooks/sms').type('form').send(twilioForm('+4915111111111', 'UNSUBSCRIBE')).expect(200);
+    });
+    await svc.http().post('/webhooks/sms').type('form').send(twilioForm('+4915111111111', 'Start')).expect(200);
+    const { events } = await svc.running.infrastructure.store.readStream('phone-+4915111111111');
+    expect(events.map((e) => [e.type, e.data])).toEqual([
+      ['SmsOptedOut', { phone: '+4915111111111', keyword: 'STOP' }],
+      ['SmsOptedIn', { phone: '+4915111111111', keyword: 'START' }],
+    ]);
+  });
+
+  it.each(['CANCEL', 'END', 'QUIT', 'STOPALL'])('%s opts out too', async (keyword) => {
+    const phone = `+491512222${String(1000 + keyword.length)}`;
+    await svc.http().post('/webhooks/sms').type('form').send(twilioForm(phone, keyword)).expect(200);
+    const { rows } = await svc.running.infrastructure.pool.query(`SELECT opted_out FROM ${svc.schema}.phone_opt_outs WHERE phone = $1`, [phone]);
+    expect(rows).toEqual([{ opted_out: true }]);
+  });
+
+  it('other messages are acknowledged and change nothing', async () => {
+    await expectNothingAppended(svc, async () => {
+      await svc.http().post('/webhooks/sms').type('form').send(twilioForm('+4915133333333', 'please stop sending me mugs')).expect(200);
+      await svc.http().post('/webhooks/sms').type('form').send(twilioForm('+4915133333333', '')).expect(200);
+    });
+  });
+
+  describe('refuses bad input with a 400 problem and records nothing', () => {
+    it.each([
+      ['no From', { Body: 'STOP' }, ['From']],
+      ['From not E.164', { From: '015123456789', Body: 'STOP' }, ['From']],
+      ['no Body', { From: '+4915123456789' }, ['Body']],
+      ['nothing', {}, ['From', 'Body']],
+    ])('%s', async (_name, form, fields) => {
+      await expectNothingAppended(svc, async () => {
+        expectProblem(await svc.http().post('/webhooks/sms').type('form').send(form), 400, fields);
+      });
+    });
+
+    it('XML → 415', async () => {
+      await expectNothingAppended(svc, async () => {
+        expectProblem(await svc.http().post('/webhooks/sms').set('content-type', 'application/xml').send('<sms/>'), 415);
+      });
+    });
+  });
+});
+
+describe('POST /webhooks/sms with SMS_WEBHOOK_AUTH_TOKEN (Twilio signatures)', () => {
+  let svc: NotificationsTestService;
+  const token = 'twilio-auth-token-123';
+
+  beforeAll(async () => {
+    svc = await startNotificationsTestService({ SMS_WEBHOOK_AUTH_TOKEN: token, PUBLIC_BASE_URL: 'https://notify.example.com' });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
+
+  const sign = (params: Record<string, string>): string =>
+    createHmac('sha1', token)
+      .update(`https://notify.example.com/webhooks/sms${Object.keys(params).sort().map((k) => `${k}${params[k]}`).join('')}`)
+      .digest('base64');
+
+  it('accepts a correctly signed request', async () => {
+    const form = { From: '+4915144444444', Body: 'STOP', To: '+15005550006' };
+    await svc.http().post('/webhooks/sms').type('form').set('X-Twilio-Signature', sign(form)).send(form).expect(200);
+  });
+
+  it('403 for a missing or wrong signature, recording nothing', async () => {
+    const form = { From: '+4915155555555', Body: 'STOP' };
+    await expectNothingAppended(svc, async () => {
+      expectProblem(await svc.http().post('/webhooks/sms').type('form').send(form), 403);
+      expectProblem(await svc.http().post('/webhooks/sms').type('form').set('X-Twilio-Signature', sign({ ...form, Body: 'START' })).send(form), 403);
+    });
+  });
+});

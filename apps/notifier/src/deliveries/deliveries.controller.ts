@@ -1,0 +1,138 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min, Max } from 'class-validator';
+import { DeliveryStore } from '../delivery/delivery-store.js';
+
+export class DeliveriesQuery {
+  @ApiPropertyOptional({ description: 'Only this customer' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  customerId?: string;
+
+  @ApiPropertyOptional({ description: 'Only this SKU' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  sku?: string;
+
+  @ApiPropertyOptional({ enum: ['email', 'sms', 'web'] })
+  @IsOptional()
+  @IsIn(['email', 'sms', 'web'])
+  channel?: string;
+
+  @ApiPropertyOptional({ enum: ['queued', 'sending', 'sent', 'failed', 'dead', 'cancelled'] })
+  @IsOptional()
+  @IsIn(['queued', 'sending', 'sent', 'failed', 'dead', 'cancelled'])
+  status?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+export class DeliveryLogEntry {
+  @ApiProperty({ enum: ['queued', 'sent', 'failed', 'dead', 'cancelled'] })
+  status!: string;
+
+  @ApiProperty()
+  attempt!: number;
+
+  @ApiProperty({ type: String, nullable: true })
+  provider!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  detail!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  at!: string;
+}
+
+export class DeliveryView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) subscriptionId!: string;
+  @ApiProperty({ format: 'uuid', description: 'The inventory event (BackInStock, LowStock, OutOfStock)' }) eventId!: string;
+  @ApiProperty({ enum: ['email', 'sms', 'web'] }) channel!: string;
+  @ApiProperty() customerId!: string;
+  @ApiProperty() sku!: string;
+  @ApiProperty() kind!: string;
+  @ApiProperty({ enum: ['queued', 'sending', 'sent', 'failed', 'dead', 'cancelled'] }) status!: string;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ type: String, nullable: true }) provider!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Message-ID, provider message SID or inbox id' }) providerMessageId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) recipient!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why the last attempt failed, or why it is dead or cancelled' }) lastError!: string | null;
+  @ApiProperty({ format: 'date-time', type: String, nullable: true }) heldUntil!: string | null;
+  @ApiProperty({ format: 'date-time' }) nextAttemptAt!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', type: String, nullable: true }) sentAt!: string | null;
+  @ApiProperty({ type: [DeliveryLogEntry] }) log!: DeliveryLogEntry[];
+}
+
+interface Row {
+  id: string;
+  subscription_id: string;
+  event_id: string;
+  channel: string;
+  customer_id: string;
+  sku: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  provider: string | null;
+  provider_message_id: string | null;
+  recipient: string | null;
+  last_error: string | null;
+  held_until: Date | null;
+  next_attempt_at: Date;
+  created_at: Date;
+  sent_at: Date | null;
+  log: { status: string; attempt: number; provider: string | null; detail: string | null; at: string }[];
+}
+
+/** The delivery log: every delivery with its state changes, newest first (operators and tests). */
+@ApiTags('deliveries')
+@Controller('deliveries')
+export class DeliveriesController {
+  constructor(private readonly store: DeliveryStore) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Deliveries and their log (queued, sent, failed, dead, cancelled), newest first' })
+  @ApiOkResponse({ type: [DeliveryView] })
+  async list(@Query() query: DeliveriesQuery): Promise<DeliveryView[]> {
+    const { rows } = await this.store.pool.query<Row>(
+      `SELECT d.*, coalesce((SELECT json_agg(json_build_object('status', l.status, 'attempt', l.attempt, 'provider', l.provider, 'detail', l.detail,
+                 'at', to_char(l.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY l.id)
+               FROM ${this.store.s}.delivery_log l WHERE l.delivery_id = d.id), '[]') AS log
+       FROM ${this.store.s}.deliveries d
+       WHERE ($1::text IS NULL OR d.customer_id = $1) AND ($2::text IS NULL OR d.sku = $2)
+         AND ($3::text IS NULL OR d.channel = $3) AND ($4::text IS NULL OR d.status = $4)
+       ORDER BY d.created_at DESC, d.id LIMIT $5`,
+      [query.customerId ?? null, query.sku ?? null, query.channel ?? null, query.status ?? null, query.limit ?? 100],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      subscriptionId: r.subscription_id,
+      eventId: r.event_id,
+      channel: r.channel,
+      customerId: r.customer_id,
+      sku: r.sku,
+      kind: r.kind,
+      status: r.status,
+      attempts: r.attempts,
+      provider: r.provider,
+      providerMessageId: r.provider_message_id,
+      recipient: r.recipient,
+      lastError: r.last_error,
+      heldUntil: r.held_until?.toISOString() ?? null,
+      nextAttemptAt: r.next_attempt_at.toISOString(),
+      createdAt: r.created_at.toISOString(),
+      sentAt: r.sent_at?.toISOString() ?? null,
+      log: r.log,
+    }));
+  }
+}

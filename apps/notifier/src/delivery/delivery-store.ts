@@ -1,0 +1,311 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
+import { quoteSchema } from '@stockflow/postgres';
+import { randomInt } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import type { ChannelName } from '../channels/channel.js';
+import type { NotifierConfig } from '../notifier-config.js';
+import type { NotificationKind } from '../templates/templates.js';
+import type { ContactRow } from './routing.js';
+
+export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'dead' | 'cancelled';
+
+/** A delivery to plan: exactly one per (subscription, event, channel) is ever stored. */
+export interface PlannedDelivery {
+  readonly subscriptionId: string;
+  readonly eventId: string;
+  readonly channel: ChannelName;
+  readonly customerId: string;
+  readonly sku: string;
+  readonly kind: NotificationKind;
+  readonly available: number | null;
+  readonly nextAttemptAt: Date;
+  readonly heldUntil: Date | null;
+  readonly eventOccurredAt: Date;
+}
+
+/** A claimed delivery with what sending it needs: the customer's current contact, the subscription, the product. */
+export interface ClaimedDelivery extends ContactRow {
+  id: string;
+  subscription_id: string;
+  event_id: string;
+  channel: ChannelName;
+  customer_id: string;
+  sku: string;
+  kind: NotificationKind;
+  available: number | null;
+  attempts: number;
+  resumed: boolean;
+  interrupted_claim_at: Date | null;
+  event_occurred_at: Date;
+  subscription_status: string | null;
+  product_name: string | null;
+}
+
+/**
+ * The deliveries table and its log. Sending rows carry a lease and the id of the notifier process
+ * that claimed them; that process holds a session advisory lock on (schema class, its id) for as long
+ * as it lives, so a row whose claimer's lock is gone (crash, SIGKILL, lost connection) can be resumed
+ * at once instead of after the lease.
+ */
+@Injectable()
+export class DeliveryStore {
+  readonly s: string;
+  /** First key of the liveness locks of this schema's notifiers. */
+  readonly livenessClass: number;
+  /** This process's id in `claimed_by` (second key of its liveness lock). */
+  readonly instanceId = randomInt(1, 2 ** 31 - 1);
+  /** Key of the transaction lock that makes inbox ids follow commit order. */
+  readonly inboxLockKey: string;
+  private livenessClient: PoolClient | null = null;
+
+  constructor(
+    @Inject(PG_POOL) readonly pool: Pool,
+    @Inject(SERVICE_CONFIG) private readonly config: NotifierConfig,
+  ) {
+    this.s = quoteSchema(config.DB_SCHEMA);
+    this.livenessClass = hash31(`stockflow.notifier.liveness:${config.DB_SCHEMA}`);
+    this.inboxLockKey = String(hash31(`stockflow.notifier.inbox:${config.DB_SCHEMA}`));
+  }
+
+  /** Takes this process's liveness lock on a connection of its own (kept until `stop`). */
+  async holdLiveness(): Promise<void> {
+    if (this.livenessClient) return;
+    const client = await this.pool.connect();
+    await client.query('SELECT pg_advisory_lock($1::int, $2::int)', [this.livenessClass, this.instanceId]);
+    client.on('error', () => undefined);
+    this.livenessClient = client;
+  }
+
+  releaseLiveness(): void {
+    // Ending the session releases the lock.
+    this.livenessClient?.release(true);
+    this.livenessClient = null;
+  }
+
+  /** Inserts the planned deliveries that do not exist yet (the unique key) and logs them `queued`. */
+  async plan(client: PoolClient, planned: readonly PlannedDelivery[]): Promise<{ id: string; subscription_id: string; channel: ChannelName; held: boolean }[]> {
+    if (planned.length === 0) return [];
+    const col = <T>(pick: (p: PlannedDelivery) => T): T[] => planned.map(pick);
+    const { rows } = await client.query<{ id: string; subscription_id: string; channel: ChannelName; held: boolean }>(
+      `WITH inserted AS (
+         INSERT INTO ${this.s}.deliveries
+           (id, subscription_id, event_id, channel, customer_id, sku, kind, available, status, next_attempt_at, held_until, event_occurred_at)
+         SELECT gen_random_uuid(), p.subscription_id, p.event_id, p.channel, p.customer_id, p.sku, p.kind, p.available, 'queued', p.next_at, p.held_until, p.occurred_at
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[])
+           AS p(subscription_id, event_id, channel, customer_id, sku, kind, available, next_at, held_until, occurred_at)
+         ON CONFLICT (subscription_id, event_id, channel) DO NOTHING
+         RETURNING id, subscription_id, channel, held_until
+       ), logged AS (
+         INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, detail)
+         SELECT id, channel, 'queued', 0, CASE WHEN held_until IS NULL THEN NULL
+           ELSE 'held for quiet hours until ' || to_char(held_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END
+         FROM inserted
+       )
+       SELECT id, subscription_id, channel, held_until IS NOT NULL AS held FROM inserted`,
+      [
+        col((p) => p.subscriptionId),
+        col((p) => p.eventId),
+        col((p) => p.channel),
+        col((p) => p.customerId),
+        col((p) => p.sku),
+        col((p) => p.kind),
+        col((p) => p.available),
+        col((p) => p.nextAttemptAt),
+        col((p) => p.heldUntil),
+        col((p) => p.eventOccurredAt),
+      ],
+    );
+    return rows;
+  }
+
+  /**
+   * Web deliveries due now, planned and delivered in one go: stored straight as `sent` (one log row),
+   * the ones not planned before (the unique key) returned for the caller to write to the inbox in
+   * the same transaction.
+   */
+  async planDelivered(client: PoolClient, planned: readonly (PlannedDelivery & { id: string })[]): Promise<{ id: string }[]> {
+    if (planned.length === 0) return [];
+    const col = <T>(pick: (p: PlannedDelivery & { id: string }) => T): T[] => planned.map(pick);
+    const { rows } = await client.query<{ id: string }>(
+      `WITH inserted AS (
+         INSERT INTO ${this.s}.deliveries
+           (id, subscription_id, event_id, channel, customer_id, sku, kind, available, status, attempts, next_attempt_at, event_occurred_at,
+            provider, recipient, sent_at)
+         SELECT p.id, p.subscription_id, p.event_id, 'web', p.customer_id, p.sku, p.kind, p.available, 'sent', 1, now(), p.occurred_at,
+           'inbox', 'inbox', now()
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::int[], $8::timestamptz[])
+           AS p(id, subscription_id, event_id, customer_id, sku, kind, available, occurred_at)
+         ON CONFLICT (subscription_id, event_id, channel) DO NOTHING
+         RETURNING id
+       ), logged AS (
+         INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
+         SELECT id, 'web', 'sent', 1, 'inbox', 'written to the inbox when planned' FROM inserted
+       )
+       SELECT id FROM inserted`,
+      [
+        col((p) => p.id),
+        col((p) => p.subscriptionId),
+        col((p) => p.eventId),
+        col((p) => p.customerId),
+        col((p) => p.sku),
+        col((p) => p.kind),
+        col((p) => p.available),
+        col((p) => p.eventOccurredAt),
+      ],
+    );
+    return rows;
+  }
+
+  /** The joins that give a delivery the customer's current contact, its subscription and the product name. */
+  contextJoins(alias: string): string {
+    return `LEFT JOIN ${this.s}.customers cu ON cu.customer_id = ${alias}.customer_id
+      LEFT JOIN ${this.s}.phone_opt_outs o ON o.phone = cu.phone
+      LEFT JOIN ${this.s}.subscriptions su ON su.id = ${alias}.subscription_id
+      LEFT JOIN ${this.s}.sku_stock k ON k.sku = ${alias}.sku`;
+  }
+
+  readonly contextColumns = `cu.preferences_set, cu.email, cu.phone, cu.locale, cu.time_zone, cu.quiet_start, cu.quiet_end,
+    cu.email_enabled, cu.sms_enabled, cu.web_enabled, o.opted_out AS sms_opted_out, su.status AS subscription_status, k.name AS product_name`;
+
+  /** Claims up to `limit` due email/SMS deliveries for this process: `sending`, leased, attempt counted. */
+  async claim(channel: ChannelName, limit: number): Promise<ClaimedDelivery[]> {
+    const { rows } = await this.pool.query<ClaimedDelivery>(
+      `WITH due AS (
+         SELECT id FROM ${this.s}.deliveries
+         WHERE channel = $1 AND status IN ('queued', 'failed') AND next_attempt_at <= now()
+         ORDER BY next_attempt_at LIMIT $2
+         FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE ${this.s}.deliveries d
+         SET status = 'sending', attempts = d.attempts + 1, lease_until = now() + $3::int * interval '1 millisecond', claimed_by = $4,
+           claimed_at = now()
+         FROM due WHERE d.id = due.id
+         RETURNING d.*
+       )
+       SELECT c.id, c.subscription_id, c.event_id, c.channel, c.customer_id, c.sku, c.kind, c.available, c.attempts, c.resumed,
+              c.interrupted_claim_at, c.event_occurred_at,
+              ${this.contextColumns}
+       FROM claimed c ${this.contextJoins('c')}`,
+      [channel, limit, this.config.LEASE_MS, this.instanceId],
+    );
+    return rows;
+  }
+
+  /**
+   * Sending rows whose process is gone (its liveness lock is free) or whose lease ran out go back to
+   * `queued`, marked `resumed`: the provider may or may not have accepted them (the crash window).
+   */
+  async reclaimStale(channel: ChannelName): Promise<number> {
+    const { rows } = await this.pool.query<{ delivery_id: string }>(
+      `WITH stale AS (
+         SELECT d.id FROM ${this.s}.deliveries d
+         WHERE d.channel = $1 AND d.status = 'sending' AND (
+           d.lease_until < now() OR NOT EXISTS (
+             SELECT 1 FROM pg_locks l
+             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND l.classid = $2::int::oid AND l.objid = d.claimed_by::oid))
+         FOR UPDATE OF d SKIP LOCKED
+       ), requeued AS (
+         UPDATE ${this.s}.deliveries d SET status = 'queued', resumed = true, interrupted_claim_at = d.claimed_at, next_attempt_at = now(),
+           lease_until = NULL, claimed_by = NULL
+         FROM stale WHERE d.id = stale.id
+         RETURNING d.id, d.channel, d.attempts
+       )
+       INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, detail)
+       SELECT id, channel, 'failed', attempts, 'interrupted: the notifier sending it stopped before recording the outcome; resending'
+       FROM requeued RETURNING delivery_id`,
+      [channel, this.livenessClass],
+    );
+    return rows.length;
+  }
+
+  async markSent(id: string, provider: string, providerMessageId: string | null, recipient: string, detail: string | null = providerMessageId): Promise<void> {
+    await this.pool.query(
+      `WITH d AS (
+         UPDATE ${this.s}.deliveries SET status = 'sent', sent_at = now(), provider = $2, provider_message_id = $3, recipient = $4,
+           lease_until = NULL, last_error = NULL
+         WHERE id = $1 RETURNING id, channel, attempts)
+       INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
+       SELECT id, channel, 'sent', attempts, $2, $5 FROM d`,
+      [id, provider, providerMessageId, recipient, detail],
+    );
+  }
+
+  /** Web deliveries whose inbox rows were just written in the caller's transaction: `sent`, logged. */
+  async markWebSent(client: Pick<Pool, 'query'>, deliveryIds: readonly string[], inboxIds: readonly (string | null)[]): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    await client.query(
+      `WITH s AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS s(id, inbox_id)),
+       d AS (
+         UPDATE ${this.s}.deliveries d SET status = 'sent', sent_at = now(), attempts = d.attempts + 1, provider = 'inbox',
+           provider_message_id = s.inbox_id, recipient = 'inbox', last_error = NULL
+         FROM s WHERE d.id = s.id RETURNING d.id, d.attempts, s.inbox_id)
+       INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
+       SELECT id, 'web', 'sent', attempts, 'inbox', 'inbox id ' || coalesce(inbox_id, '?') FROM d`,
+      [deliveryIds, inboxIds],
+    );
+  }
+
+  /** A failed attempt: `failed` and due again at `nextAt`, or `dead` (the dead letter, with the reason). */
+  async markFailed(id: string, status: 'failed' | 'dead', reason: string, provider: string | null, nextAt: Date | null): Promise<void> {
+    await this.pool.query(
+      `WITH d AS (
+         UPDATE ${this.s}.deliveries SET status = $2, last_error = $3, provider = coalesce($4, provider), next_attempt_at = coalesce($5, next_attempt_at),
+           lease_until = NULL
+         WHERE id = $1 RETURNING id, channel, attempts)
+       INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
+       SELECT id, channel, $2, attempts, $4, $3 FROM d`,
+      [id, status, reason.slice(0, 1000), provider, nextAt],
+    );
+  }
+
+  /** Not sent and never will be: the customer turned the channel off, opted out, or cancelled. */
+  async markCancelled(ids: readonly string[], reasons: readonly string[], client: Pick<Pool, 'query'> = this.pool): Promise<void> {
+    if (ids.length === 0) return;
+    await client.query(
+      `WITH r AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS r(id, reason)),
+       d AS (
+         UPDATE ${this.s}.deliveries d SET status = 'cancelled', last_error = r.reason, lease_until = NULL
+         FROM r WHERE d.id = r.id RETURNING d.id, d.channel, d.attempts, r.reason)
+       INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, detail)
+       SELECT id, channel, 'cancelled', attempts, reason FROM d`,
+      [ids, reasons],
+    );
+  }
+
+  /** Quiet hours began since it was planned: back to `queued` until the window ends (the attempt is not counted). */
+  async hold(ids: readonly string[], until: readonly Date[], client: Pick<Pool, 'query'> = this.pool, counted = true): Promise<void> {
+    if (ids.length === 0) return;
+    await client.query(
+      `WITH r AS (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS r(id, until)),
+       d AS (
+         UPDATE ${this.s}.deliveries d SET status = 'queued', next_attempt_at = r.until, held_until = r.until, lease_until = NULL,
+           attempts = d.attempts - $3::int
+         FROM r WHERE d.id = r.id RETURNING d.id, d.channel, d.attempts, r.until)
+       INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, detail)
+       SELECT id, channel, 'queued', attempts, 'held for quiet hours until ' || to_char(until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM d`,
+      [ids, until, counted ? 1 : 0],
+    );
+  }
+
+  async pendingByChannel(): Promise<Record<ChannelName, number>> {
+    const { rows } = await this.pool.query<{ channel: ChannelName; n: number }>(
+      `SELECT channel, count(*)::int AS n FROM ${this.s}.deliveries WHERE status IN ('queued', 'failed', 'sending') GROUP BY channel`,
+    );
+    const counts: Record<ChannelName, number> = { email: 0, sms: 0, web: 0 };
+    for (const row of rows) counts[row.channel] = row.n;
+    return counts;
+  }
+}
+
+/** A stable non-negative 31-bit hash (FNV-1a). */
+export function hash31(value: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) {
+    h ^= value.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) & 0x7fffffff;
+}

@@ -1,0 +1,162 @@
+import { BaseServiceConfig, EnvBoolean, EnvInt, EnvString, EnvUrl } from '@stockflow/platform';
+import { ValidateBy } from 'class-validator';
+
+/** The development secret, the same default as the notifications service (which verifies the links). */
+export const DEV_UNSUBSCRIBE_SECRET = 'stockflow-dev-unsubscribe-secret-change-me';
+
+/** One SMS provider with the Twilio Messages API shape. */
+export interface SmsProviderConfig {
+  readonly name: string;
+  /** e.g. `https://api.twilio.com` or the SMS sink `http://127.0.0.1:8026`. */
+  readonly baseUrl: string;
+  readonly accountSid: string;
+  readonly authToken: string;
+  /** The sender number (E.164) or messaging service. */
+  readonly from: string;
+  /** The provider's cap on sends per second (a token bucket per process). */
+  readonly ratePerSecond: number;
+}
+
+export const DEFAULT_SMS_PROVIDERS: readonly SmsProviderConfig[] = [
+  { name: 'primary', baseUrl: 'http://127.0.0.1:8026', accountSid: 'ACstockflowprimary', authToken: 'dev-token', from: '+15005550006', ratePerSecond: 200 },
+  { name: 'secondary', baseUrl: 'http://127.0.0.1:8026', accountSid: 'ACstockflowsecondary', authToken: 'dev-token', from: '+15005550007', ratePerSecond: 200 },
+];
+
+export function parseSmsProviders(raw: unknown): SmsProviderConfig[] | null {
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  }
+  if (!Array.isArray(value) || value.length === 0 || value.length > 8) return null;
+  const providers: SmsProviderConfig[] = [];
+  for (const entry of value as Record<string, unknown>[]) {
+    if (!entry || typeof entry !== 'object') return null;
+    const { name, baseUrl, accountSid, authToken, from, ratePerSecond } = entry;
+    if (typeof name !== 'string' || !/^[a-z0-9-]{1,32}$/.test(name)) return null;
+    if (typeof baseUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(baseUrl)) return null;
+    if (typeof accountSid !== 'string' || !/^[A-Za-z0-9]{2,64}$/.test(accountSid)) return null;
+    if (typeof authToken !== 'string' || authToken.length === 0) return null;
+    if (typeof from !== 'string' || from.length === 0) return null;
+    const rate = ratePerSecond ?? 100;
+    if (typeof rate !== 'number' || !(rate > 0) || rate > 100_000) return null;
+    providers.push({ name, baseUrl: baseUrl.replace(/\/$/, ''), accountSid, authToken, from, ratePerSecond: rate });
+  }
+  return new Set(providers.map((p) => p.name)).size === providers.length ? providers : null;
+}
+
+/** Environment of the notifier: the worker of the notifications context (same schema, ADR 0007). */
+export class NotifierConfig extends BaseServiceConfig {
+  override SERVICE_NAME = 'notifier';
+  override PORT = 3006;
+  override DB_SCHEMA = 'notifications';
+
+  @EnvString({ pattern: /^[A-Za-z0-9.-]+$/, description: 'a host name or IP address' })
+  SMTP_HOST: string = '127.0.0.1';
+
+  @EnvInt({ min: 1, max: 65535 })
+  SMTP_PORT: number = 1025;
+
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  @EnvBoolean()
+  SMTP_SECURE: boolean = false;
+
+  @EnvInt({ min: 1, max: 64 })
+  SMTP_POOL_SIZE: number = 4;
+
+  @EnvString({ pattern: /^.+@.+$/, description: 'a sender address such as "stockflow <alerts@stockflow.dev>"' })
+  MAIL_FROM: string = 'stockflow alerts <alerts@stockflow.dev>';
+
+  /** JSON array of `{ name, baseUrl, accountSid, authToken, from, ratePerSecond }`, tried in order. */
+  @ValidateBy(
+    { name: 'smsProviders', validator: { validate: (value: unknown) => parseSmsProviders(value) !== null } },
+    { message: 'SMS_PROVIDERS must be a JSON array of 1 to 8 { name, baseUrl, accountSid, authToken, from, ratePerSecond } with distinct names' },
+  )
+  SMS_PROVIDERS: string = JSON.stringify(DEFAULT_SMS_PROVIDERS);
+
+  @EnvInt({ min: 100, max: 60_000 })
+  SMS_TIMEOUT_MS: number = 3_000;
+
+  /** After a provider fails it is tried last for this long (the others first). */
+  @EnvInt({ min: 0, max: 600_000 })
+  SMS_PROVIDER_COOLDOWN_MS: number = 10_000;
+
+  /** Inventory's REST API: stock is re-checked there before each wave (GET /skus/:sku). */
+  @EnvUrl(['http', 'https'])
+  INVENTORY_URL: string = 'http://127.0.0.1:3002';
+
+  @EnvInt({ min: 50, max: 30_000 })
+  INVENTORY_TIMEOUT_MS: number = 500;
+
+  /** Product links in messages: `<LINK_BASE_URL>/<sku>`. */
+  @EnvUrl(['http', 'https'])
+  LINK_BASE_URL: string = 'http://127.0.0.1:3000/products';
+
+  /** Where the notifications service answers `/unsubscribe` (the link in every email). */
+  @EnvUrl(['http', 'https'])
+  UNSUBSCRIBE_BASE_URL: string = 'http://127.0.0.1:3004';
+
+  @EnvString({ pattern: /^.{16,}$/, description: 'a secret of at least 16 characters' })
+  UNSUBSCRIBE_SECRET: string = DEV_UNSUBSCRIBE_SECRET;
+
+  /** Back-in-stock subscribers picked per wave (each wave re-checks stock first). */
+  @EnvInt({ min: 1, max: 10_000 })
+  WAVE_SIZE: number = 500;
+
+  /**
+   * How long a back-in-stock notification holds a unit for its customer: the next wave is sized to the
+   * stock not held by offers younger than this, so a restock of N units tells N customers now, and the
+   * next ones in the queue only if units are still there when the offers lapse.
+   */
+  @EnvInt({ min: 0, max: 7 * 86_400_000 })
+  OFFER_WINDOW_MS: number = 15 * 60_000;
+
+  /**
+   * Waves after the first are split into this many transactions of at most WAVE_SIZE, run at once
+   * on separate connections (each appends its SubscriptionFulfilled events: one statement per stream).
+   */
+  @EnvInt({ min: 1, max: 16 })
+  WAVE_PARALLELISM: number = 4;
+
+  /** Web deliveries written to the inbox per transaction. */
+  @EnvInt({ min: 1, max: 10_000 })
+  WEB_BATCH: number = 1_000;
+
+  @EnvInt({ min: 1, max: 256 })
+  EMAIL_CONCURRENCY: number = 16;
+
+  @EnvInt({ min: 1, max: 256 })
+  SMS_CONCURRENCY: number = 16;
+
+  @EnvInt({ min: 1, max: 50 })
+  EMAIL_MAX_ATTEMPTS: number = 10;
+
+  @EnvInt({ min: 1, max: 50 })
+  SMS_MAX_ATTEMPTS: number = 8;
+
+  /** First retry delay; doubles each attempt (full jitter), up to RETRY_MAX_MS. */
+  @EnvInt({ min: 10, max: 600_000 })
+  RETRY_BASE_MS: number = 500;
+
+  @EnvInt({ min: 100, max: 86_400_000 })
+  RETRY_MAX_MS: number = 300_000;
+
+  /** A claimed email/SMS delivery is another notifier's to resume after this (if its owner also seems alive). */
+  @EnvInt({ min: 1_000, max: 3_600_000 })
+  LEASE_MS: number = 60_000;
+
+  /** Idle dispatchers look for due deliveries this often (new ones wake them at once). */
+  @EnvInt({ min: 10, max: 60_000 })
+  POLL_MS: number = 250;
+
+  /** How long start-up waits for the notifications service to create the context's read models. */
+  @EnvInt({ min: 0, max: 600_000 })
+  SCHEMA_WAIT_MS: number = 60_000;
+
+  get smsProviders(): SmsProviderConfig[] {
+    return parseSmsProviders(this.SMS_PROVIDERS)!;
+  }
+}

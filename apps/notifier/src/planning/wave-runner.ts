@@ -1,0 +1,129 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { PG_POOL, SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
+import { quoteSchema } from '@stockflow/postgres';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { InboxRow } from '../channels/web-channel.js';
+import { Dispatcher } from '../delivery/dispatcher.js';
+import { Signal } from '../delivery/signal.js';
+import type { NotifierConfig } from '../notifier-config.js';
+import { Planner, type RestockRow, type SliceOutcome } from './planner.js';
+import { StockCheck } from './stock-check.js';
+
+/**
+ * Plans the waves after the first (which the BackInStock handler plans itself): one open restock at a
+ * time (`FOR UPDATE SKIP LOCKED`, so several notifiers share the work), stock re-checked first.
+ */
+@Injectable()
+export class WaveRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly signal = new Signal();
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private readonly s: string;
+
+  constructor(
+    private readonly planner: Planner,
+    private readonly stock: StockCheck,
+    private readonly dispatcher: Dispatcher,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(SERVICE_CONFIG) private readonly config: NotifierConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+  ) {
+    this.s = quoteSchema(config.DB_SCHEMA);
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop ??= this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.signal.notify();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.signal.notify();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const planned = await this.nextWave();
+        failures = 0;
+        if (!planned) await this.signal.wait(this.config.POLL_MS * 4);
+      } catch (error) {
+        failures++;
+        this.logger.error({ err: error }, 'planning a wave failed; retrying');
+        await this.signal.wait(Math.min(30_000, 250 * 2 ** failures));
+      }
+    }
+  }
+
+  /**
+   * Plans one wave of the oldest open restock; false when there is none. The restock row stays
+   * locked (this transaction) for the whole wave; its slices run in transactions of their own, at
+   * most WAVE_PARALLELISM at once, each committing (and announcing) its part.
+   */
+  async nextWave(): Promise<boolean> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<RestockRow>(
+        `SELECT event_id, sku, occurred_at, available, budget, notified, waves, correlation_id, traceparent FROM ${this.s}.restocks
+         WHERE status = 'open' AND next_wave_at <= now() ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      );
+      const restock = rows[0];
+      if (!restock) {
+        await client.query('COMMIT');
+        return false;
+      }
+      const began = performance.now();
+      const { available } = await this.stock.available(restock.sku);
+      const size = await this.planner.sizeWave(client, restock, available);
+      if (size.outcome) {
+        await client.query('COMMIT');
+        return true;
+      }
+      const parts: number[] = [];
+      for (let left = size.room; left > 0 && parts.length < this.config.WAVE_PARALLELISM; left -= this.config.WAVE_SIZE) {
+        parts.push(Math.min(left, this.config.WAVE_SIZE));
+      }
+      const settled = await Promise.allSettled(parts.map((want, i) => this.slice(restock, size.wave, i + 1, want, available)));
+      const failed = settled.find((r) => r.status === 'rejected');
+      // Slices that committed stand (their waves rows count); the restock row is settled next time.
+      if (failed) throw failed.reason;
+      const slices = settled.map((r) => (r as PromiseFulfilledResult<SliceOutcome>).value);
+      const outcome = await this.planner.finishWave(client, restock, slices);
+      await client.query('COMMIT');
+      this.logger.debug({ sku: restock.sku, wave: size.wave, slices: slices.length, picked: outcome.picked, ms: Math.round(performance.now() - began) }, 'wave planned');
+      if (outcome.picked > 0) this.dispatcher.wake(...outcome.channels.filter((c) => c !== 'web'));
+      return true;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async slice(restock: RestockRow, wave: number, slice: number, want: number, available: number | null): Promise<SliceOutcome> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const announce: InboxRow[] = [];
+      const outcome = await this.planner.pickSlice(client, restock, wave, slice, want, available, announce);
+      await client.query('COMMIT');
+      this.dispatcher.announce(announce, restock.occurred_at);
+      return outcome;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { Type } from '@sinclair/typebox';
+import { defineEvent, type DomainEventOf } from '../event-definition.js';
+
+const context = 'notifications';
+const aggregate = 'customer';
+
+/** A customer id as the other contexts use it (opaque, 1–64 characters). */
+export const CustomerId = Type.String({ minLength: 1, maxLength: 64 });
+/** An E.164 phone number: `+`, country code, subscriber number, 8 to 16 characters in all. */
+export const PhoneNumber = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +4915123456789' });
+/** An email address (a pattern, not a TypeBox `format`: formats need a registry the catalog does not install). */
+export const EmailAddress = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
+/** A BCP 47 language tag the templates know, e.g. `en`, `de`, `de-AT`. */
+export const Locale = Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 });
+/** An IANA time zone name, e.g. `Europe/Berlin`, `UTC`. */
+export const TimeZone = Type.String({ minLength: 1, maxLength: 64 });
+/** A wall-clock time `HH:MM`, 00:00–23:59. */
+export const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' });
+
+export const ChannelChoice = Type.Object(
+  { email: Type.Boolean(), sms: Type.Boolean(), web: Type.Boolean() },
+  { additionalProperties: false, description: 'The channels the customer wants to be told on' },
+);
+
+export const QuietHours = Type.Object(
+  { start: ClockTime, end: ClockTime },
+  {
+    additionalProperties: false,
+    description: 'Local window in which nothing is sent (held, never dropped); `start` > `end` spans midnight',
+  },
+);
+
+export const NotificationPreferencesSet = defineEvent({
+  type: 'NotificationPreferencesSet',
+  context,
+  aggregate,
+  description: "A customer's contact details and notification preferences were set (the whole set, replacing the previous one).",
+  versions: [
+    {
+      version: 1,
+      schema: Type.Object(
+        {
+          customerId: CustomerId,
+          email: Type.Union([EmailAddress, Type.Null()]),
+          phone: Type.Union([PhoneNumber, Type.Null()]),
+          locale: Locale,
+          timeZone: TimeZone,
+          channels: ChannelChoice,
+          quietHours: Type.Union([QuietHours, Type.Null()]),
+        },
+        { additionalProperties: false },
+      ),
+    },
+  ],
+});
+
+export const EmailUnsubscribed = defineEvent({
+  type: 'EmailUnsubscribed',
+  context,
+  aggregate,
+  description: 'The customer used the one-click unsubscribe link of an email: no more email for this address.',
+  versions: [{ version: 1, schema: Type.Object({ customerId: CustomerId, email: EmailAddress }, { additionalProperties: false }) }],
+});
+
+export const InboxNotificationRead = defineEvent({
+  type: 'InboxNotificationRead',
+  context,
+  aggregate,
+  description: 'The customer marked a web (inbox) notification as read.',
+  versions: [
+    {
+      version: 1,
+      schema: Type.Object({ customerId: CustomerId, notificationId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+    },
+  ],
+});
+
+export const customerEvents = [NotificationPreferencesSet, EmailUnsubscribed, InboxNotificationRead] as const;
+
+export type CustomerEvent = DomainEventOf<(typeof customerEvents)[number]>;

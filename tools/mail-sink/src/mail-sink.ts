@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
-import { closeHttp, HttpError, listen, readJsonObject, sendHtml, sendJson, sendNoContent, toFilter } from './http-util.js';
-import { silentLogger, type SinkLogger } from './log.js';
+import { closeHttp, HttpError, listen, readJsonObject, sendHtml, sendJson, sendNoContent, toFilter, silentLogger, type SinkLogger } from '@stockflow/sink-kit';
 import { toStoredMail, type StoredMail } from './mail-record.js';
 import { mailPage } from './page.js';
 

@@ -1,6 +1,6 @@
 // Development mail server for the notifier: SMTP on :1025, the received mail over HTTP on :8025.
 import { portFromEnv } from './env.js';
-import { jsonLogger } from './log.js';
+import { jsonLogger } from '@stockflow/sink-kit';
 import { startMailSink } from './mail-sink.js';
 
 const log = jsonLogger('mail-sink');

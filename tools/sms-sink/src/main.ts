@@ -1,6 +1,6 @@
 // Development SMS provider for the notifier: Twilio's Messages API shape on :8026.
 import { portFromEnv } from './env.js';
-import { jsonLogger } from './log.js';
+import { jsonLogger } from '@stockflow/sink-kit';
 import { startSmsSink } from './sms-sink.js';
 
 const log = jsonLogger('sms-sink');

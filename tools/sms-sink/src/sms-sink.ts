@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { closeHttp, HttpError, listen, readBody, readJsonObject, sendHtml, sendJson, sendNoContent, toFilter } from './http-util.js';
-import { silentLogger, type SinkLogger } from './log.js';
+import { closeHttp, HttpError, listen, readBody, readJsonObject, sendHtml, sendJson, sendNoContent, toFilter, silentLogger, type SinkLogger } from '@stockflow/sink-kit';
 import { smsPage } from './page.js';
 import { MESSAGES_PATH, messageResource, twilioError, validateCreate, type StoredSms } from './twilio.js';
 

@@ -4,7 +4,7 @@ import { IfMatchVersion } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
 import { CartsService } from '../shared/carts.service.js';
 import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, etagHeader, setEntityTag, type ReplyLike } from '../shared/http.js';
-import { NoBodyPipe } from '../shared/no-body.pipe.js';
+import { NoBodyPipe } from '@stockflow/platform';
 import { CheckOutParams, CheckoutAccepted } from './check-out.dto.js';
 
 @ApiTags('carts')

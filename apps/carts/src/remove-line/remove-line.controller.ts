@@ -4,7 +4,7 @@ import { IfMatchVersion } from '@stockflow/platform';
 import { CartView, toCartView } from '../shared/cart.view.js';
 import { CartsService } from '../shared/carts.service.js';
 import { ApiIfMatch, ApiProblems, etagHeader, setEntityTag, type ReplyLike } from '../shared/http.js';
-import { NoBodyPipe } from '../shared/no-body.pipe.js';
+import { NoBodyPipe } from '@stockflow/platform';
 import { RemoveLineParams } from './remove-line.dto.js';
 
 @ApiTags('carts')

@@ -3,7 +3,7 @@ import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduc
 import { ProblemDetailsException, ProblemTypes } from '@stockflow/platform';
 import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../shared/http.js';
-import { NoBodyPipe } from '../shared/no-body.pipe.js';
+import { NoBodyPipe } from '@stockflow/platform';
 import { CustomerParams, NotificationParams } from '../shared/params.js';
 import { InboxItem, InboxQuery, StreamQuery } from './inbox.dto.js';
 import { InboxService } from './inbox.service.js';

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import { DomainError } from '@stockflow/event-sourcing';
 import { SubscriptionErrors } from '../domain/subscription.js';
 import { ApiIdempotencyKey, ApiProblems, type ReplyLike } from '../shared/http.js';
-import { NoBodyPipe } from '../shared/no-body.pipe.js';
+import { NoBodyPipe } from '@stockflow/platform';
 import { CustomerParams, SubscriptionParams } from '../shared/params.js';
 import { CreatedSubscription, SubscribeDto, SubscriptionView } from './subscriptions.dto.js';
 import { SubscriptionsService } from './subscriptions.service.js';

@@ -1,5 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { ProblemDetailsException, ProblemTypes, ROOT_FIELD } from '@stockflow/platform';
+import { ProblemDetailsException, ProblemTypes } from '../problem-details/problem-details.js';
+import { ROOT_FIELD } from '../problem-details/validation.js';
 
 /**
  * For operations that take no body: absent, `null`, `""` and `{}` pass; anything else is a 400 with

@@ -1,0 +1,2 @@
+export * from './http-util.js';
+export * from './log.js';

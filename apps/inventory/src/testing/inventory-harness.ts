@@ -62,9 +62,10 @@ export async function startInventoryHarness(env: Record<string, string> = {}): P
     commands: service.service.app.get(SkuCommands),
     stream: async (sku) => (await store.readStream(skuStreamId(sku))).events,
     footprint: async () => {
-      const head = await store.headPosition();
-      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${eventsTable}`);
-      return { head, events: rows[0]!.n };
+      // Without the reader's xmin guard: another run's open transaction on the shared server may
+      // hold headPosition() back, which says nothing about this test's appends.
+      const { rows } = await pool.query<{ n: number; last: number | null }>(`SELECT count(*)::int AS n, max(global_position)::int AS last FROM ${eventsTable}`);
+      return { head: rows[0]!.last === null ? null : String(rows[0]!.last), events: rows[0]!.n };
     },
     stop: () => cleanUp(schema, service, namespace),
   };

@@ -96,21 +96,21 @@ describe('order saga (real PostgreSQL and NATS; inventory played by the test)', 
     await eventually(() => system.inventory.answers.some((a) => (a.data as { orderId: string }).orderId === id), 10_000, () => 'the answer for RD-A');
     await system.quiet();
     const answer = system.inventory.answers.find((a) => (a.data as { orderId: string }).orderId === id)!;
-    const before = await system.store.headPosition();
+    const before = await system.lastWritten();
     await system.inventory.publish(answer, `${answer.eventId}:redelivered`);
     await system.inventory.publish(answer, `${answer.eventId}:redelivered-again`);
     await system.quiet();
-    expect(await system.store.headPosition()).toBe(before);
+    expect(await system.lastWritten()).toBe(before);
     expect(ofType(await system.sagaEvents(id), 'LineReservationRecorded')).toHaveLength(1);
 
     // The other line still completes the saga; the late duplicate after completion changes nothing too.
     await system.inventory.answer(system.inventory.requestsFor(id).find((r) => r.sku === 'RD-B')!, 'reserved');
     await system.orderReaches(id, 'confirmed');
     await system.quiet();
-    const completed = await system.store.headPosition();
+    const completed = await system.lastWritten();
     await system.inventory.publish(answer, `${answer.eventId}:after-completion`);
     await system.quiet();
-    expect(await system.store.headPosition()).toBe(completed);
+    expect(await system.lastWritten()).toBe(completed);
   });
 
   it('changes nothing when OrderPlaced is handled again', async () => {
@@ -118,23 +118,23 @@ describe('order saga (real PostgreSQL and NATS; inventory played by the test)', 
     const id = await system.placeOrder([{ sku: 'RP-A', quantity: 1 }]);
     await system.orderReaches(id, 'confirmed');
     await system.quiet();
-    const before = await system.store.headPosition();
+    const before = await system.lastWritten();
     const [placed] = await system.orderEvents(id);
     const handlers = system.service.service.app.get(OrderSagaHandlers, { strict: false });
     await handlers.onOrderPlaced({ ...placed!, subject: `${system.namespace}.orders.order.OrderPlaced`, deliveryCount: 2 } as never);
     await system.quiet();
-    expect(await system.store.headPosition()).toBe(before);
+    expect(await system.lastWritten()).toBe(before);
     expect(outcomes(await system.sagaEvents(id))).toEqual(['confirmed']);
   });
 
   it('ignores answers for orders it has no saga for', async () => {
     await system.quiet();
-    const before = await system.store.headPosition();
+    const before = await system.lastWritten();
     const foreign = randomUUID();
     await system.publish('inventory', 'sku', 'StockReserved', { sku: 'F-1', orderId: foreign, quantity: 1 }, 'sku-F-1');
     await system.publish('inventory', 'sku', 'StockReservationRejected', { sku: 'F-1', orderId: foreign, requested: 2, available: 0 }, 'sku-F-1');
     await system.quiet();
-    expect(await system.store.headPosition()).toBe(before);
+    expect(await system.lastWritten()).toBe(before);
     expect(await system.sagaEvents(foreign)).toEqual([]);
   });
 
@@ -194,11 +194,11 @@ describe('order saga (real PostgreSQL and NATS; inventory played by the test)', 
 
   it('changes nothing when every event is delivered again from the start (consumers recreated after a restart)', async () => {
     await system.quiet();
-    const before = await system.store.headPosition();
+    const before = await system.lastWritten();
     const sagasBefore = await system.pool.query(`SELECT stream_id, version FROM "${system.schema}".streams ORDER BY stream_id`);
     await system.restartService({ replayEverything: true });
     await system.quiet();
-    expect(await system.store.headPosition()).toBe(before);
+    expect(await system.lastWritten()).toBe(before);
     const sagasAfter = await system.pool.query(`SELECT stream_id, version FROM "${system.schema}".streams ORDER BY stream_id`);
     expect(sagasAfter.rows).toEqual(sagasBefore.rows);
     const { rows } = await system.pool.query(`SELECT count(*)::int AS n FROM "${system.schema}".saga_deadlines`);

@@ -21,7 +21,7 @@ describe('POST /orders (real PostgreSQL and NATS)', () => {
       system.inventory.stock('SKU-1', 2);
       await system.orderReaches(await system.placeOrder([line('SKU-1', 2)]), 'confirmed');
       await system.quiet();
-      expect(await system.store.headPosition()).not.toBeNull();
+      expect(await system.lastWritten()).not.toBeNull();
     }, 30_000);
 
     const many = (n: number) => Array.from({ length: n }, (_, i) => line(`S${i}`, 1));
@@ -60,7 +60,7 @@ describe('POST /orders (real PostgreSQL and NATS)', () => {
     ];
 
     it.each(cases)('rejects %s with 400 and field errors', async (_, body, fields) => {
-      const before = await system.store.headPosition();
+      const before = await system.lastWritten();
       const response = await system.http.post('/orders').send(body as object);
       expect(response.status).toBe(400);
       expect(response.headers['content-type']).toContain('application/problem+json');
@@ -69,7 +69,7 @@ describe('POST /orders (real PostgreSQL and NATS)', () => {
       for (const field of fields) expect(reported).toContain(field);
       for (const error of response.body.errors) expect(error.messages.length).toBeGreaterThan(0);
       expect(response.headers.location).toBeUndefined();
-      expect(await system.store.headPosition()).toBe(before);
+      expect(await system.lastWritten()).toBe(before);
     });
 
     it('reports every invalid field at once', async () => {
@@ -87,29 +87,29 @@ describe('POST /orders (real PostgreSQL and NATS)', () => {
       ['a form-encoded body (parsed, then invalid)', 'customerId=c', 'application/x-www-form-urlencoded', 400],
       ['an XML body', '<order/>', 'application/xml', 415],
     ])('rejects %s as a problem', async (_, raw, type, status) => {
-      const before = await system.store.headPosition();
+      const before = await system.lastWritten();
       const response = await system.http.post('/orders').set('content-type', type).send(raw);
       expect(response.status).toBe(status);
       expect(response.headers['content-type']).toContain('application/problem+json');
       expect(response.body.status).toBe(status);
-      expect(await system.store.headPosition()).toBe(before);
+      expect(await system.lastWritten()).toBe(before);
     });
 
     it('rejects a body over 1 MiB with 413', async () => {
-      const before = await system.store.headPosition();
+      const before = await system.lastWritten();
       const body = JSON.stringify({ customerId: 'c', lines: [line('A', 1)], padding: 'x'.repeat(1024 * 1024) });
       const response = await system.http.post('/orders').set('content-type', 'application/json').send(body);
       expect(response.status).toBe(413);
       expect(response.headers['content-type']).toContain('application/problem+json');
-      expect(await system.store.headPosition()).toBe(before);
+      expect(await system.lastWritten()).toBe(before);
     });
 
     it('rejects a malformed Idempotency-Key', async () => {
-      const before = await system.store.headPosition();
+      const before = await system.lastWritten();
       const response = await system.http.post('/orders').set('Idempotency-Key', 'has spaces in it').send(valid);
       expect(response.status).toBe(400);
       expect(response.headers['content-type']).toContain('application/problem+json');
-      expect(await system.store.headPosition()).toBe(before);
+      expect(await system.lastWritten()).toBe(before);
     });
   });
 

@@ -123,6 +123,16 @@ export class OrdersTestSystem {
   async sagaEvents(orderId: string): Promise<RecordedEvent[]> {
     return (await this.store.readStream(`ordersaga-${orderId}`)).events;
   }
+  /**
+   * The last global position written, read without the reader's xmin guard: another run's open
+   * transaction on the shared server may hold headPosition() back, which says nothing about this
+   * test's appends.
+   */
+  async lastWritten(): Promise<number | null> {
+    const { rows } = await this.pool.query<{ last: number | null }>(`SELECT max(global_position)::int AS last FROM ${this.schema}.events`);
+    return rows[0]!.last;
+  }
+
 
   async orderEvents(orderId: string): Promise<RecordedEvent[]> {
     return (await this.store.readStream(`order-${orderId}`)).events;

@@ -50,6 +50,17 @@ describe('sms-sink', () => {
     ]);
   });
 
+  it('lists an account\'s messages like Twilio (GET Messages.json?To=), newest first', async () => {
+    await sendSms(ACCOUNT_A, { To: '+4915112345678', Body: 'one' });
+    await sendSms(ACCOUNT_A, { To: '+4915100000000', Body: 'other number' });
+    await sendSms(ACCOUNT_A, { To: '+4915112345678', Body: 'two' });
+    await sendSms(ACCOUNT_B, { To: '+4915112345678', Body: 'other account' });
+    const url = `${api}/2010-04-01/Accounts/${ACCOUNT_A}/Messages.json?To=${encodeURIComponent('+4915112345678')}&PageSize=50`;
+    const listed = (await (await fetch(url)).json()) as { messages: { body: string; to: string; account_sid: string; date_created: string }[] };
+    expect(listed.messages.map((m) => m.body)).toEqual(['two', 'one']);
+    expect(listed.messages.every((m) => m.account_sid === ACCOUNT_A && !Number.isNaN(Date.parse(m.date_created)))).toBe(true);
+  });
+
   it('needs no credentials, lists newest last and filters by recipient', async () => {
     for (const [to, body] of [
       ['+15550000001', 'first'],
@@ -138,7 +149,7 @@ describe('sms-sink', () => {
     expect(html).toContain('/api/messages');
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
 
-    expect((await fetch(`${api}/2010-04-01/Accounts/${ACCOUNT_A}/Messages.json`)).status).toBe(405);
+    expect((await fetch(`${api}/2010-04-01/Accounts/${ACCOUNT_A}/Messages.json`, { method: 'PUT' })).status).toBe(405);
     expect((await fetch(`${api}/2010-04-01/Accounts/${ACCOUNT_A}/Calls.json`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${api}/api/messages`, { method: 'POST' })).status).toBe(405);
   });

@@ -78,12 +78,25 @@ export async function startSmsSink(options: SmsSinkOptions = {}): Promise<SmsSin
     sendJson(res, 201, messageResource(sms));
   }
 
+  /**
+   * Twilio's message list (`GET …/Messages.json?To=&PageSize=`), newest first: what a sender asks
+   * after a crash to learn whether the provider already accepted a message before resending it.
+   */
+  function listMessages(res: ServerResponse, accountSid: string, url: URL): void {
+    const to = url.searchParams.get('To')?.replace(/^ /, '+') ?? null;
+    const pageSize = Math.min(Math.max(Number(url.searchParams.get('PageSize')) || 50, 1), 1000);
+    const listed = messages.filter((m) => m.accountSid === accountSid && (to === null || m.to === to)).slice(-pageSize).reverse();
+    sendJson(res, 200, { messages: listed.map(messageResource), page_size: pageSize });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sms-sink');
     const twilio = MESSAGES_PATH.exec(url.pathname);
     if (twilio) {
+      const accountSid = decodeURIComponent(twilio[1]!);
+      if (req.method === 'GET') return listMessages(res, accountSid, url);
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} not allowed on ${url.pathname}`);
-      return createMessage(req, res, decodeURIComponent(twilio[1]!));
+      return createMessage(req, res, accountSid);
     }
     switch (`${req.method} ${url.pathname}`) {
       case 'GET /':

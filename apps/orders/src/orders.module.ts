@@ -35,11 +35,18 @@ export class OrdersModule {}
  */
 const SAGA_RETRY: RetryPolicy = { maxDeliveries: 100, backoffMs: [200, 1000, 5000, 15_000, 30_000, 60_000] };
 
+/**
+ * How long JetStream waits for an ack before redelivering. After a crash, the messages the dead
+ * process held come back only after this; it must stay well below SAGA_TIMEOUT_MS, or a restart
+ * would time sagas out whose answers had already arrived. Handlers take milliseconds.
+ */
+const SAGA_ACK_WAIT_MS = 5_000;
+
 /** The service's durable JetStream consumers. */
 export const ORDERS_CONSUMERS: readonly ConsumerSpec[] = [
-  { sourceContext: 'orders', aggregate: 'order', durable: 'orders-saga-orders', retry: SAGA_RETRY },
-  { sourceContext: 'inventory', aggregate: 'sku', durable: 'orders-saga-inventory', retry: SAGA_RETRY },
-  { sourceContext: 'carts', aggregate: 'cart', durable: 'orders-from-carts', retry: SAGA_RETRY },
+  { sourceContext: 'orders', aggregate: 'order', durable: 'orders-saga-orders', retry: SAGA_RETRY, ackWaitMs: SAGA_ACK_WAIT_MS },
+  { sourceContext: 'inventory', aggregate: 'sku', durable: 'orders-saga-inventory', retry: SAGA_RETRY, ackWaitMs: SAGA_ACK_WAIT_MS },
+  { sourceContext: 'carts', aggregate: 'cart', durable: 'orders-from-carts', retry: SAGA_RETRY, ackWaitMs: SAGA_ACK_WAIT_MS },
 ];
 
 export const ORDERS_OPENAPI = {

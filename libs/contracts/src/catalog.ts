@@ -6,6 +6,7 @@ import { orderSagaEvents } from './orders/order-saga-events.js';
 import { customerEvents } from './notifications/customer-events.js';
 import { phoneEvents } from './notifications/phone-events.js';
 import { subscriptionEvents } from './notifications/subscription-events.js';
+import { deliveryEvents } from './notifications/delivery-events.js';
 
 /** Every event stockflow publishes. New contexts add their definitions here. */
 export const allEventDefinitions = [
@@ -16,6 +17,7 @@ export const allEventDefinitions = [
   ...customerEvents,
   ...subscriptionEvents,
   ...phoneEvents,
+  ...deliveryEvents,
 ];
 
 export const stockflowCatalog = new EventCatalog(allEventDefinitions);

@@ -12,3 +12,4 @@ export * as orderSaga from './orders/order-saga-events.js';
 export * as notificationCustomer from './notifications/customer-events.js';
 export * as notificationSubscription from './notifications/subscription-events.js';
 export * as notificationPhone from './notifications/phone-events.js';
+export * as notificationDelivery from './notifications/delivery-events.js';

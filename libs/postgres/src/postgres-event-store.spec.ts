@@ -74,6 +74,39 @@ describe('PostgresEventStore on PostgreSQL', () => {
     expect(await store.countAfter(start)).toBe(2);
   });
 
+  it('starts many one-event streams in one statement, inside the caller\'s transaction, skipping streams that exist', async () => {
+    const start = await store.headPosition();
+    const existing = `counter-${randomUUID()}`;
+    await store.appendToStream(existing, [counterEvent(0)]);
+    const fresh = [`counter-${randomUUID()}`, `counter-${randomUUID()}`, `counter-${randomUUID()}`];
+    const batch = [...fresh, existing].map((streamId, i) => ({ streamId, event: counterEvent(i + 1) }));
+
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const written = await store.startStreams(client, batch);
+      expect(written).toEqual(batch.slice(0, 3).map((b) => b.event.eventId));
+      await client.query('ROLLBACK');
+      expect((await store.readStream(fresh[0]!)).currentVersion).toBe(0);
+      await client.query('BEGIN');
+      await store.startStreams(client, batch);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    for (const [i, streamId] of fresh.entries()) {
+      const { events, currentVersion } = await store.readStream(streamId);
+      expect(currentVersion).toBe(1);
+      expect(events.map((e) => e.data)).toEqual([{ n: i + 1 }]);
+    }
+    expect((await store.readStream(existing)).events.map((e) => e.data)).toEqual([{ n: 0 }]);
+    // Repeating the batch writes nothing; the log holds each event once, in batch order.
+    expect(await store.startStreams(pool, batch)).toEqual([]);
+    const log = await store.readAll({ after: start, maxCount: 10 });
+    expect(log.map((e) => e.data)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }]);
+    await expect(store.startStreams(pool, [batch[0]!, batch[0]!])).rejects.toThrow(/appears twice/);
+  });
+
   it('stores one copy when two concurrent appends carry the same event ids', async () => {
     for (const expectedVersion of ['any', 'no_stream'] as const) {
       const id = `counter-${randomUUID()}`;

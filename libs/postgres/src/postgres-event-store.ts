@@ -83,7 +83,7 @@ export class PostgresEventStore implements EventStore {
   private readonly catalog: EventCatalog;
   private readonly pollIntervalMs: number;
   private readonly append: Record<AppendKind, { name: string; text: string }>;
-  private readonly sql: Record<'conflict' | 'readStream' | 'readAll' | 'head' | 'countAfter', { name: string; text: string }>;
+  private readonly sql: Record<'conflict' | 'readStream' | 'readAll' | 'head' | 'countAfter' | 'startStreams', { name: string; text: string }>;
 
   static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
     await migrate(options.pool, options.schema, eventStoreMigrations);
@@ -163,6 +163,21 @@ export class PostgresEventStore implements EventStore {
         `SELECT transaction_id, global_position FROM ${s}.events WHERE ${finalTransactions}
          ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
       ),
+      // Many one-event streams in one statement: a stream that exists already is left alone (with its
+      // event), which makes a repeated call a no-op.
+      startStreams: statement(
+        'start_streams',
+        `WITH e AS (
+           SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::jsonb[], $6::text[], $7::text[], $8::text[])
+             WITH ORDINALITY AS e(stream_id, event_id, type, schema_version, data, correlation_id, causation_id, traceparent, ord)
+         ), s AS (
+           INSERT INTO ${s}.streams (stream_id, version) SELECT stream_id, 1 FROM e ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id
+         )
+         INSERT INTO ${s}.events (stream_id, stream_position, event_id, type, schema_version, data, correlation_id, causation_id, traceparent)
+         SELECT e.stream_id, 1, e.event_id, e.type, e.schema_version, e.data, e.correlation_id, e.causation_id, e.traceparent
+         FROM e JOIN s ON s.stream_id = e.stream_id ORDER BY e.ord
+         RETURNING event_id`,
+      ),
       countAfter: statement(
         'count_after',
         `SELECT count(*) AS n FROM (
@@ -223,6 +238,45 @@ export class PostgresEventStore implements EventStore {
       idempotentReplay: false,
       events: rows.map((row) => ({ eventId: row.event_id, streamPosition: row.stream_position, globalPosition: row.global_position })),
     };
+  }
+
+  /**
+   * Starts many streams with one event each, in one statement through `db` (so inside the caller's
+   * transaction when it is a client): the batch form of an append with `no_stream` for records that
+   * are born with their only event, such as a delivery's outcome. Streams that exist already are
+   * skipped, not a conflict; returns the ids of the events written.
+   */
+  async startStreams(db: Queryable, streams: readonly { readonly streamId: string; readonly event: EventToAppend }[]): Promise<string[]> {
+    const n = streams.length;
+    if (n === 0) return [];
+    const streamIds = new Array<string>(n);
+    const ids = new Array<string>(n);
+    const types = new Array<string>(n);
+    const versions = new Array<number>(n);
+    const data = new Array<string>(n);
+    const correlationIds = new Array<string>(n);
+    const causationIds = new Array<string | null>(n);
+    const traceparents = new Array<string | null>(n);
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const { streamId, event } = streams[i]!;
+      assertAppendable(this.catalog, streamId, [event]);
+      if (seen.has(streamId)) throw new RangeError(`stream "${streamId}" appears twice in one startStreams call`);
+      seen.add(streamId);
+      streamIds[i] = streamId;
+      ids[i] = event.eventId;
+      types[i] = event.type;
+      versions[i] = event.schemaVersion;
+      data[i] = JSON.stringify(event.data);
+      correlationIds[i] = event.correlationId;
+      causationIds[i] = event.causationId;
+      traceparents[i] = event.traceparent;
+    }
+    const { rows } = await db.query<{ event_id: string }>({
+      ...this.sql.startStreams,
+      values: [streamIds, ids, types, versions, data, correlationIds, causationIds, traceparents],
+    });
+    return rows.map((row) => row.event_id);
   }
 
   async readStream(streamId: string, options: { fromPosition?: number; maxCount?: number } = {}): Promise<ReadStreamResult> {

@@ -103,6 +103,13 @@ describe('notifier killed hard mid-fan-out', () => {
       { channel: 'sms', status: 'sent', n: N },
       { channel: 'web', status: 'sent', n: N },
     ]);
+    // The crash neither lost nor repeated an outcome: one NotificationDelivered per delivery, none for another.
+    const outcomes = await h.query<{ channel: string; events: number; deliveries: number }>(
+      `SELECT e.data->>'channel' AS channel, count(*)::int AS events, count(DISTINCT d.id)::int AS deliveries
+       FROM $schema.events e JOIN $schema.deliveries d ON e.stream_id = 'delivery-' || d.id
+       WHERE e.type = 'NotificationDelivered' AND d.sku = 'CRASH-1' GROUP BY 1 ORDER BY 1`,
+    );
+    expect(outcomes).toEqual(['email', 'sms', 'web'].map((channel) => ({ channel, events: N, deliveries: N })));
     const fulfilled = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM $schema.subscriptions WHERE sku = 'CRASH-1' AND status = 'fulfilled'`);
     expect(fulfilled[0]!.n).toBe(N);
     console.log(

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
-import { quoteSchema } from '@stockflow/postgres';
+import { EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
+import { quoteSchema, type PostgresEventStore } from '@stockflow/postgres';
 import { randomInt } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { ChannelName } from '../channels/channel.js';
 import type { NotifierConfig } from '../notifier-config.js';
 import type { NotificationKind } from '../templates/templates.js';
+import { deliveryOutcomeEvent, ENDED_DELIVERY_COLUMNS, type EndedDeliveryRow } from './delivery-outcome.js';
 import type { ContactRow } from './routing.js';
 
 export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'dead' | 'cancelled';
@@ -62,6 +63,7 @@ export class DeliveryStore {
   constructor(
     @Inject(PG_POOL) readonly pool: Pool,
     @Inject(SERVICE_CONFIG) private readonly config: NotifierConfig,
+    @Inject(EVENT_STORE) private readonly events: PostgresEventStore,
   ) {
     this.s = quoteSchema(config.DB_SCHEMA);
     this.livenessClass = hash31(`stockflow.notifier.liveness:${config.DB_SCHEMA}`);
@@ -127,7 +129,7 @@ export class DeliveryStore {
   async planDelivered(client: PoolClient, planned: readonly (PlannedDelivery & { id: string })[]): Promise<{ id: string }[]> {
     if (planned.length === 0) return [];
     const col = <T>(pick: (p: PlannedDelivery & { id: string }) => T): T[] => planned.map(pick);
-    const { rows } = await client.query<{ id: string }>(
+    const { rows } = await client.query<EndedDeliveryRow>(
       `WITH inserted AS (
          INSERT INTO ${this.s}.deliveries
            (id, subscription_id, event_id, channel, customer_id, sku, kind, available, status, attempts, next_attempt_at, event_occurred_at,
@@ -137,12 +139,12 @@ export class DeliveryStore {
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::int[], $8::timestamptz[])
            AS p(id, subscription_id, event_id, customer_id, sku, kind, available, occurred_at)
          ON CONFLICT (subscription_id, event_id, channel) DO NOTHING
-         RETURNING id
+         RETURNING *
        ), logged AS (
          INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
          SELECT id, 'web', 'sent', 1, 'inbox', 'written to the inbox when planned' FROM inserted
        )
-       SELECT id FROM inserted`,
+       SELECT ${ENDED_DELIVERY_COLUMNS} FROM inserted d`,
       [
         col((p) => p.id),
         col((p) => p.subscriptionId),
@@ -154,6 +156,7 @@ export class DeliveryStore {
         col((p) => p.eventOccurredAt),
       ],
     );
+    await this.publishOutcomes(client, rows);
     return rows;
   }
 
@@ -221,44 +224,52 @@ export class DeliveryStore {
     return rows.length;
   }
 
+  /** Sent: recorded, logged and published (NotificationDelivered) in one transaction. */
   async markSent(id: string, provider: string, providerMessageId: string | null, recipient: string, detail: string | null = providerMessageId): Promise<void> {
-    await this.pool.query(
+    await this.endInTransaction(
       `WITH d AS (
          UPDATE ${this.s}.deliveries SET status = 'sent', sent_at = now(), provider = $2, provider_message_id = $3, recipient = $4,
            lease_until = NULL, last_error = NULL
-         WHERE id = $1 RETURNING id, channel, attempts)
-       INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
-       SELECT id, channel, 'sent', attempts, $2, $5 FROM d`,
+         WHERE id = $1 RETURNING *),
+       logged AS (
+         INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
+         SELECT id, channel, 'sent', attempts, $2, $5 FROM d)
+       SELECT ${ENDED_DELIVERY_COLUMNS} FROM d`,
       [id, provider, providerMessageId, recipient, detail],
     );
   }
 
   /** Web deliveries whose inbox rows were just written in the caller's transaction: `sent`, logged. */
-  async markWebSent(client: Pick<Pool, 'query'>, deliveryIds: readonly string[], inboxIds: readonly (string | null)[]): Promise<void> {
+  async markWebSent(client: PoolClient, deliveryIds: readonly string[], inboxIds: readonly (string | null)[]): Promise<void> {
     if (deliveryIds.length === 0) return;
-    await client.query(
+    const { rows } = await client.query<EndedDeliveryRow>(
       `WITH s AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS s(id, inbox_id)),
        d AS (
          UPDATE ${this.s}.deliveries d SET status = 'sent', sent_at = now(), attempts = d.attempts + 1, provider = 'inbox',
            provider_message_id = s.inbox_id, recipient = 'inbox', last_error = NULL
-         FROM s WHERE d.id = s.id RETURNING d.id, d.attempts, s.inbox_id)
-       INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
-       SELECT id, 'web', 'sent', attempts, 'inbox', 'inbox id ' || coalesce(inbox_id, '?') FROM d`,
+         FROM s WHERE d.id = s.id RETURNING d.*, s.inbox_id),
+       logged AS (
+         INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
+         SELECT id, 'web', 'sent', attempts, 'inbox', 'inbox id ' || coalesce(inbox_id, '?') FROM d)
+       SELECT ${ENDED_DELIVERY_COLUMNS} FROM d`,
       [deliveryIds, inboxIds],
     );
+    await this.publishOutcomes(client, rows);
   }
 
-  /** A failed attempt: `failed` and due again at `nextAt`, or `dead` (the dead letter, with the reason). */
+  /** A failed attempt: `failed` and due again at `nextAt`, or `dead` (the dead letter, with the reason, published as NotificationFailed). */
   async markFailed(id: string, status: 'failed' | 'dead', reason: string, provider: string | null, nextAt: Date | null): Promise<void> {
-    await this.pool.query(
-      `WITH d AS (
+    const sql = `WITH d AS (
          UPDATE ${this.s}.deliveries SET status = $2, last_error = $3, provider = coalesce($4, provider), next_attempt_at = coalesce($5, next_attempt_at),
            lease_until = NULL
-         WHERE id = $1 RETURNING id, channel, attempts)
-       INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
-       SELECT id, channel, $2, attempts, $4, $3 FROM d`,
-      [id, status, reason.slice(0, 1000), provider, nextAt],
-    );
+         WHERE id = $1 RETURNING *),
+       logged AS (
+         INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
+         SELECT id, channel, $2, attempts, $4, $3 FROM d)
+       SELECT ${ENDED_DELIVERY_COLUMNS} FROM d`;
+    const values = [id, status, reason.slice(0, 1000), provider, nextAt];
+    if (status === 'dead') await this.endInTransaction(sql, values);
+    else await this.pool.query(sql, values);
   }
 
   /** Not sent and never will be: the customer turned the channel off, opted out, or cancelled. */
@@ -288,6 +299,38 @@ export class DeliveryStore {
        SELECT id, channel, 'queued', attempts, 'held for quiet hours until ' || to_char(until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM d`,
       [ids, until, counted ? 1 : 0],
     );
+  }
+
+  /** Runs a statement that ends deliveries and publishes their outcomes, atomically. */
+  private async endInTransaction(sql: string, values: unknown[]): Promise<void> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<EndedDeliveryRow>(sql, values);
+      await this.publishOutcomes(client, rows);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * Appends the outcome events of ended deliveries through `client`, inside its transaction: the
+   * notifications relay publishes them like every other event of the context, and a delivery's
+   * stream takes only its first outcome, so a repeated call adds nothing.
+   */
+  private async publishOutcomes(client: PoolClient, rows: readonly EndedDeliveryRow[]): Promise<void> {
+    const now = Date.now();
+    const outcomes = [];
+    for (const row of rows) {
+      const outcome = deliveryOutcomeEvent(row, now);
+      if (outcome) outcomes.push(outcome);
+    }
+    for (let i = 0; i < outcomes.length; i += 5_000) await this.events.startStreams(client, outcomes.slice(i, i + 5_000));
   }
 
   async pendingByChannel(): Promise<Record<ChannelName, number>> {

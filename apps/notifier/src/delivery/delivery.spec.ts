@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually, sleep, startNotifierHarness, type NotifierHarness } from '../testing/notifier-harness.js';
 
 interface Delivery {
+  id: string;
   channel: string;
   status: string;
   attempts: number;
@@ -28,6 +29,14 @@ describe('notifier: delivery on email, SMS and web', () => {
     expect(created.status).toBe(201);
     return created.body.id;
   }
+
+  /** The outcome events the notifier appended to the context's log for a customer's deliveries. */
+  const outcomeEvents = (customerId: string): Promise<{ type: string; stream_id: string; channel: string; data: Record<string, unknown> }[]> =>
+    h.query(
+      `SELECT type, stream_id, data->>'channel' AS channel, data FROM $schema.events
+       WHERE stream_id LIKE 'delivery-%' AND data->>'customerId' = $1 ORDER BY data->>'channel'`,
+      [customerId],
+    );
 
   const deliveries = async (customerId: string): Promise<Delivery[]> =>
     ((await (await fetch(`${h.notifier!.url}/deliveries?customerId=${encodeURIComponent(customerId)}`)).json()) as Delivery[]).sort((a, b) =>
@@ -65,6 +74,15 @@ describe('notifier: delivery on email, SMS and web', () => {
     ]);
     expect(log[0]!.log.map((l) => l.status)).toEqual(['queued', 'sent']);
     expect(log[0]!.providerMessageId).toBe(mails[0]!.headers['message-id']);
+    // Each outcome is published once, as NotificationDelivered on the delivery's own stream.
+    const outcomes = await outcomeEvents('ada');
+    expect(outcomes.map((e) => [e.type, e.channel])).toEqual([
+      ['NotificationDelivered', 'email'],
+      ['NotificationDelivered', 'sms'],
+      ['NotificationDelivered', 'web'],
+    ]);
+    expect(outcomes.map((e) => e.stream_id).sort()).toEqual(log.map((d) => `delivery-${d.id}`).sort());
+    expect(outcomes[0]!.data).toMatchObject({ subscriptionId: subscription, sku: 'MUG-1', kind: 'back-in-stock', attempts: 1, latencyMs: expect.any(Number) });
 
     // More stock while in stock (no BackInStock), and a later restock from 0: the one-shot subscription is over.
     await h.publish('StockLevelChanged', { sku: 'MUG-1', onHand: 9, reserved: 0, available: 9 });
@@ -166,6 +184,9 @@ describe('notifier: delivery on email, SMS and web', () => {
       expect(email!.lastError).toMatch(/refused: .*550/);
       expect(email!.log.map((l) => l.status)).toEqual(['queued', 'dead']);
       expect(await deliveries('gus')).toHaveLength(1);
+      const outcomes = await outcomeEvents('gus');
+      expect(outcomes.map((e) => [e.type, e.channel])).toEqual([['NotificationFailed', 'email']]);
+      expect(outcomes[0]!.data['reason']).toMatch(/refused: .*550/);
     } finally {
       await h.mailMode('accept');
     }

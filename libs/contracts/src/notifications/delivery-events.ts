@@ -1,0 +1,69 @@
+import { Type } from '@sinclair/typebox';
+import { defineEvent, type DomainEventOf } from '../event-definition.js';
+import { CustomerId } from './customer-events.js';
+import { Channel } from './subscription-events.js';
+
+const context = 'notifications';
+/**
+ * One stream per delivery, `delivery-<id>`, holding its one outcome: the notifier appends it in the
+ * transaction that records the outcome, so the read side learns of every delivery exactly once and
+ * no two notifier workers ever contend for a stream.
+ */
+const aggregate = 'delivery';
+
+const Uuid = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const Sku = Type.String({ minLength: 1, maxLength: 64, description: 'Stock-keeping unit code' });
+
+const deliveryFields = {
+  deliveryId: Type.String({ pattern: Uuid, description: 'The delivery (one per subscription, stock event and channel)' }),
+  subscriptionId: Type.String({ pattern: Uuid }),
+  customerId: CustomerId,
+  sku: Sku,
+  channel: Channel,
+  kind: Type.Union([Type.Literal('back-in-stock'), Type.Literal('low-stock'), Type.Literal('out-of-stock')], { description: 'What the notification told' }),
+  /** The inventory event whose change was notified. */
+  stockEventId: Type.String({ pattern: Uuid }),
+  attempts: Type.Integer({ minimum: 1, description: 'Send attempts, this one included' }),
+};
+
+export const NotificationDelivered = defineEvent({
+  type: 'NotificationDelivered',
+  context,
+  aggregate,
+  description:
+    'A notification reached its channel: accepted by the mail server or SMS provider, or written to the customer’s web inbox. Appended once per delivery, in the transaction that records it.',
+  versions: [
+    {
+      version: 1,
+      schema: Type.Object(
+        {
+          ...deliveryFields,
+          provider: Type.String({ minLength: 1, maxLength: 64, description: 'Who accepted it: smtp host, SMS account, or inbox' }),
+          /** Milliseconds from the stock change to acceptance; the read side's delivery latency. */
+          latencyMs: Type.Integer({ minimum: 0 }),
+        },
+        { additionalProperties: false },
+      ),
+    },
+  ],
+});
+
+export const NotificationFailed = defineEvent({
+  type: 'NotificationFailed',
+  context,
+  aggregate,
+  description: 'A notification was given up after its last attempt (permanent rejection or retries exhausted); nothing more is sent for it.',
+  versions: [
+    {
+      version: 1,
+      schema: Type.Object(
+        { ...deliveryFields, reason: Type.String({ minLength: 1, maxLength: 500, description: 'The last error, as reported by the provider' }) },
+        { additionalProperties: false },
+      ),
+    },
+  ],
+});
+
+export const deliveryEvents = [NotificationDelivered, NotificationFailed] as const;
+
+export type DeliveryEvent = DomainEventOf<(typeof deliveryEvents)[number]>;

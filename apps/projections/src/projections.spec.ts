@@ -2,8 +2,9 @@
 // the namespaced context streams become read-model rows, changes reach SSE clients, poison goes to
 // the dead-letter stream, redeliveries are skipped, and a rebuild swaps in equal tables.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import { deadLetterStreamSpec, DeadLetterHeaders } from '@stockflow/messaging';
-import { stockTable, customerOrdersTable, cartsTable, type AnyReadModelTable } from './engine/read-model-tables.js';
+import { stockTable, customerOrdersTable, cartsTable, notificationDeliveriesTable, type AnyReadModelTable } from './engine/read-model-tables.js';
 import type { RebuildReport } from './engine/rebuild-all.js';
 import { durableName } from './engine/live-projector.js';
 import { envelope, eventually, ProjectionsTestSystem } from './testing/projections-test-system.js';
@@ -127,6 +128,35 @@ describe('projections service', () => {
     expect(second!.header.get(DeadLetterHeaders.reason)).toBe('invalid-payload');
   });
 
+  it('counts notification deliveries per channel from the outcomes the notifier publishes', async () => {
+    const empty = await sys.get<{ channels: unknown[] }>('/views/notifications/deliveries');
+    expect(empty.body.channels).toEqual(['email', 'sms', 'web'].map((channel) => ({ channel, delivered: 0, failed: 0, lastLatencyMs: null, updatedAt: null })));
+    const outcome = (type: string, channel: string, extra: Record<string, unknown>) => {
+      const deliveryId = randomUUID();
+      const data = { deliveryId, subscriptionId: randomUUID(), customerId: 'ada', sku: 'MUG-1', channel, kind: 'back-in-stock', stockEventId: randomUUID(), attempts: 1, ...extra };
+      return envelope(type, data, `delivery-${deliveryId}`);
+    };
+    const delivered = (channel: string, latencyMs: number) => outcome('NotificationDelivered', channel, { provider: 'p', latencyMs });
+    const failed = (channel: string) => outcome('NotificationFailed', channel, { reason: 'refused: 550' });
+    const events = [delivered('email', 40), delivered('sms', 30), delivered('web', 5), delivered('web', 7), failed('email'), delivered('email', 60)];
+    await sys.publish('notifications', 'delivery', events);
+    // The relay re-publishing an outcome after a crash (same Nats-Msg-Id) must not count it twice.
+    await sys.publish('notifications', 'delivery', [events[0]!]);
+    const view = await eventually(
+      () => sys.get<{ channels: { channel: string; delivered: number; failed: number; lastLatencyMs: number | null }[] }>('/views/notifications/deliveries'),
+      (r) => r.body.channels.reduce((n, c) => n + c.delivered + c.failed, 0) === 6,
+      10_000,
+      'six outcomes counted',
+    );
+    expect(view.body.channels.map((c) => [c.channel, c.delivered, c.failed, c.lastLatencyMs])).toEqual([
+      ['email', 2, 1, 60],
+      ['sms', 1, 0, 30],
+      ['web', 2, 0, 7],
+    ]);
+    const summary = await sys.get<{ deliveries: unknown[] }>('/views/summary');
+    expect(summary.body.deliveries).toEqual(view.body.channels);
+  });
+
   it('reports projection lag on /metrics and /health/ready', async () => {
     // The pending figure is refreshed from the consumer's info every second.
     const metrics = await eventually(() => fetch(`${sys.url}/metrics`).then((r) => r.text()), (m) => /projection_lag_events\{projection="stock"\} 0/.test(m), 5000, 'stock lag 0');
@@ -139,7 +169,7 @@ describe('projections service', () => {
   });
 
   it('resumes from its PostgreSQL checkpoint after a restart, whatever the consumer state, applying nothing twice', async () => {
-    const before = await Promise.all([dump(stockTable), dump(customerOrdersTable), dump(cartsTable)]);
+    const before = await Promise.all([dump(stockTable), dump(customerOrdersTable), dump(cartsTable), dump(notificationDeliveriesTable)]);
     const marks = await checkpoint('stock');
     await sys.stopService();
     // The consumer's server-side state is not trusted: even with it gone, the restart resumes at checkpoint + 1.
@@ -155,6 +185,7 @@ describe('projections service', () => {
     expect(rows).toEqual(before[0]);
     expect(await dump(customerOrdersTable)).toEqual(before[1]);
     expect(await dump(cartsTable)).toEqual(before[2]);
+    expect(await dump(notificationDeliveriesTable)).toEqual(before[3]);
   });
 
   it('rebuilds every read model from the log into equal tables, fast, while answering queries', async () => {
@@ -168,7 +199,7 @@ describe('projections service', () => {
     }
     await sys.publish('inventory', 'sku', events, 1000);
     await eventually(() => stock(`BULK-${skus - 1}`), (r) => r.body?.onHand === 100 + changes, 60_000, 'the bulk load to be applied');
-    const before = await Promise.all([dump(stockTable), dump(customerOrdersTable), dump(cartsTable)]);
+    const before = await Promise.all([dump(stockTable), dump(customerOrdersTable), dump(cartsTable), dump(notificationDeliveriesTable)]);
 
     let answered = 0;
     let failed = 0;
@@ -193,10 +224,11 @@ describe('projections service', () => {
     expect(stockReport.events).toBeGreaterThanOrEqual(skus * (changes + 1));
     expect(failed).toBe(0);
     expect(answered).toBeGreaterThan(0);
-    const after = await Promise.all([dump(stockTable), dump(customerOrdersTable), dump(cartsTable)]);
+    const after = await Promise.all([dump(stockTable), dump(customerOrdersTable), dump(cartsTable), dump(notificationDeliveriesTable)]);
     expect(after[0]).toEqual(before[0]);
     expect(after[1]).toEqual(before[1]);
     expect(after[2]).toEqual(before[2]);
+    expect(after[3]).toEqual(before[3]);
     // The live projector goes on after the swap, from the moved checkpoint.
     await sys.publish('inventory', 'sku', [envelope('StockLevelChanged', { sku: 'MUG-1', onHand: 70, reserved: 0, available: 70 }, 'sku-MUG-1')]);
     await eventually(() => stock('MUG-1'), (r) => r.body.onHand === 70, 10_000, 'a live change after the rebuild');

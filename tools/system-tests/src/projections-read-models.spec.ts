@@ -1,10 +1,11 @@
-// The read side on real processes: a mixed workload through the REST APIs (carts, orders, restocks,
-// cancellations) must leave every read model equal to the write side and to a fresh rebuild from the
+// The read side on real processes: a mixed workload through the REST APIs (carts, orders, restocks
+// that notify subscribers, cancellations) must leave every read model equal to the write side and to a fresh rebuild from the
 // log, row by row; and the projections process killed with SIGKILL mid-stream must converge to the
 // same state with no event applied twice.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPool, dropSchema } from '@stockflow/postgres';
 import type { Pool } from 'pg';
+import { preferences, subscribe } from './notifications-support.js';
 import { WRITE_SIDE, eventually, http, startTestSystem, type TestSystem } from './test-system.js';
 
 interface StockView {
@@ -16,7 +17,8 @@ interface StockView {
   status: string;
 }
 
-const TABLES = { stock: 'sku', customer_orders: 'order_id', carts: 'cart_id' } as const;
+const TABLES = { stock: 'sku', customer_orders: 'order_id', carts: 'cart_id', notification_deliveries: 'channel' } as const;
+const NOTIFICATIONS = ['relay-notifications', 'notifications', 'notifier', 'mail-sink', 'sms-sink'];
 
 describe('projections on the running system', () => {
   let sys: TestSystem;
@@ -42,7 +44,7 @@ describe('projections on the running system', () => {
   };
 
   beforeAll(async () => {
-    sys = await startTestSystem({ only: [...WRITE_SIDE, 'projections'] });
+    sys = await startTestSystem({ only: [...WRITE_SIDE, ...NOTIFICATIONS, 'projections'] });
     pool = createPool({ max: 2 });
   });
   afterAll(async () => {
@@ -57,6 +59,12 @@ describe('projections on the running system', () => {
     await register('RM-B', 5, 3);
     await register('RM-C', 0);
     await register('RM-D', 50, 10);
+    // Waiting for RM-C (out of stock): told on every channel they chose when it comes back.
+    for (let i = 0; i < 3; i++) {
+      const channels = { email: true, sms: i !== 1, web: i !== 2 };
+      await preferences(sys, `cust-${i}`, { email: `cust-${i}@example.com`, phone: `+49151000007${i}0`, channels });
+      await subscribe(sys, `cust-${i}`, 'RM-C');
+    }
 
     // Carts: lines set, changed and removed; most checked out, one left open.
     const cartIds: string[] = [];
@@ -118,11 +126,34 @@ describe('projections on the running system', () => {
       expect(view.body.lines).toEqual([...write.body.lines].sort((a, b) => a.sku.localeCompare(b.sku)));
     }
 
+    // Delivery counts per channel equal the notifier's own delivery records (3 email, 2 SMS, 2 web).
+    const sentPerChannel = async (): Promise<Record<string, number>> => {
+      const counts: Record<string, number> = { email: 0, sms: 0, web: 0 };
+      for (let i = 0; i < 3; i++) {
+        const deliveries = await http<{ channel: string; status: string }[]>('GET', `${sys.url('notifier')}/deliveries?customerId=cust-${i}`);
+        for (const d of deliveries.body) if (d.status === 'sent') counts[d.channel]!++;
+      }
+      return counts;
+    };
+    const sent = await eventually(sentPerChannel, (c) => c.email === 3 && c.sms === 2 && c.web === 2, 30_000, 'the restock notifications');
+    const counted = await eventually(
+      () => http<{ channels: { channel: string; delivered: number; failed: number }[] }>('GET', `${sys.url('projections')}/views/notifications/deliveries`),
+      (r) => r.body.channels.every((c) => c.delivered === sent[c.channel]),
+      20_000,
+      'delivery counts per channel',
+    );
+    expect(counted.body.channels.map((c) => [c.channel, c.delivered, c.failed])).toEqual([
+      ['email', 3, 0],
+      ['sms', 2, 0],
+      ['web', 2, 0],
+    ]);
+
     // Row by row against a fresh rebuild from the log.
     const live = await dump();
     expect(live.stock).toHaveLength(skus.length);
     expect(live.customer_orders).toHaveLength(orderIds.length);
     expect(live.carts).toHaveLength(cartIds.length);
+    expect(live.notification_deliveries).toHaveLength(3);
     const rebuilt = await http<{ events: number; eventsPerSecond: number }>('POST', `${sys.url('projections')}/admin/rebuild`);
     expect(rebuilt.status).toBe(200);
     expect(await dump()).toEqual(live);

@@ -1,6 +1,16 @@
 import type { Migration } from '@stockflow/postgres';
 import type { Pool, PoolClient } from 'pg';
-import { cartProjection, customerOrdersProjection, stockProjection, type CartRow, type OrderSummaryRow, type Projection, type StockRow } from '../domain/index.js';
+import {
+  cartProjection,
+  customerOrdersProjection,
+  notificationDeliveriesProjection,
+  stockProjection,
+  type CartRow,
+  type ChannelDeliveriesRow,
+  type OrderSummaryRow,
+  type Projection,
+  type StockRow,
+} from '../domain/index.js';
 
 type Client = Pick<PoolClient, 'query'> | Pick<Pool, 'query'>;
 
@@ -74,11 +84,25 @@ export const cartsTable: ReadModelTable<CartRow> = {
   indexes: [],
 };
 
+export const notificationDeliveriesTable: ReadModelTable<ChannelDeliveriesRow> = {
+  projection: notificationDeliveriesProjection,
+  table: 'notification_deliveries',
+  key: col('channel', 'text', 'channel'),
+  columns: [
+    col('channel', 'text', 'channel'),
+    col('delivered', 'integer', 'delivered'),
+    col('failed', 'integer', 'failed'),
+    col('last_latency_ms', 'integer', 'lastLatencyMs'),
+    col('updated_at', 'timestamptz', 'updatedAt'),
+  ],
+  indexes: [],
+};
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyReadModelTable = ReadModelTable<any>;
 
 /** Every read model the service keeps, in the order they are started and rebuilt. */
-export const READ_MODEL_TABLES: readonly AnyReadModelTable[] = [stockTable, customerOrdersTable, cartsTable];
+export const READ_MODEL_TABLES: readonly AnyReadModelTable[] = [stockTable, customerOrdersTable, cartsTable, notificationDeliveriesTable];
 
 /** `CREATE TABLE` for a read model under any name (the live one, or `<table>_next` for a rebuild). */
 export function createTableSql(schema: string, spec: AnyReadModelTable, name = spec.table): string {
@@ -91,7 +115,7 @@ export const projectionMigrations: readonly Migration[] = [
   {
     id: '0001-read-models',
     sql: (schema) => `
-      ${READ_MODEL_TABLES.map((t) => createTableSql(schema, t)).join('\n')}
+      ${[stockTable, customerOrdersTable, cartsTable].map((t) => createTableSql(schema, t)).join('\n')}
       CREATE TABLE ${schema}.projection_checkpoints (
         projection text PRIMARY KEY,
         stream text NOT NULL,
@@ -101,6 +125,8 @@ export const projectionMigrations: readonly Migration[] = [
       );
     `,
   },
+  // Tables of read models added later get a migration each; a rebuild recreates them like the rest.
+  { id: '0002-notification-deliveries', sql: (schema) => createTableSql(schema, notificationDeliveriesTable) },
 ];
 
 function toRecord<Row>(spec: ReadModelTable<Row>, row: Row): Record<string, unknown> {

@@ -3,9 +3,9 @@ import { ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { StockStatus } from '../domain/index.js';
-import { fromRecord, cartsTable, customerOrdersTable, stockTable } from '../engine/read-model-tables.js';
+import { fromRecord, cartsTable, customerOrdersTable, notificationDeliveriesTable, stockTable } from '../engine/read-model-tables.js';
 import { ProjectionsContext } from './projections-context.js';
-import { STOCK_STATUSES, toCartView, toOrderSummaryView, toStockView, type StockView } from './views.js';
+import { deliveriesPerChannel, STOCK_STATUSES, toCartView, toOrderSummaryView, toStockView, type ChannelDeliveriesView, type StockView } from './views.js';
 
 export class StockListQuery {
   @IsOptional()
@@ -83,17 +83,30 @@ export class ViewsController {
     return toCartView(fromRecord(cartsTable, rows[0]));
   }
 
-  /** Counts for dashboards: SKUs by status, orders by status. */
+  /** Notification deliveries per channel (email, sms, web): delivered and failed, every channel listed. */
+  @Get('notifications/deliveries')
+  async deliveries(): Promise<{ channels: ChannelDeliveriesView[] }> {
+    return { channels: await this.deliveriesPerChannel() };
+  }
+
+  /** Counts for dashboards: SKUs by status, orders by status, deliveries per channel. */
   @Get('summary')
-  async summary(): Promise<{ stock: Record<string, number>; orders: Record<string, number>; projections: unknown }> {
-    const [stock, orders] = await Promise.all([
+  async summary(): Promise<{ stock: Record<string, number>; orders: Record<string, number>; deliveries: ChannelDeliveriesView[]; projections: unknown }> {
+    const [stock, orders, deliveries] = await Promise.all([
       this.ctx.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM ${this.ctx.schema}.${stockTable.table} GROUP BY status`),
       this.ctx.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM ${this.ctx.schema}.${customerOrdersTable.table} GROUP BY status`),
+      this.deliveriesPerChannel(),
     ]);
     return {
       stock: Object.fromEntries(stock.rows.map((r) => [r.status, r.n])),
       orders: Object.fromEntries(orders.rows.map((r) => [r.status, r.n])),
+      deliveries,
       projections: this.ctx.metrics.snapshot(),
     };
+  }
+
+  private async deliveriesPerChannel(): Promise<ChannelDeliveriesView[]> {
+    const { rows } = await this.ctx.pool.query(`SELECT * FROM ${this.ctx.schema}.${notificationDeliveriesTable.table}`);
+    return deliveriesPerChannel(rows.map((r) => fromRecord(notificationDeliveriesTable, r)));
   }
 }

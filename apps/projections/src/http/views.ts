@@ -1,4 +1,4 @@
-import type { CartRow, OrderSummaryRow, StockRow, StockStatus } from '../domain/index.js';
+import type { CartRow, ChannelDeliveriesRow, DeliveryChannel, OrderSummaryRow, StockRow, StockStatus } from '../domain/index.js';
 
 export const STOCK_STATUSES: readonly StockStatus[] = ['in_stock', 'low_stock', 'out_of_stock'];
 
@@ -22,6 +22,23 @@ export function toOrderSummaryView(row: OrderSummaryRow): OrderSummaryRow {
 
 export function toCartView(row: CartRow): CartRow {
   return { ...row };
+}
+
+export interface ChannelDeliveriesView {
+  channel: DeliveryChannel;
+  delivered: number;
+  failed: number;
+  lastLatencyMs: number | null;
+  /** Null while nothing went out on the channel. */
+  updatedAt: string | null;
+}
+
+const CHANNELS: readonly DeliveryChannel[] = ['email', 'sms', 'web'];
+
+/** Every channel, in a fixed order; a channel nothing went out on yet shows zeros. */
+export function deliveriesPerChannel(rows: readonly ChannelDeliveriesRow[]): ChannelDeliveriesView[] {
+  const byChannel = new Map(rows.map((row) => [row.channel, row]));
+  return CHANNELS.map((channel) => byChannel.get(channel) ?? { channel, delivered: 0, failed: 0, lastLatencyMs: null, updatedAt: null });
 }
 
 /** A change as sent to SSE clients: the same shapes as the query API. */

@@ -48,7 +48,7 @@ export class ProjectionsTestSystem {
     const pool = createPool({ max: 3 });
     const nats = await connectNats({ name: 'projections-spec' });
     const system = new ProjectionsTestSystem(schema, namespace, pool, nats, jetstream(nats), await jetstreamManager(nats));
-    for (const context of ['inventory', 'orders', 'carts']) await ensureStream(system.jsm, contextStreamSpec(context, { namespace }));
+    for (const context of ['inventory', 'orders', 'carts', 'notifications']) await ensureStream(system.jsm, contextStreamSpec(context, { namespace }));
     await system.startService();
     return system;
   }

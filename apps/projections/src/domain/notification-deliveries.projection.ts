@@ -1,0 +1,39 @@
+import type { notificationDelivery } from '@stockflow/contracts';
+import type { ProjectedEvent, Projection } from './projection.js';
+
+export type DeliveryChannel = 'email' | 'sms' | 'web';
+
+/** Notifications per channel: how many reached the customer, how many were given up. */
+export interface ChannelDeliveriesRow {
+  readonly channel: DeliveryChannel;
+  readonly delivered: number;
+  readonly failed: number;
+  /** Stock change → accepted by the channel, of the last delivery. */
+  readonly lastLatencyMs: number | null;
+  readonly updatedAt: string;
+}
+
+type Of<T extends notificationDelivery.DeliveryEvent['type']> = (notificationDelivery.DeliveryEvent & { type: T })['data'];
+
+/**
+ * Counts, so applying an event twice would count it twice: the engine never does (it skips what is
+ * at or below the checkpoint it commits with the rows), and each delivery has one outcome event.
+ */
+export const notificationDeliveriesProjection: Projection<ChannelDeliveriesRow> = {
+  name: 'notification_deliveries',
+  sourceContext: 'notifications',
+  aggregate: 'delivery',
+  keyOf(event: ProjectedEvent): string | null {
+    if (event.type !== 'NotificationDelivered' && event.type !== 'NotificationFailed') return null;
+    return (event.data as { channel: DeliveryChannel }).channel;
+  },
+  apply(current: ChannelDeliveriesRow | undefined, event: ProjectedEvent): ChannelDeliveriesRow | undefined {
+    const base = current ?? { channel: (event.data as { channel: DeliveryChannel }).channel, delivered: 0, failed: 0, lastLatencyMs: null, updatedAt: event.occurredAt };
+    if (event.type === 'NotificationDelivered') {
+      const data = event.data as Of<'NotificationDelivered'>;
+      return { ...base, delivered: base.delivered + 1, lastLatencyMs: data.latencyMs, updatedAt: event.occurredAt };
+    }
+    if (event.type === 'NotificationFailed') return { ...base, failed: base.failed + 1, updatedAt: event.occurredAt };
+    return current;
+  },
+};

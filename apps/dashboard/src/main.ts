@@ -1,11 +1,13 @@
 // The operator dashboard on 127.0.0.1:3000: serves the page (built by Vite into dist/public), relays
 // the projections' query API and SSE stream under /api/views, and gathers every process's /metrics
-// into one JSON answer at /api/health.
+// into one JSON answer at /api/health. Like every process it answers /health/live, /health/ready
+// (ready while the projections service it shows answers) and /metrics.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname, extname, join, normalize } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { DashboardMetrics, routeOf } from './dashboard-metrics.js';
 import { parseMetrics, summarize, WATCHED_METRICS, type ProcessHealth } from './metrics-text.js';
 
 const PORT = Number(process.env['PORT'] ?? 3000);
@@ -20,18 +22,41 @@ if (!Number.isInteger(PORT) || PORT < 1 || PORT > 65535) {
   process.exit(1);
 }
 
+const metrics = new DashboardMetrics();
+
 async function health(): Promise<Record<string, ProcessHealth | { up: false }>> {
   const entries = await Promise.all(
     Object.entries(TARGETS).map(async ([name, url]): Promise<[string, ProcessHealth | { up: false }]> => {
       try {
         const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(1000) });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        metrics.targetUp.set({ target: name }, 1);
         return [name, summarize(parseMetrics(await response.text(), WATCHED_METRICS))];
       } catch {
+        metrics.targetUp.set({ target: name }, 0);
         return [name, { up: false }];
       }
     }),
   );
   return Object.fromEntries(entries);
+}
+
+/** Ready while the projections service, whose views the page shows, answers its own liveness check. */
+async function readiness(): Promise<{ ready: boolean; body: unknown }> {
+  let projections: 'up' | 'down' = 'down';
+  try {
+    projections = (await fetch(`${PROJECTIONS_URL}/health/live`, { signal: AbortSignal.timeout(1000) })).ok ? 'up' : 'down';
+  } catch {
+    // stays down
+  }
+  metrics.projectionsUp.set(projections === 'up' ? 1 : 0);
+  const details = { projections: { status: projections, url: PROJECTIONS_URL } };
+  return projections === 'up' ? { ready: true, body: { status: 'ok', info: details, error: {}, details } } : { ready: false, body: { status: 'error', info: {}, error: details, details } };
+}
+
+function json(response: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache' });
+  response.end(JSON.stringify(body));
 }
 
 async function proxy(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
@@ -60,15 +85,20 @@ function serveStatic(path: string, response: ServerResponse): void {
 
 const server = createServer((request, response) => {
   const url = new URL(request.url ?? '/', 'http://dashboard');
-  if (url.pathname === '/health/live' || url.pathname === '/health/ready') {
-    response.writeHead(200, { 'content-type': 'application/json' });
-    return void response.end(JSON.stringify({ status: 'ok' }));
-  }
-  if (url.pathname === '/api/health') {
-    return void health().then((body) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
-      response.end(JSON.stringify(body));
+  const route = routeOf(url.pathname);
+  response.once('finish', () => metrics.requests.inc({ route, status: String(response.statusCode) }));
+  if (url.pathname === '/health/live') return void json(response, 200, { status: 'ok', info: { process: { status: 'up' } }, error: {}, details: { process: { status: 'up' } } });
+  if (url.pathname === '/health/ready') return void readiness().then(({ ready, body }) => json(response, ready ? 200 : 503, body));
+  if (url.pathname === '/metrics') {
+    return void metrics.registry.metrics().then((text) => {
+      response.writeHead(200, { 'content-type': metrics.registry.contentType });
+      response.end(text);
     });
+  }
+  if (url.pathname === '/api/health') return void health().then((body) => json(response, 200, body));
+  if (route === '/api/views/stream') {
+    metrics.streamClients.inc();
+    response.once('close', () => metrics.streamClients.dec());
   }
   if (url.pathname.startsWith('/api/views')) return void proxy(request, response, url.pathname.slice(4) + url.search);
   serveStatic(url.pathname, response);

@@ -1,5 +1,6 @@
 // The live dashboard: stock from the projections SSE stream, order flow per second from the
-// customer_orders changes, and lag / dead letters from every process's /metrics (via /api/health).
+// customer_orders changes, notification deliveries per channel from the notification_deliveries
+// changes, and lag / dead letters from every process's /metrics (via /api/health).
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
@@ -71,7 +72,8 @@ function countOrder(row) {
 
 function chart(el, series) {
   return new uPlot(
-    { width: 400, height: 160, legend: { show: true }, scales: { x: { time: true } }, series: [{}, ...series.map(([label, stroke]) => ({ label, stroke, width: 2 }))], axes: [{}, { size: 40 }] },
+    // The x range is always the last minute, so a chart with one sample yet does not span years.
+    { width: 400, height: 160, legend: { show: true }, scales: { x: { time: true, range: () => [Math.floor(Date.now() / 1000) - WINDOW_S, Math.floor(Date.now() / 1000)] } }, series: [{}, ...series.map(([label, stroke]) => ({ label, stroke, width: 2 }))], axes: [{}, { size: 40 }] },
     [[], ...series.map(() => [])],
     el,
   );
@@ -79,6 +81,32 @@ function chart(el, series) {
 const ordersChart = chart(document.querySelector('#orders-chart'), [['placed', '#2563eb'], ['confirmed', '#059669'], ['rejected', '#dc2626']]);
 const lagChart = chart(document.querySelector('#lag-chart'), [['max consumer lag (msgs)', '#7c3aed'], ['max relay lag (events)', '#ea580c'], ['max projection lag (ms)', '#0891b2']]);
 const lagHistory = [];
+const deliveriesChart = chart(document.querySelector('#deliveries-chart'), [['email', '#2563eb'], ['SMS', '#059669'], ['web', '#7c3aed']]);
+
+// Deliveries: totals per channel as the read model holds them; per second from the growth of those totals.
+const CHANNELS = ['email', 'sms', 'web'];
+const delivered = new Map();
+const deliveryFlow = new Map(CHANNELS.map((c) => [c, new Map()]));
+function renderDeliveries(row, live) {
+  const before = delivered.get(row.channel);
+  delivered.set(row.channel, row);
+  if (live && before && row.delivered > before.delivered) {
+    const second = Math.floor(Date.now() / 1000);
+    const perSecond = deliveryFlow.get(row.channel);
+    perSecond.set(second, (perSecond.get(second) ?? 0) + (row.delivered - before.delivered));
+  }
+  const tr = document.querySelector(`#deliveries tr[data-channel="${row.channel}"]`);
+  if (!tr) return;
+  tr.querySelector('.delivered').textContent = row.delivered;
+  tr.querySelector('.failed').textContent = row.failed;
+  tr.querySelector('.latency').textContent = row.lastLatencyMs === null ? '—' : `${row.lastLatencyMs} ms`;
+}
+
+async function loadDeliveries() {
+  const response = await fetch('api/views/notifications/deliveries');
+  if (!response.ok) return;
+  for (const row of (await response.json()).channels) renderDeliveries(row, false);
+}
 
 function tickOrders() {
   const now = Math.floor(Date.now() / 1000);
@@ -90,6 +118,8 @@ function tickOrders() {
   }
   for (const m of Object.values(flow)) for (const t of m.keys()) if (t < now - WINDOW_S) m.delete(t);
   ordersChart.setData([xs, ...ys]);
+  deliveriesChart.setData([xs, ...CHANNELS.map((c) => xs.map((t) => deliveryFlow.get(c).get(t) ?? 0))]);
+  for (const m of deliveryFlow.values()) for (const t of m.keys()) if (t < now - WINDOW_S) m.delete(t);
 }
 
 async function pollHealth() {
@@ -154,11 +184,18 @@ function connect() {
   source.addEventListener('customer_orders', (e) => {
     for (const row of JSON.parse(e.data).rows) countOrder(row);
   });
-  source.addEventListener('rebuild', () => void loadStock());
+  source.addEventListener('notification_deliveries', (e) => {
+    for (const row of JSON.parse(e.data).rows) renderDeliveries(row, true);
+  });
+  source.addEventListener('rebuild', () => {
+    void loadStock();
+    void loadDeliveries();
+  });
 }
 
 connect();
 void loadStock();
+void loadDeliveries();
 setInterval(tickOrders, 1000);
 setInterval(pollHealth, 1000);
 tickOrders();

@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:net';
+import { freePortOffset, MANIFEST_PORTS } from './port-offset.js';
 import { SERVICES, systemManifest } from './system-manifest.js';
 
 describe('systemManifest', () => {
@@ -28,6 +30,24 @@ describe('systemManifest', () => {
         // No URL may point at a default (development) port while the run is shifted.
         for (const [, port] of value.matchAll(/127\.0\.0\.1:(\d+)/g)) expect(Number(port)).toBeGreaterThanOrEqual(20000);
       }
+    }
+  });
+});
+
+describe('freePortOffset', () => {
+  it('lists every port the manifest listens on, and skips offsets where one of them is taken', async () => {
+    const specs = systemManifest({ databaseUrl: 'postgres://db', natsUrl: 'nats://nats' });
+    const listened = [...specs.map((s) => s.port), ...specs.flatMap((s) => (s.env.SMTP_PORT && s.name === 'mail-sink' ? [Number(s.env.SMTP_PORT)] : []))];
+    expect([...MANIFEST_PORTS].sort()).toEqual([...new Set(listened)].sort());
+
+    // Hold one port of the only two offsets allowed: the other one must be chosen, every time.
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(MANIFEST_PORTS[0]! + 10_000, '127.0.0.1', resolve));
+    try {
+      for (let i = 0; i < 5; i++) expect(await freePortOffset({ min: 10_000, max: 10_100 })).toBe(10_100);
+      await expect(freePortOffset({ min: 10_000, max: 10_000, attempts: 3 })).rejects.toThrow(/no port offset/);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
     }
   });
 });

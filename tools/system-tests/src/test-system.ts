@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats } from '@stockflow/messaging';
 import { createPool, dropSchema } from '@stockflow/postgres';
-import { RunningSystem, SERVICES, systemManifest, type SystemSettings } from '@stockflow/system-launcher';
+import { freePortOffset, RunningSystem, SERVICES, systemManifest, type SystemSettings } from '@stockflow/system-launcher';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -39,7 +39,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const id = randomBytes(3).toString('hex');
   const namespace = `s${id}`;
   const schemaPrefix = `s${id}`;
-  const portOffset = 20_000 + Math.floor(Math.random() * 300) * 100;
+  const portOffset = await freePortOffset();
   const artifacts = resolve(workspaceRoot, 'test-artifacts');
   mkdirSync(artifacts, { recursive: true });
   const logFile = resolve(artifacts, `system-${namespace}.log`);

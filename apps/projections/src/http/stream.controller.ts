@@ -13,7 +13,7 @@ export class StreamController {
 
   /**
    * Server-Sent Events of read-model changes, sent after each batch commits: `event: <view>`
-   * (`stock`, `customer_orders`, `carts`, `rebuild`), `data: { view, rows, sequence, at }`.
+   * (`stock`, `customer_orders`, `carts`, `notification_deliveries`, `rebuild`), `data: { view, rows, sequence, at }`.
    */
   @Get('stream')
   stream(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {

@@ -1,0 +1,37 @@
+import { createServer } from 'node:net';
+import { SERVICES, SINKS, WORKERS, READ_SIDE } from './system-manifest.js';
+
+/** Every port the manifest listens on at offset 0 (HTTP of each process, and the mail sink's SMTP). */
+export const MANIFEST_PORTS: readonly number[] = [
+  ...SERVICES.flatMap((s) => [s.port, s.relayPort]),
+  ...SINKS.map((s) => s.port),
+  ...SINKS.flatMap((s) => ('smtpPort' in s ? [s.smtpPort] : [])),
+  ...WORKERS.map((w) => w.port),
+  ...READ_SIDE.map((r) => r.port),
+  3000,
+];
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port offset under which every manifest port is free now, for a system run beside others (tests,
+ * benchmarks, `npm start`). Offsets keep every port below 32768, where Linux hands out the ephemeral
+ * ports of outgoing connections, so a client socket cannot take a port between the check and the listen.
+ */
+export async function freePortOffset(options: { min?: number; max?: number; attempts?: number } = {}): Promise<number> {
+  const min = options.min ?? 10_000;
+  const max = options.max ?? 32_767 - Math.max(...MANIFEST_PORTS);
+  const slots = Math.floor((max - min) / 100);
+  for (let attempt = 0; attempt < (options.attempts ?? 50); attempt++) {
+    const offset = min + Math.floor(Math.random() * (slots + 1)) * 100;
+    const free = await Promise.all(MANIFEST_PORTS.map((port) => portIsFree(port + offset)));
+    if (free.every(Boolean)) return offset;
+  }
+  throw new Error(`no port offset between ${min} and ${max} with all ${MANIFEST_PORTS.length} manifest ports free`);
+}

@@ -1,6 +1,6 @@
 // `npm start`: checks that NATS and PostgreSQL answer, starts every stockflow process, prefixes
 // their output, prints where each listens, and stops them all on Ctrl-C (or SIGTERM).
-import { RunningSystem, hostPort, missingDependencies, systemManifest, type Dependency } from '@stockflow/system-launcher';
+import { RunningSystem, SINKS, hostPort, missingDependencies, systemManifest, type Dependency } from '@stockflow/system-launcher';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,7 +54,12 @@ async function main(): Promise<void> {
     return;
   }
   console.log('\n[dev] stockflow is running:');
-  for (const s of system.specs) console.log(`  ${s.name.padEnd(18)} ${s.url}   health ${s.url}/health/ready   metrics ${s.url}/metrics`);
+  const sinks = new Set<string>(SINKS.map((s) => s.name));
+  for (const s of system.specs) {
+    // The sinks stand in for outside providers: a message viewer, no health or metrics of their own.
+    if (sinks.has(s.name)) console.log(`  ${s.name.padEnd(18)} ${s.url}   development stand-in: received messages at ${s.url}/`);
+    else console.log(`  ${s.name.padEnd(18)} ${s.url}   health ${s.url}/health/ready   metrics ${s.url}/metrics`);
+  }
   console.log('  API docs: http://127.0.0.1:3001/docs (orders), :3002/docs (inventory), :3003/docs (carts), :3004/docs (notifications); dashboard http://127.0.0.1:3000');
   console.log('  Ctrl-C stops everything.\n');
 }

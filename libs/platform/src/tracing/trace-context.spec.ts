@@ -42,6 +42,11 @@ describe('traceparent', () => {
     const b = newTraceparent();
     expect(isValidTraceparent(a)).toBe(true);
     expect(parseTraceparent(a)!.traceId).not.toBe(parseTraceparent(b)!.traceId);
+    // Across several refills of the random pool: every one valid, no id repeated.
+    const many = Array.from({ length: 1000 }, () => parseTraceparent(newTraceparent())!);
+    expect(many.every((t) => t !== null)).toBe(true);
+    expect(new Set(many.map((t) => t.traceId)).size).toBe(1000);
+    expect(new Set(many.map((t) => t.spanId)).size).toBe(1000);
   });
 
   it('makes child spans of the same trace', () => {

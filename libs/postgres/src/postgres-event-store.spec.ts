@@ -1,16 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DuplicateEventIdConflict } from '@stockflow/event-sourcing';
-import { contractTestCatalog, counterEvent, describeEventStoreContract } from '@stockflow/event-sourcing/testing';
+import { contractTestCatalog, counterEvent, describeEventStoreContract, type EventStoreContractSubject } from '@stockflow/event-sourcing/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { createPool } from './pool.js';
-import { PostgresEventStore } from './postgres-event-store.js';
-import { dropSchema, uniqueSchemaName } from './test-schema.js';
+import { PostgresEventStore, type GroupCommitOptions } from './postgres-event-store.js';
+import { dropSchema, settleLog, uniqueSchemaName } from './test-schema.js';
 
-describeEventStoreContract('postgresql', async () => {
+const contractSubject = (groupCommit?: GroupCommitOptions) => async (): Promise<EventStoreContractSubject> => {
   const pool = createPool({ max: 12, applicationName: 'postgres-event-store.spec' });
   const schema = uniqueSchemaName('t');
-  const store = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog });
+  const store = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog, ...(groupCommit ? { groupCommit } : {}) });
   return {
     store,
     holdAppendOpen: async (streamId, events) => {
@@ -31,13 +31,17 @@ describeEventStoreContract('postgresql', async () => {
         },
       };
     },
+    settle: () => settleLog(pool, schema),
     teardown: async () => {
       await store.close();
       await dropSchema(pool, schema);
       await pool.end();
     },
   };
-});
+};
+
+describeEventStoreContract('postgresql', contractSubject());
+describeEventStoreContract('postgresql with group commit', contractSubject({ maxInFlight: 2 }));
 
 describe('PostgresEventStore on PostgreSQL', () => {
   let pool: Pool;
@@ -55,6 +59,7 @@ describe('PostgresEventStore on PostgreSQL', () => {
   });
 
   it('reads past the gap a rolled-back append leaves in global_position', async () => {
+    await settleLog(pool, schema);
     const start = await store.headPosition();
     const before = await store.appendToStream(`counter-${randomUUID()}`, [counterEvent(1)]);
     const client = await pool.connect();
@@ -68,6 +73,7 @@ describe('PostgresEventStore on PostgreSQL', () => {
     const after = await store.appendToStream(`counter-${randomUUID()}`, [counterEvent(4)]);
     expect(after.events[0]!.globalPosition - before.events[0]!.globalPosition).toBe(3);
 
+    await settleLog(pool, schema);
     const read = await store.readAll({ after: start, maxCount: 10 });
     expect(read.map((e) => e.data)).toEqual([{ n: 1 }, { n: 4 }]);
     expect(await store.readAll({ after: read[0]!.logPosition, maxCount: 10 })).toEqual([read[1]]);
@@ -75,6 +81,7 @@ describe('PostgresEventStore on PostgreSQL', () => {
   });
 
   it('starts many one-event streams in one statement, inside the caller\'s transaction, skipping streams that exist', async () => {
+    await settleLog(pool, schema);
     const start = await store.headPosition();
     const existing = `counter-${randomUUID()}`;
     await store.appendToStream(existing, [counterEvent(0)]);
@@ -102,9 +109,48 @@ describe('PostgresEventStore on PostgreSQL', () => {
     expect((await store.readStream(existing)).events.map((e) => e.data)).toEqual([{ n: 0 }]);
     // Repeating the batch writes nothing; the log holds each event once, in batch order.
     expect(await store.startStreams(pool, batch)).toEqual([]);
+    await settleLog(pool, schema);
     const log = await store.readAll({ after: start, maxCount: 10 });
     expect(log.map((e) => e.data)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }]);
     await expect(store.startStreams(pool, [batch[0]!, batch[0]!])).rejects.toThrow(/appears twice/);
+  });
+
+  it('with group commit, sends concurrent appends as one statement, each stream meeting its own outcome', async () => {
+    const grouped = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog, groupCommit: { maxInFlight: 1 } });
+    const existing = `counter-${randomUUID()}`;
+    await store.appendToStream(existing, [counterEvent(1)]);
+    const replayed = `counter-${randomUUID()}`;
+    const replayEvents = [counterEvent(1)];
+    await store.appendToStream(replayed, replayEvents);
+    const fresh = Array.from({ length: 20 }, () => `counter-${randomUUID()}`);
+    const query = jest.spyOn(pool, 'query');
+    try {
+      // The first append goes at once; the others queue behind it and leave together.
+      const outcomes = await Promise.allSettled([
+        grouped.appendToStream(`counter-${randomUUID()}`, [counterEvent(0)]),
+        ...fresh.map((id, i) => grouped.appendToStream(id, [counterEvent(i), counterEvent(i + 100)], { expectedVersion: 'no_stream' })),
+        grouped.appendToStream(existing, [counterEvent(2)], { expectedVersion: 1 }),
+        grouped.appendToStream(existing, [counterEvent(3)], { expectedVersion: 1 }), // same stream: waits for the next statement, then conflicts
+        grouped.appendToStream(`counter-${randomUUID()}`, [counterEvent(9)], { expectedVersion: 'stream_exists' }),
+        grouped.appendToStream(replayed, replayEvents, { expectedVersion: 'no_stream' }),
+      ]);
+      const statements = query.mock.calls.filter(([config]) => (config as { name?: string }).name?.includes('append_many')).length;
+      expect(statements).toBeLessThanOrEqual(2);
+      expect(outcomes[0]!.status).toBe('fulfilled');
+      for (const [i, id] of fresh.entries()) {
+        const outcome = outcomes[i + 1] as PromiseFulfilledResult<{ nextExpectedVersion: number }>;
+        expect(outcome.value.nextExpectedVersion).toBe(2);
+        expect((await store.readStream(id)).events.map((e) => e.data)).toEqual([{ n: i }, { n: i + 100 }]);
+      }
+      const [first, second, missing, replay] = outcomes.slice(fresh.length + 1);
+      expect(first).toMatchObject({ status: 'fulfilled', value: { nextExpectedVersion: 2 } });
+      expect(second).toMatchObject({ status: 'rejected', reason: { name: 'ConcurrencyConflict' } });
+      expect(missing).toMatchObject({ status: 'rejected', reason: { name: 'ConcurrencyConflict' } });
+      expect(replay).toMatchObject({ status: 'fulfilled', value: { idempotentReplay: true, nextExpectedVersion: 1 } });
+      expect((await store.readStream(existing)).events.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    } finally {
+      query.mockRestore();
+    }
   });
 
   it('stores one copy when two concurrent appends carry the same event ids', async () => {
@@ -136,6 +182,7 @@ describe('PostgresEventStore on PostgreSQL', () => {
   });
 
   it('holds readers behind a transaction that has not committed, then delivers it first', async () => {
+    await settleLog(pool, schema);
     const start = await store.headPosition();
     const client = await pool.connect();
     const slow = counterEvent(1);
@@ -149,6 +196,7 @@ describe('PostgresEventStore on PostgreSQL', () => {
     } finally {
       client.release();
     }
+    await settleLog(pool, schema);
     const read = await store.readAll({ after: start, maxCount: 10 });
     expect(read.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
     expect(read[0]!.eventId).toBe(slow.eventId);

@@ -26,7 +26,31 @@ export interface PostgresEventStoreOptions {
   readonly catalog: EventCatalog;
   /** How long a caught-up subscription sleeps before polling again; 20 ms by default. */
   readonly pollIntervalMs?: number;
+  /**
+   * Group commit for `appendToStream`: appends that arrive while earlier ones are in flight go to
+   * PostgreSQL together, as one statement (one round trip, one commit) with each stream's own
+   * expected version; a stream whose check fails fails alone. Off unless given.
+   */
+  readonly groupCommit?: GroupCommitOptions;
 }
+
+export interface GroupCommitOptions {
+  /** Statements in flight at once (each holds one pooled connection). Default 4. */
+  readonly maxInFlight?: number;
+  /** Appends per statement at most. Default 256. */
+  readonly maxBatch?: number;
+}
+
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: ExpectedVersion;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+/** The expected version as the batch statement takes it: n > 0 exact, 0 new, -1 any, -2 existing. */
+const EXPECTED_CODE: Record<Exclude<AppendKind, 'exact'>, number> = { no_stream: 0, any: -1, stream_exists: -2 };
 
 /** The pool, or a checked-out client, possibly inside the caller's transaction. */
 export interface Queryable {
@@ -83,7 +107,12 @@ export class PostgresEventStore implements EventStore {
   private readonly catalog: EventCatalog;
   private readonly pollIntervalMs: number;
   private readonly append: Record<AppendKind, { name: string; text: string }>;
-  private readonly sql: Record<'conflict' | 'readStream' | 'readAll' | 'head' | 'countAfter' | 'startStreams', { name: string; text: string }>;
+  private readonly sql: Record<'conflict' | 'readStream' | 'readAll' | 'head' | 'countAfter' | 'startStreams' | 'appendMany', { name: string; text: string }>;
+  private readonly groupCommit: Required<GroupCommitOptions> | null;
+  private queue: PendingAppend[] = [];
+  private inFlight = 0;
+  /** Streams with an append in flight: a second append to one waits, so batches never lock a stream row twice. */
+  private readonly busyStreams = new Set<string>();
 
   static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
     await migrate(options.pool, options.schema, eventStoreMigrations);
@@ -94,6 +123,7 @@ export class PostgresEventStore implements EventStore {
     this.pool = options.pool;
     this.catalog = options.catalog;
     this.pollIntervalMs = options.pollIntervalMs ?? 20;
+    this.groupCommit = options.groupCommit ? { maxInFlight: options.groupCommit.maxInFlight ?? 4, maxBatch: options.groupCommit.maxBatch ?? 256 } : null;
     const s = quoteSchema(options.schema);
     const statement = (purpose: string, text: string): { name: string; text: string } => ({ name: statementName(options.schema, purpose), text });
     const insertEvents = `
@@ -178,6 +208,33 @@ export class PostgresEventStore implements EventStore {
          FROM e JOIN s ON s.stream_id = e.stream_id ORDER BY e.ord
          RETURNING event_id`,
       ),
+      // Appends to many streams in one statement, each with its own expected version (EXPECTED_CODE);
+      // the streams whose check fails insert nothing and are sorted out one by one afterwards.
+      appendMany: statement(
+        'append_many',
+        `WITH r AS (
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(stream_id, expected, n)
+         ), created AS (
+           INSERT INTO ${s}.streams (stream_id, version) SELECT stream_id, n FROM r WHERE expected = 0
+           ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id, version
+         ), upserted AS (
+           INSERT INTO ${s}.streams AS st (stream_id, version) SELECT stream_id, n FROM r WHERE expected = -1
+           ON CONFLICT (stream_id) DO UPDATE SET version = st.version + EXCLUDED.version RETURNING stream_id, version
+         ), updated AS (
+           UPDATE ${s}.streams st SET version = st.version + r.n FROM r
+           WHERE st.stream_id = r.stream_id AND (r.expected = -2 OR (r.expected > 0 AND st.version = r.expected))
+           RETURNING st.stream_id, st.version
+         ), ok AS (
+           SELECT * FROM created UNION ALL SELECT * FROM upserted UNION ALL SELECT * FROM updated
+         )
+         INSERT INTO ${s}.events (stream_id, stream_position, event_id, type, schema_version, data, correlation_id, causation_id, traceparent)
+         SELECT e.stream_id, ok.version - r.n + e.ord, e.event_id, e.type, e.schema_version, e.data, e.correlation_id, e.causation_id, e.traceparent
+         FROM unnest($4::text[], $5::int[], $6::uuid[], $7::text[], $8::int[], $9::jsonb[], $10::text[], $11::text[], $12::text[])
+           WITH ORDINALITY AS e(stream_id, ord, event_id, type, schema_version, data, correlation_id, causation_id, traceparent, i)
+         JOIN ok ON ok.stream_id = e.stream_id JOIN r ON r.stream_id = e.stream_id
+         ORDER BY e.i
+         RETURNING stream_id, event_id, stream_position, global_position`,
+      ),
       countAfter: statement(
         'count_after',
         `SELECT count(*) AS n FROM (
@@ -190,7 +247,111 @@ export class PostgresEventStore implements EventStore {
   }
 
   appendToStream(streamId: string, events: readonly EventToAppend[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
-    return this.appendWith(this.pool, streamId, events, options);
+    if (!this.groupCommit) return this.appendWith(this.pool, streamId, events, options);
+    const expected = options.expectedVersion ?? 'any';
+    try {
+      assertAppendable(this.catalog, streamId, events);
+      appendKind(expected);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ streamId, events, expected, resolve, reject });
+      this.flush();
+    });
+  }
+
+  /** Sends what is queued while a statement slot is free: no wait is added when nothing else is in flight. */
+  private flush(): void {
+    const { maxInFlight, maxBatch } = this.groupCommit!;
+    while (this.inFlight < maxInFlight && this.queue.length > 0) {
+      const batch: PendingAppend[] = [];
+      const waiting: PendingAppend[] = [];
+      for (const pending of this.queue) {
+        if (batch.length < maxBatch && !this.busyStreams.has(pending.streamId)) {
+          this.busyStreams.add(pending.streamId);
+          batch.push(pending);
+        } else {
+          waiting.push(pending);
+        }
+      }
+      this.queue = waiting;
+      if (batch.length === 0) return;
+      this.inFlight++;
+      void this.appendBatch(batch).finally(() => {
+        this.inFlight--;
+        for (const pending of batch) this.busyStreams.delete(pending.streamId);
+        this.flush();
+      });
+    }
+  }
+
+  private async appendBatch(batch: readonly PendingAppend[]): Promise<void> {
+    const one = (p: PendingAppend): Promise<void> => this.appendWith(this.pool, p.streamId, p.events, { expectedVersion: p.expected }).then(p.resolve, p.reject);
+    if (batch.length === 1) return one(batch[0]!);
+    const streamIds: string[] = [];
+    const expectedCodes: number[] = [];
+    const counts: number[] = [];
+    const eStreams: string[] = [];
+    const eOrds: number[] = [];
+    const ids: string[] = [];
+    const types: string[] = [];
+    const versions: number[] = [];
+    const data: string[] = [];
+    const correlationIds: string[] = [];
+    const causationIds: (string | null)[] = [];
+    const traceparents: (string | null)[] = [];
+    for (const p of batch) {
+      const kind = appendKind(p.expected);
+      streamIds.push(p.streamId);
+      expectedCodes.push(kind === 'exact' ? (p.expected as number) : EXPECTED_CODE[kind]);
+      counts.push(p.events.length);
+      p.events.forEach((event, i) => {
+        eStreams.push(p.streamId);
+        eOrds.push(i + 1);
+        ids.push(event.eventId);
+        types.push(event.type);
+        versions.push(event.schemaVersion);
+        data.push(JSON.stringify(event.data));
+        correlationIds.push(event.correlationId);
+        causationIds.push(event.causationId);
+        traceparents.push(event.traceparent);
+      });
+    }
+    let rows: (AppendedRow & { stream_id: string })[];
+    try {
+      ({ rows } = await this.pool.query<AppendedRow & { stream_id: string }>({
+        ...this.sql.appendMany,
+        values: [streamIds, expectedCodes, counts, eStreams, eOrds, ids, types, versions, data, correlationIds, causationIds, traceparents],
+        types: int8AsNumber,
+      }));
+    } catch {
+      // One bad apple (an event id stored already, a deadlock with another process) fails the whole
+      // statement: each append then goes on its own and meets its own outcome.
+      await Promise.all(batch.map(one));
+      return;
+    }
+    const byStream = new Map<string, AppendedRow[]>();
+    for (const row of rows) {
+      const list = byStream.get(row.stream_id);
+      if (list) list.push(row);
+      else byStream.set(row.stream_id, [row]);
+    }
+    await Promise.all(
+      batch.map(async (p) => {
+        const appended = byStream.get(p.streamId);
+        if (!appended) {
+          // Its version check failed: a conflict, or the same events stored before (a replay).
+          return this.resolveConflict(this.pool, p.streamId, p.events.map((e) => e.eventId), p.expected, false).then(p.resolve, p.reject);
+        }
+        appended.sort((a, b) => a.stream_position - b.stream_position);
+        p.resolve({
+          nextExpectedVersion: appended[appended.length - 1]!.stream_position,
+          idempotentReplay: false,
+          events: appended.map((row) => ({ eventId: row.event_id, streamPosition: row.stream_position, globalPosition: row.global_position })),
+        });
+      }),
+    );
   }
 
   /**

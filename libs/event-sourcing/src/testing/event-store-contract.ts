@@ -15,6 +15,12 @@ export interface EventStoreContractSubject {
   readonly store: EventStore;
   /** Starts an append and holds its transaction open, so later appends commit before it. */
   readonly holdAppendOpen?: (streamId: string, events: readonly EventToAppend[]) => Promise<HeldAppend>;
+  /**
+   * Waits until every append that has returned is readable from the global log. A store whose log
+   * waits for older transactions (PostgreSQL's xmin guard) may lag while other clients of the same
+   * server hold transactions open; positions taken before the settle could be stale.
+   */
+  readonly settle?: () => Promise<void>;
   readonly teardown: () => Promise<void>;
 }
 
@@ -27,6 +33,24 @@ async function readWholeLog(store: EventStore, after: string | null = null, page
     all.push(...batch);
     if (batch.length < page) return all;
     after = batch[batch.length - 1]!.logPosition;
+  }
+}
+
+/**
+ * The global log after `after`, read again until `done` holds: a committed event may become readable
+ * a little later (see `settle`), never out of order.
+ */
+export async function readLogUntil(
+  store: EventStore,
+  after: string | null,
+  done: (events: readonly RecordedEvent[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<RecordedEvent[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const events = await readWholeLog(store, after);
+    if (done(events) || Date.now() > until) return events;
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -122,7 +146,7 @@ export function describeEventStoreContract(adapterName: string, createSubject: (
       expect(anyAgain.idempotentReplay).toBe(true);
       const { events: read } = await store.readStream(id);
       expect(read).toHaveLength(2);
-      const log = await readWholeLog(store);
+      const log = await readLogUntil(store, null, (all) => all.some((e) => e.eventId === events[0]!.eventId));
       expect(log.filter((e) => e.eventId === events[0]!.eventId)).toHaveLength(1);
     });
 
@@ -148,6 +172,7 @@ export function describeEventStoreContract(adapterName: string, createSubject: (
     });
 
     it('gives a global log that holds every event once, keeps stream order, and pages consistently', async () => {
+      await subject.settle?.();
       const before = await store.headPosition();
       const writers = 10;
       const perWriter = 20;
@@ -157,7 +182,8 @@ export function describeEventStoreContract(adapterName: string, createSubject: (
           for (let n = 1; n <= perWriter; n++) await store.appendToStream(id, [counterEvent(n)], { expectedVersion: n === 1 ? 'no_stream' : n - 1 });
         }),
       );
-      const log = (await readWholeLog(store, before)).filter((e) => ids.includes(e.streamId));
+      const ours = (all: readonly RecordedEvent[]): RecordedEvent[] => all.filter((e) => ids.includes(e.streamId));
+      const log = ours(await readLogUntil(store, before, (all) => ours(all).length >= writers * perWriter));
       expect(log).toHaveLength(writers * perWriter);
       expect(new Set(log.map((e) => e.eventId)).size).toBe(writers * perWriter);
       for (const id of ids) {
@@ -173,6 +199,7 @@ export function describeEventStoreContract(adapterName: string, createSubject: (
         // Without concurrent transactions the log is append order and nothing can commit late.
         return;
       }
+      await subject.settle?.();
       const start = await store.headPosition();
       const slowStream = stream();
       const slow = counterEvent(100);
@@ -188,7 +215,7 @@ export function describeEventStoreContract(adapterName: string, createSubject: (
       expect(whileHeld.map((e) => e.eventId)).not.toContain(slow.eventId);
       const lastSeen = whileHeld.length ? whileHeld[whileHeld.length - 1]!.logPosition : start;
       await held.commit();
-      const afterCommit = await readWholeLog(store, lastSeen);
+      const afterCommit = await readLogUntil(store, lastSeen, (all) => [slow.eventId, ...fastIds].every((id) => all.some((e) => e.eventId === id)));
       const delivered = [...whileHeld, ...afterCommit].map((e) => e.eventId);
       expect(delivered).toContain(slow.eventId);
       for (const id of fastIds) expect(delivered).toContain(id);
@@ -198,6 +225,7 @@ export function describeEventStoreContract(adapterName: string, createSubject: (
     });
 
     it('subscribes live and resumes from a checkpoint without gaps or repeats', async () => {
+      await subject.settle?.();
       const start = await store.headPosition();
       const id = stream();
       await store.appendToStream(id, [1, 2, 3].map((n) => counterEvent(n)));

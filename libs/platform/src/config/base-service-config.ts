@@ -1,5 +1,5 @@
 import { LOG_LEVELS, type LogLevel } from '../logging/logger.js';
-import { EnvEnum, EnvOptional, EnvPort, EnvString, EnvUrl } from './env-decorators.js';
+import { EnvEnum, EnvInt, EnvOptional, EnvPort, EnvString, EnvUrl } from './env-decorators.js';
 
 /**
  * The variables every service reads. Extend it with the service's own and give `SERVICE_NAME` a
@@ -32,4 +32,11 @@ export class BaseServiceConfig {
 
   @EnvEnum(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
+
+  /**
+   * Appends of concurrent commands that go to PostgreSQL as one statement at most (group commit; 1
+   * turns it off). Each stream keeps its own optimistic-concurrency check.
+   */
+  @EnvInt({ min: 1, max: 1000 })
+  APPEND_BATCH_MAX: number = 256;
 }

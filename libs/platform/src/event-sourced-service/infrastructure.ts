@@ -16,6 +16,8 @@ export interface InfrastructureSettings {
   readonly DATABASE_URL: string;
   readonly DB_SCHEMA: string;
   readonly NATS_URL: string;
+  /** Group commit of concurrent appends (see BaseServiceConfig.APPEND_BATCH_MAX); 1 turns it off. */
+  readonly APPEND_BATCH_MAX?: number;
 }
 
 /** What every event-sourced service talks to, all in the service's own schema. */
@@ -32,7 +34,13 @@ export interface EventSourcedInfrastructure {
 export async function connectInfrastructure(settings: InfrastructureSettings): Promise<EventSourcedInfrastructure> {
   const pool = createPool({ connectionString: settings.DATABASE_URL, max: 20, applicationName: settings.name });
   try {
-    const store = await PostgresEventStore.create({ pool, schema: settings.DB_SCHEMA, catalog: stockflowCatalog });
+    const batch = settings.APPEND_BATCH_MAX ?? 256;
+    const store = await PostgresEventStore.create({
+      pool,
+      schema: settings.DB_SCHEMA,
+      catalog: stockflowCatalog,
+      ...(batch > 1 ? { groupCommit: { maxBatch: batch, maxInFlight: 4 } } : {}),
+    });
     const idempotency = await HttpIdempotencyStore.create(pool, settings.DB_SCHEMA);
     const inbox = await IdempotentInbox.create(pool, settings.DB_SCHEMA);
     const nats = await connectNats({ url: settings.NATS_URL, name: settings.name });

@@ -53,6 +53,8 @@ export class NotifierConfig extends BaseServiceConfig {
   override SERVICE_NAME = 'notifier';
   override PORT = 3006;
   override DB_SCHEMA = 'notifications';
+  /** Its liveness lock, parallel wave slices and the email and SMS senders' outcome transactions each hold one. */
+  override DB_POOL_MAX = 16;
 
   @EnvString({ pattern: /^[A-Za-z0-9.-]+$/, description: 'a host name or IP address' })
   SMTP_HOST: string = '127.0.0.1';

@@ -25,6 +25,9 @@ export class OrderSagaSweeper implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
+    // Nest runs init hooks again for each consumer attached to the app (deferred initialisation):
+    // one timer chain only, or stop() would leave the others sweeping on a closed pool.
+    if (this.timer) return;
     this.stopped = false;
     this.schedule();
   }

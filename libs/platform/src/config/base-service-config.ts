@@ -39,4 +39,11 @@ export class BaseServiceConfig {
    */
   @EnvInt({ min: 1, max: 1000 })
   APPEND_BATCH_MAX: number = 256;
+
+  /**
+   * PostgreSQL connections of the service's pool. Group commit keeps few in use; a whole system on
+   * one server stays well below PostgreSQL's default max_connections of 100.
+   */
+  @EnvInt({ min: 2, max: 200 })
+  DB_POOL_MAX: number = 8;
 }

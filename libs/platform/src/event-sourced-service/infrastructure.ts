@@ -18,6 +18,7 @@ export interface InfrastructureSettings {
   readonly NATS_URL: string;
   /** Group commit of concurrent appends (see BaseServiceConfig.APPEND_BATCH_MAX); 1 turns it off. */
   readonly APPEND_BATCH_MAX?: number;
+  readonly DB_POOL_MAX?: number;
 }
 
 /** What every event-sourced service talks to, all in the service's own schema. */
@@ -32,7 +33,7 @@ export interface EventSourcedInfrastructure {
 }
 
 export async function connectInfrastructure(settings: InfrastructureSettings): Promise<EventSourcedInfrastructure> {
-  const pool = createPool({ connectionString: settings.DATABASE_URL, max: 20, applicationName: settings.name });
+  const pool = createPool({ connectionString: settings.DATABASE_URL, max: settings.DB_POOL_MAX ?? 8, applicationName: settings.name });
   try {
     const batch = settings.APPEND_BATCH_MAX ?? 256;
     const store = await PostgresEventStore.create({

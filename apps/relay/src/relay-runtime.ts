@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { stockflowCatalog } from '@stockflow/contracts';
-import { EventRelay, connectNats, type NatsConnection, type RelayObserver } from '@stockflow/messaging';
+import { EventRelay, connectNats, onAppendNudge, type NatsConnection, type RelayObserver } from '@stockflow/messaging';
 import { PostgresCheckpointStore, PostgresEventStore, checkpointStoreMigrations, createPool, migrate } from '@stockflow/postgres';
 import type { Pool } from 'pg';
 
@@ -31,13 +31,16 @@ export async function startRelayRuntime(settings: RelaySettings, observer?: Rela
   await migrate(pool, settings.schema, checkpointStoreMigrations);
   const checkpoints = new PostgresCheckpointStore(pool, settings.schema);
   const nats = await connectNats({ url: settings.natsUrl, name: `relay:${settings.context}` });
+  const scheme = settings.namespace ? { namespace: settings.namespace } : {};
+  // The writing service nudges after each commit: read now rather than at the next poll.
+  const nudges = onAppendNudge(nats, settings.schema, scheme, () => store.wake());
   const relay = new EventRelay({
     store,
     checkpoints,
     js: jetstream(nats),
     jsm: await jetstreamManager(nats),
     context: settings.context,
-    scheme: settings.namespace ? { namespace: settings.namespace } : {},
+    scheme,
     batchSize: settings.batchSize,
     maxInFlight: settings.maxInFlight,
     observer,
@@ -48,6 +51,7 @@ export async function startRelayRuntime(settings: RelaySettings, observer?: Rela
     pool,
     nats,
     async stop() {
+      nudges.unsubscribe();
       await relay.stop();
       await nats.drain();
       await store.close();

@@ -8,3 +8,4 @@ export * from './dead-letter.js';
 export * from './durable-event-consumer.js';
 export * from './nest/jetstream-transport.js';
 export * from './nest/rethrow-to-consumer.filter.js';
+export * from './append-nudge.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { DuplicateEventIdConflict } from '@stockflow/event-sourcing';
+import { DuplicateEventIdConflict, type RecordedEvent } from '@stockflow/event-sourcing';
 import { contractTestCatalog, counterEvent, describeEventStoreContract, type EventStoreContractSubject } from '@stockflow/event-sourcing/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
@@ -150,6 +150,36 @@ describe('PostgresEventStore on PostgreSQL', () => {
       expect((await store.readStream(existing)).events.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
     } finally {
       query.mockRestore();
+    }
+  });
+
+  it('tells onAppended after each committed append, and wake() ends a subscription\'s poll wait at once', async () => {
+    let told = 0;
+    const writer = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog, onAppended: () => told++ });
+    const groupedWriter = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog, groupCommit: {}, onAppended: () => told++ });
+    // A reader in "another process": polls only every 10 s unless woken.
+    const reader = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog, pollIntervalMs: 10_000 });
+    await settleLog(pool, schema);
+    const start = await reader.headPosition();
+    const controller = new AbortController();
+    const subscription = reader.subscribeToAll({ after: start, signal: controller.signal })[Symbol.asyncIterator]();
+    try {
+      const first = subscription.next(); // reads nothing yet, then waits its 10 s
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const event = counterEvent(7);
+      await writer.appendToStream(`counter-${randomUUID()}`, [event]);
+      expect(told).toBe(1);
+      await Promise.all([0, 1].map((n) => groupedWriter.appendToStream(`counter-${randomUUID()}`, [counterEvent(n)])));
+      expect(told).toBeGreaterThanOrEqual(2);
+      await settleLog(pool, schema);
+      const woken = Date.now();
+      reader.wake();
+      const { value } = await first;
+      expect(Date.now() - woken).toBeLessThan(2_000);
+      expect((value as RecordedEvent[]).map((e) => e.eventId)).toContain(event.eventId);
+    } finally {
+      controller.abort();
+      await subscription.return?.();
     }
   });
 

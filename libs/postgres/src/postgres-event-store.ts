@@ -32,6 +32,11 @@ export interface PostgresEventStoreOptions {
    * expected version; a stream whose check fails fails alone. Off unless given.
    */
   readonly groupCommit?: GroupCommitOptions;
+  /**
+   * Called after each `appendToStream` (or group-commit batch) has committed: a hook to tell this
+   * log's subscribers, in other processes, to read now (see `wake`).
+   */
+  readonly onAppended?: () => void;
 }
 
 export interface GroupCommitOptions {
@@ -109,6 +114,9 @@ export class PostgresEventStore implements EventStore {
   private readonly append: Record<AppendKind, { name: string; text: string }>;
   private readonly sql: Record<'conflict' | 'readStream' | 'readAll' | 'head' | 'countAfter' | 'startStreams' | 'appendMany', { name: string; text: string }>;
   private readonly groupCommit: Required<GroupCommitOptions> | null;
+  private readonly onAppended: (() => void) | undefined;
+  /** Resolves the subscriptions' current poll wait (see `wake`). */
+  private wakeWaiters: (() => void)[] = [];
   private queue: PendingAppend[] = [];
   private inFlight = 0;
   /** Streams with an append in flight: a second append to one waits, so batches never lock a stream row twice. */
@@ -123,6 +131,7 @@ export class PostgresEventStore implements EventStore {
     this.pool = options.pool;
     this.catalog = options.catalog;
     this.pollIntervalMs = options.pollIntervalMs ?? 20;
+    this.onAppended = options.onAppended;
     this.groupCommit = options.groupCommit ? { maxInFlight: options.groupCommit.maxInFlight ?? 4, maxBatch: options.groupCommit.maxBatch ?? 256 } : null;
     const s = quoteSchema(options.schema);
     const statement = (purpose: string, text: string): { name: string; text: string } => ({ name: statementName(options.schema, purpose), text });
@@ -247,7 +256,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   appendToStream(streamId: string, events: readonly EventToAppend[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
-    if (!this.groupCommit) return this.appendWith(this.pool, streamId, events, options);
+    if (!this.groupCommit) {
+      const appended = this.appendWith(this.pool, streamId, events, options);
+      return this.onAppended ? appended.then((result) => (this.notifyAppended(), result)) : appended;
+    }
     const expected = options.expectedVersion ?? 'any';
     try {
       assertAppendable(this.catalog, streamId, events);
@@ -287,7 +299,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async appendBatch(batch: readonly PendingAppend[]): Promise<void> {
-    const one = (p: PendingAppend): Promise<void> => this.appendWith(this.pool, p.streamId, p.events, { expectedVersion: p.expected }).then(p.resolve, p.reject);
+    const one = (p: PendingAppend): Promise<void> =>
+      this.appendWith(this.pool, p.streamId, p.events, { expectedVersion: p.expected }).then((result) => {
+        if (!result.idempotentReplay) this.notifyAppended();
+        p.resolve(result);
+      }, p.reject);
     if (batch.length === 1) return one(batch[0]!);
     const streamIds: string[] = [];
     const expectedCodes: number[] = [];
@@ -331,6 +347,7 @@ export class PostgresEventStore implements EventStore {
       await Promise.all(batch.map(one));
       return;
     }
+    if (rows.length > 0) this.notifyAppended();
     const byStream = new Map<string, AppendedRow[]>();
     for (const row of rows) {
       const list = byStream.get(row.stream_id);
@@ -465,7 +482,40 @@ export class PostgresEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
     // Polling, not LISTEN/NOTIFY: NOTIFY takes a database-wide lock at commit and would serialise appends.
-    return pollSubscription({ readAll: (o) => this.readAll(o), waitForAppend: (_timeoutMs, signal) => sleep(this.pollIntervalMs, signal) }, options);
+    return pollSubscription({ readAll: (o) => this.readAll(o), waitForAppend: (_timeoutMs, signal) => this.nextPoll(signal) }, options);
+  }
+
+  /**
+   * Ends the subscriptions' current poll wait: they read at once. For a process that learns of
+   * appends made elsewhere (the relay, nudged by the writing service).
+   */
+  wake(): void {
+    const waiters = this.wakeWaiters;
+    this.wakeWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private notifyAppended(): void {
+    try {
+      this.onAppended?.();
+    } catch {
+      // A hint only: the subscribers' poll finds the events anyway.
+    }
+  }
+
+  /** The poll interval, cut short by `wake`. */
+  private nextPoll(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (): void => {
+        if (settled) return;
+        settled = true;
+        this.wakeWaiters = this.wakeWaiters.filter((w) => w !== done);
+        resolve();
+      };
+      this.wakeWaiters.push(done);
+      void sleep(this.pollIntervalMs, signal).then(done);
+    });
   }
 
   async headPosition(): Promise<string | null> {

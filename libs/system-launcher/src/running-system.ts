@@ -83,6 +83,13 @@ export class RunningSystem {
     return [...this.children.keys()];
   }
 
+  /** The operating-system process id of every running process, by name (read-only; for CPU accounting). */
+  pids(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, child] of this.children) if (child.pid !== undefined) out[name] = child.pid;
+    return out;
+  }
+
   private spawn(spec: ProcessSpec): void {
     this.expectedExit.delete(spec.name);
     const child = spawn(process.execPath, [resolve(this.options.root, spec.entry)], {

@@ -26,13 +26,14 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeReport, type BenchFigure } from './bench-report.js';
+import { MACHINE_BASELINES } from './machine-baselines.js';
 import { ProgressLine } from './progress.js';
 
 /**
  * NestJS 12 + Fastify + ValidationPipe answering a validated POST without any I/O, on a quiet
  * machine of this kind (shared/reference/machine-baselines.md, row 3).
  */
-const NEST_FASTIFY_VALIDATION_REQ_PER_S = 16_949;
+const NEST_FASTIFY_VALIDATION_REQ_PER_S = MACHINE_BASELINES.nestFastifyValidationReqPerS;
 const GOAL_COMMANDS_PER_S = 5_000;
 /** runEventSourcedService's pool size. */
 const SERVICE_POOL_SIZE = 20;

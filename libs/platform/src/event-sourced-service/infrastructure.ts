@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
-import { connectNats, type NatsConnection } from '@stockflow/messaging';
+import { connectNats, publishAppendNudge, type NatsConnection } from '@stockflow/messaging';
 import { IdempotentInbox, PostgresEventStore, createPool } from '@stockflow/postgres';
 import type { Pool } from 'pg';
 import { HttpIdempotencyStore } from '../http-conventions/http-idempotency-store.js';
@@ -19,6 +19,7 @@ export interface InfrastructureSettings {
   /** Group commit of concurrent appends (see BaseServiceConfig.APPEND_BATCH_MAX); 1 turns it off. */
   readonly APPEND_BATCH_MAX?: number;
   readonly DB_POOL_MAX?: number;
+  readonly NATS_NAMESPACE?: string;
 }
 
 /** What every event-sourced service talks to, all in the service's own schema. */
@@ -34,30 +35,35 @@ export interface EventSourcedInfrastructure {
 
 export async function connectInfrastructure(settings: InfrastructureSettings): Promise<EventSourcedInfrastructure> {
   const pool = createPool({ connectionString: settings.DATABASE_URL, max: settings.DB_POOL_MAX ?? 8, applicationName: settings.name });
+  let nats: NatsConnection | undefined;
   try {
+    nats = await connectNats({ url: settings.NATS_URL, name: settings.name });
     const batch = settings.APPEND_BATCH_MAX ?? 256;
     const store = await PostgresEventStore.create({
       pool,
       schema: settings.DB_SCHEMA,
       catalog: stockflowCatalog,
       ...(batch > 1 ? { groupCommit: { maxBatch: batch, maxInFlight: 4 } } : {}),
+      // The relay of this schema reads at once instead of at its next poll (ADR 0003).
+      onAppended: publishAppendNudge(nats, settings.DB_SCHEMA, settings.NATS_NAMESPACE ? { namespace: settings.NATS_NAMESPACE } : {}),
     });
     const idempotency = await HttpIdempotencyStore.create(pool, settings.DB_SCHEMA);
     const inbox = await IdempotentInbox.create(pool, settings.DB_SCHEMA);
-    const nats = await connectNats({ url: settings.NATS_URL, name: settings.name });
+    const connection = nats;
     return {
       pool,
       schema: settings.DB_SCHEMA,
       store,
-      nats,
+      nats: connection,
       idempotency,
       inbox,
       async close() {
-        await nats.drain().catch(() => undefined);
+        await connection.drain().catch(() => undefined);
         await pool.end();
       },
     };
   } catch (error) {
+    await nats?.close().catch(() => undefined);
     await pool.end();
     throw error;
   }

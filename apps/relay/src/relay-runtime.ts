@@ -4,6 +4,9 @@ import { EventRelay, connectNats, onAppendNudge, type NatsConnection, type Relay
 import { PostgresCheckpointStore, PostgresEventStore, checkpointStoreMigrations, createPool, migrate } from '@stockflow/postgres';
 import type { Pool } from 'pg';
 
+/** A lost nudge on an idle log costs at most this much latency. */
+const IDLE_POLL_MS = 250;
+
 export interface RelaySettings {
   /** Context whose log is relayed, e.g. `inventory`. */
   readonly context: string;
@@ -27,7 +30,8 @@ export interface RelayRuntime {
 /** Wires one context's PostgreSQL log to its JetStream stream and starts relaying. */
 export async function startRelayRuntime(settings: RelaySettings, observer?: RelayObserver): Promise<RelayRuntime> {
   const pool = createPool({ connectionString: settings.databaseUrl, max: 4, applicationName: `relay:${settings.context}` });
-  const store = await PostgresEventStore.create({ pool, schema: settings.schema, catalog: stockflowCatalog });
+  // Woken by the writing service's nudges, the relay polls quickly only while events flow.
+  const store = await PostgresEventStore.create({ pool, schema: settings.schema, catalog: stockflowCatalog, idlePollIntervalMs: IDLE_POLL_MS });
   await migrate(pool, settings.schema, checkpointStoreMigrations);
   const checkpoints = new PostgresCheckpointStore(pool, settings.schema);
   const nats = await connectNats({ url: settings.natsUrl, name: `relay:${settings.context}` });

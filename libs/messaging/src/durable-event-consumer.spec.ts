@@ -168,4 +168,22 @@ describe('DurableEventConsumer (real NATS JetStream)', () => {
     await second.stop();
     expect(seen).toEqual([1, 2, 3, 4, 5]);
   });
+
+  it('asks the server only for the one type it handles in its scope, and acknowledges every message', async () => {
+    const seen: number[] = [];
+    const c = consumer('narrow', { BackInStock: async (e: ReceivedEvent) => void seen.push((e.data as { available: number }).available) }, '>');
+    for (let i = 0; i < 3; i++) await publish('OutOfStock', envelope('OutOfStock', { sku: 'N' }));
+    for (const n of [7, 8]) await publish('BackInStock', envelope('BackInStock', { sku: 'N', available: n }));
+    await c.start();
+    await waitFor(() => seen.includes(8));
+    const info = await jsm.consumers.info(stream, 'narrow');
+    expect(info.config.filter_subject).toBe(subject('BackInStock'));
+    // Only BackInStock messages were delivered (the earlier tests published some too).
+    const backInStock = (await jsm.streams.info(stream, { subjects_filter: subject('BackInStock') })).state.subjects?.[subject('BackInStock')];
+    await waitFor(async () => (await jsm.consumers.info(stream, 'narrow')).num_ack_pending === 0);
+    const settled = await jsm.consumers.info(stream, 'narrow');
+    expect(settled.delivered.consumer_seq).toBe(backInStock);
+    expect(settled.num_pending).toBe(0);
+    await c.stop();
+  });
 });

@@ -1,7 +1,9 @@
 import { AckPolicy, DeliverPolicy, type ConsumerConfig, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { ContractViolation, type EventCatalog, type EventEnvelope, type SubjectScheme } from '@stockflow/contracts';
+import { processAcks, type AckBatcher } from './ack-batcher.js';
 import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
 import { PoisonMessageError } from './handler-errors.js';
+import { narrowestFilter } from './subject-filter.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { deadLetterStreamSpec, deadLetterSubjectPrefix, ensureStream, isNotFound, type StreamSpec } from './stream-provisioning.js';
 
@@ -42,6 +44,8 @@ export interface DurableEventConsumerOptions {
   /** Messages the client keeps buffered ahead of the handler. */
   readonly prefetch?: number;
   readonly observer?: ConsumerObserver;
+  /** Where acknowledgements wait to leave together (default: the process's; see AckBatcher). */
+  readonly acks?: AckBatcher;
 }
 
 const decoder = new TextDecoder();
@@ -60,9 +64,11 @@ export class DurableEventConsumer {
   private stopping = false;
   private readonly retry: RetryPolicy;
   private readonly dlqPrefix: string;
+  private readonly acks: AckBatcher;
 
   constructor(private readonly options: DurableEventConsumerOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.acks = options.acks ?? processAcks;
     this.dlqPrefix = deadLetterSubjectPrefix(options.scheme);
   }
 
@@ -81,12 +87,14 @@ export class DurableEventConsumer {
     this.stopping = true;
     await this.messages?.close();
     await this.loop;
+    this.acks.flush();
     this.messages = null;
     this.loop = null;
   }
 
   private async ensureConsumer(jsm: JetStreamManager): Promise<void> {
-    const { stream, durable, filterSubject } = this.options;
+    const { stream, durable } = this.options;
+    const filterSubject = narrowestFilter(this.options.filterSubject, this.options.handlers.keys(), this.options.catalog, this.options.scheme);
     const config: Partial<ConsumerConfig> = {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
@@ -140,7 +148,7 @@ export class DurableEventConsumer {
     }
     const handler = this.options.handlers.get(event.type);
     if (!handler) {
-      msg.ack();
+      this.acks.ack(msg);
       observer?.handled?.('skipped');
       return;
     }
@@ -156,7 +164,7 @@ export class DurableEventConsumer {
       observer?.error?.(error);
       return;
     }
-    msg.ack();
+    this.acks.ack(msg);
     observer?.handled?.('ok');
   }
 
@@ -171,7 +179,7 @@ export class DurableEventConsumer {
 
   private async deadLetter(msg: JsMsg, reason: DeadLetterReason, error: unknown): Promise<void> {
     await publishDeadLetter(this.options.js, this.dlqPrefix, this.options.durable, msg, reason, error);
-    msg.ack();
+    this.acks.ack(msg);
     this.options.observer?.handled?.('dead-letter', reason);
   }
 }

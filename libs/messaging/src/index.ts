@@ -9,3 +9,5 @@ export * from './durable-event-consumer.js';
 export * from './nest/jetstream-transport.js';
 export * from './nest/rethrow-to-consumer.filter.js';
 export * from './append-nudge.js';
+export * from './ack-batcher.js';
+export * from './subject-filter.js';

@@ -183,6 +183,36 @@ describe('PostgresEventStore on PostgreSQL', () => {
     }
   });
 
+  it('polls at the idle interval once quiet, quickly again after a wake or events read', async () => {
+    const writer = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog });
+    const reader = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog, pollIntervalMs: 20, idlePollIntervalMs: 60_000 });
+    await settleLog(pool, schema);
+    const controller = new AbortController();
+    const subscription = reader.subscribeToAll({ after: await reader.headPosition(), signal: controller.signal })[Symbol.asyncIterator]();
+    try {
+      // Nothing happened yet: the subscription sleeps its idle minute, so an append goes unseen...
+      const first = subscription.next();
+      await new Promise((resolve) => setTimeout(resolve, 200)); // its first read found nothing
+      const quiet = counterEvent(1);
+      await writer.appendToStream(`counter-${randomUUID()}`, [quiet]);
+      const unseen = await Promise.race([first.then(() => 'seen'), new Promise((r) => setTimeout(() => r('unseen'), 1_500))]);
+      expect(unseen).toBe('unseen');
+      // ...until a wake: then it reads at once and, active, polls every 20 ms without being woken.
+      await settleLog(pool, schema);
+      reader.wake();
+      expect(((await first).value as RecordedEvent[]).map((e) => e.eventId)).toContain(quiet.eventId);
+      const busy = counterEvent(2);
+      await writer.appendToStream(`counter-${randomUUID()}`, [busy]);
+      await settleLog(pool, schema);
+      const started = Date.now();
+      expect(((await subscription.next()).value as RecordedEvent[]).map((e) => e.eventId)).toContain(busy.eventId);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      controller.abort();
+      await subscription.return?.();
+    }
+  });
+
   it('stores one copy when two concurrent appends carry the same event ids', async () => {
     for (const expectedVersion of ['any', 'no_stream'] as const) {
       const id = `counter-${randomUUID()}`;

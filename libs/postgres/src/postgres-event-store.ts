@@ -4,7 +4,6 @@ import {
   ConcurrencyConflict,
   DuplicateEventIdConflict,
   pollSubscription,
-  sleep,
   type AppendResult,
   type EventStore,
   type EventToAppend,
@@ -19,6 +18,9 @@ import { eventStoreMigrations } from './event-store-migrations.js';
 import { migrate, quoteSchema } from './migrator.js';
 import { int8AsNumber } from './pool.js';
 
+/** How long after the last event or wake a subscription keeps polling at `pollIntervalMs`. */
+const ACTIVE_FOR_MS = 1_000;
+
 export interface PostgresEventStoreOptions {
   /** Owned by the caller: the store never ends it. */
   readonly pool: Pool;
@@ -26,6 +28,12 @@ export interface PostgresEventStoreOptions {
   readonly catalog: EventCatalog;
   /** How long a caught-up subscription sleeps before polling again; 20 ms by default. */
   readonly pollIntervalMs?: number;
+  /**
+   * The poll interval once nothing has happened for a second (no events read, no `wake`): for a
+   * subscriber that is woken on appends, so an idle log costs a few queries a second, not fifty.
+   * Defaults to `pollIntervalMs`.
+   */
+  readonly idlePollIntervalMs?: number;
   /**
    * Group commit for `appendToStream`: appends that arrive while earlier ones are in flight go to
    * PostgreSQL together, as one statement (one round trip, one commit) with each stream's own
@@ -111,6 +119,9 @@ export class PostgresEventStore implements EventStore {
   private readonly pool: Pool;
   private readonly catalog: EventCatalog;
   private readonly pollIntervalMs: number;
+  private readonly idlePollIntervalMs: number;
+  /** When a subscription last read events or was woken (performance.now()). */
+  private activeAt = 0;
   private readonly append: Record<AppendKind, { name: string; text: string }>;
   private readonly sql: Record<'conflict' | 'readStream' | 'readAll' | 'head' | 'countAfter' | 'startStreams' | 'appendMany', { name: string; text: string }>;
   private readonly groupCommit: Required<GroupCommitOptions> | null;
@@ -131,6 +142,7 @@ export class PostgresEventStore implements EventStore {
     this.pool = options.pool;
     this.catalog = options.catalog;
     this.pollIntervalMs = options.pollIntervalMs ?? 20;
+    this.idlePollIntervalMs = options.idlePollIntervalMs ?? this.pollIntervalMs;
     this.onAppended = options.onAppended;
     this.groupCommit = options.groupCommit ? { maxInFlight: options.groupCommit.maxInFlight ?? 4, maxBatch: options.groupCommit.maxBatch ?? 256 } : null;
     const s = quoteSchema(options.schema);
@@ -482,7 +494,12 @@ export class PostgresEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
     // Polling, not LISTEN/NOTIFY: NOTIFY takes a database-wide lock at commit and would serialise appends.
-    return pollSubscription({ readAll: (o) => this.readAll(o), waitForAppend: (_timeoutMs, signal) => this.nextPoll(signal) }, options);
+    const readAll = async (o: { after: string | null; maxCount: number }): Promise<RecordedEvent[]> => {
+      const events = await this.readAll(o);
+      if (events.length > 0) this.activeAt = performance.now();
+      return events;
+    };
+    return pollSubscription({ readAll, waitForAppend: (_timeoutMs, signal) => this.nextPoll(signal) }, options);
   }
 
   /**
@@ -490,6 +507,7 @@ export class PostgresEventStore implements EventStore {
    * appends made elsewhere (the relay, nudged by the writing service).
    */
   wake(): void {
+    this.activeAt = performance.now();
     const waiters = this.wakeWaiters;
     this.wakeWaiters = [];
     for (const resolve of waiters) resolve();
@@ -503,18 +521,21 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** The poll interval, cut short by `wake`. */
+  /** The poll interval, cut short by `wake` (which also clears the timer and the abort listener). */
   private nextPoll(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      let settled = false;
+      if (signal.aborted) return resolve();
       const done = (): void => {
-        if (settled) return;
-        settled = true;
-        this.wakeWaiters = this.wakeWaiters.filter((w) => w !== done);
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        const i = this.wakeWaiters.indexOf(done);
+        if (i !== -1) this.wakeWaiters.splice(i, 1);
         resolve();
       };
+      const active = performance.now() - this.activeAt < ACTIVE_FOR_MS;
+      const timer = setTimeout(done, active ? this.pollIntervalMs : this.idlePollIntervalMs);
+      signal.addEventListener('abort', done, { once: true });
       this.wakeWaiters.push(done);
-      void sleep(this.pollIntervalMs, signal).then(done);
     });
   }
 

@@ -186,4 +186,25 @@ describe('DurableEventConsumer (real NATS JetStream)', () => {
     expect(settled.num_pending).toBe(0);
     await c.stop();
   });
+
+  it('reports its lag from the server once idle, so the gauge does not keep a stale count', async () => {
+    const reports: number[] = [];
+    const c = new DurableEventConsumer({
+      js,
+      jsm,
+      catalog: stockflowCatalog,
+      stream,
+      durable: 'idle-lag',
+      filterSubject: subject('>'),
+      handlers: new Map(),
+      scheme,
+      observer: { pending: (n) => void reports.push(n) },
+    });
+    await publish('OutOfStock', envelope('OutOfStock', { sku: 'L' }));
+    await c.start();
+    const handled = (await jsm.streams.info(stream)).state.messages;
+    await waitFor(() => reports.length >= handled + 1, 10_000); // every message, then the idle refresh
+    await c.stop();
+    expect(reports[reports.length - 1]).toBe(0);
+  });
 });

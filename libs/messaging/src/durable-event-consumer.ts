@@ -49,6 +49,7 @@ export interface DurableEventConsumerOptions {
 }
 
 const decoder = new TextDecoder();
+const IDLE_LAG_REFRESH_MS = 1_000;
 
 /**
  * A durable pull consumer that runs the handler before it acknowledges (ADR 0004). Transient
@@ -65,6 +66,8 @@ export class DurableEventConsumer {
   private readonly retry: RetryPolicy;
   private readonly dlqPrefix: string;
   private readonly acks: AckBatcher;
+  private lagTimer: NodeJS.Timeout | null = null;
+  private lastMessageAt = 0;
 
   constructor(private readonly options: DurableEventConsumerOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
@@ -81,10 +84,13 @@ export class DurableEventConsumer {
     this.stopping = false;
     this.messages = await consumer.consume({ max_messages: this.options.prefetch ?? 256 });
     this.loop = this.run(this.messages);
+    if (this.options.observer?.pending) this.lagTimer = setInterval(() => void this.refreshIdleLag(), IDLE_LAG_REFRESH_MS).unref();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.lagTimer = null;
     await this.messages?.close();
     await this.loop;
     this.acks.flush();
@@ -129,7 +135,22 @@ export class DurableEventConsumer {
         // Only a failure to talk to NATS itself lands here; the message will be redelivered.
         this.options.observer?.error?.(error);
       }
+      this.lastMessageAt = Date.now();
       this.options.observer?.pending?.(msg.info.pending);
+    }
+  }
+
+  /**
+   * A message tells how many were pending behind it when it was delivered; once messages stop
+   * coming, the last one's count may be stale, so an idle consumer asks the server instead.
+   */
+  private async refreshIdleLag(): Promise<void> {
+    if (Date.now() - this.lastMessageAt < IDLE_LAG_REFRESH_MS) return;
+    try {
+      const info = await this.options.jsm.consumers.info(this.options.stream, this.options.durable);
+      this.options.observer?.pending?.(info.num_pending + info.num_ack_pending);
+    } catch (error) {
+      this.options.observer?.error?.(error);
     }
   }
 

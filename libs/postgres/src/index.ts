@@ -5,3 +5,4 @@ export * from './postgres-event-store.js';
 export * from './postgres-checkpoint-store.js';
 export * from './idempotent-inbox.js';
 export * from './test-schema.js';
+export * from './transaction.js';

@@ -1,4 +1,5 @@
 import type { EventCatalog } from '@stockflow/contracts';
+import { EventColumns } from './event-columns.js';
 import {
   assertAppendable,
   ConcurrencyConflict,
@@ -322,13 +323,7 @@ export class PostgresEventStore implements EventStore {
     const counts: number[] = [];
     const eStreams: string[] = [];
     const eOrds: number[] = [];
-    const ids: string[] = [];
-    const types: string[] = [];
-    const versions: number[] = [];
-    const data: string[] = [];
-    const correlationIds: string[] = [];
-    const causationIds: (string | null)[] = [];
-    const traceparents: (string | null)[] = [];
+    const columns = new EventColumns();
     for (const p of batch) {
       const kind = appendKind(p.expected);
       streamIds.push(p.streamId);
@@ -337,20 +332,14 @@ export class PostgresEventStore implements EventStore {
       p.events.forEach((event, i) => {
         eStreams.push(p.streamId);
         eOrds.push(i + 1);
-        ids.push(event.eventId);
-        types.push(event.type);
-        versions.push(event.schemaVersion);
-        data.push(JSON.stringify(event.data));
-        correlationIds.push(event.correlationId);
-        causationIds.push(event.causationId);
-        traceparents.push(event.traceparent);
+        columns.push(event);
       });
     }
     let rows: (AppendedRow & { stream_id: string })[];
     try {
       ({ rows } = await this.pool.query<AppendedRow & { stream_id: string }>({
         ...this.sql.appendMany,
-        values: [streamIds, expectedCodes, counts, eStreams, eOrds, ids, types, versions, data, correlationIds, causationIds, traceparents],
+        values: [streamIds, expectedCodes, counts, eStreams, eOrds, ...columns.values()],
         types: int8AsNumber,
       }));
     } catch {
@@ -391,25 +380,9 @@ export class PostgresEventStore implements EventStore {
     assertAppendable(this.catalog, streamId, events);
     const expected = options.expectedVersion ?? 'any';
     const kind = appendKind(expected);
-    const n = events.length;
-    const ids = new Array<string>(n);
-    const types = new Array<string>(n);
-    const versions = new Array<number>(n);
-    const data = new Array<string>(n);
-    const correlationIds = new Array<string>(n);
-    const causationIds = new Array<string | null>(n);
-    const traceparents = new Array<string | null>(n);
-    for (let i = 0; i < n; i++) {
-      const event = events[i]!;
-      ids[i] = event.eventId;
-      types[i] = event.type;
-      versions[i] = event.schemaVersion;
-      data[i] = JSON.stringify(event.data);
-      correlationIds[i] = event.correlationId;
-      causationIds[i] = event.causationId;
-      traceparents[i] = event.traceparent;
-    }
-    const values: unknown[] = [streamId, n, ids, types, versions, data, correlationIds, causationIds, traceparents];
+    const columns = EventColumns.of(events);
+    const ids = columns.ids;
+    const values: unknown[] = [streamId, events.length, ...columns.values()];
     if (kind === 'exact') values.push(expected);
 
     let rows: AppendedRow[];
@@ -440,13 +413,7 @@ export class PostgresEventStore implements EventStore {
     const n = streams.length;
     if (n === 0) return [];
     const streamIds = new Array<string>(n);
-    const ids = new Array<string>(n);
-    const types = new Array<string>(n);
-    const versions = new Array<number>(n);
-    const data = new Array<string>(n);
-    const correlationIds = new Array<string>(n);
-    const causationIds = new Array<string | null>(n);
-    const traceparents = new Array<string | null>(n);
+    const columns = new EventColumns();
     const seen = new Set<string>();
     for (let i = 0; i < n; i++) {
       const { streamId, event } = streams[i]!;
@@ -454,18 +421,9 @@ export class PostgresEventStore implements EventStore {
       if (seen.has(streamId)) throw new RangeError(`stream "${streamId}" appears twice in one startStreams call`);
       seen.add(streamId);
       streamIds[i] = streamId;
-      ids[i] = event.eventId;
-      types[i] = event.type;
-      versions[i] = event.schemaVersion;
-      data[i] = JSON.stringify(event.data);
-      correlationIds[i] = event.correlationId;
-      causationIds[i] = event.causationId;
-      traceparents[i] = event.traceparent;
+      columns.push(event);
     }
-    const { rows } = await db.query<{ event_id: string }>({
-      ...this.sql.startStreams,
-      values: [streamIds, ids, types, versions, data, correlationIds, causationIds, traceparents],
-    });
+    const { rows } = await db.query<{ event_id: string }>({ ...this.sql.startStreams, values: [streamIds, ...columns.values()] });
     return rows.map((row) => row.event_id);
   }
 

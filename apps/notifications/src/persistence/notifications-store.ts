@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { ConcurrencyConflict } from '@stockflow/event-sourcing';
 import { currentEventMetadata, EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
-import { migrate, quoteSchema, type PostgresEventStore } from '@stockflow/postgres';
+import { inTransaction, migrate, quoteSchema, type PostgresEventStore } from '@stockflow/postgres';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { NotificationsConfig } from '../notifications-config.js';
@@ -41,22 +41,14 @@ export class NotificationsStore implements OnModuleInit {
   /** Runs `work` in a transaction; retried (a few times) when a concurrent writer won a stream. */
   async transaction<T>(work: (client: PoolClient, tx: Transaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
-      let broken: Error | undefined;
-      const tx = new Transaction(client, this.store);
       try {
-        await client.query('BEGIN');
-        const result = await work(client, tx);
-        await client.query('COMMIT');
-        return result;
+        return await inTransaction(this.pool, (client) => work(client, new Transaction(client, this.store)));
       } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
         if (!(error instanceof ConcurrencyConflict) || attempt >= 5) throw error;
-      } finally {
-        client.release(broken);
       }
     }
   }
+
 }
 
 /** The appends of one transaction, with the request's correlation and trace ids (counted by the metered store). */

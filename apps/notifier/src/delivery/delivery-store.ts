@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
-import { quoteSchema, type PostgresEventStore } from '@stockflow/postgres';
+import { inTransaction, quoteSchema, type PostgresEventStore } from '@stockflow/postgres';
 import { randomInt } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { ChannelName } from '../channels/channel.js';
@@ -302,21 +302,13 @@ export class DeliveryStore {
   }
 
   /** Runs a statement that ends deliveries and publishes their outcomes, atomically. */
-  private async endInTransaction(sql: string, values: unknown[]): Promise<void> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+  private endInTransaction(sql: string, values: unknown[]): Promise<void> {
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<EndedDeliveryRow>(sql, values);
       await this.publishOutcomes(client, rows);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
+
 
   /**
    * Appends the outcome events of ended deliveries through `client`, inside its transaction: the

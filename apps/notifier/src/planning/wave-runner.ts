@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { PG_POOL, SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
-import { quoteSchema } from '@stockflow/postgres';
+import { inTransaction, quoteSchema } from '@stockflow/postgres';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { InboxRow } from '../channels/web-channel.js';
@@ -110,20 +110,10 @@ export class WaveRunner implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async slice(restock: RestockRow, wave: number, slice: number, want: number, available: number | null): Promise<SliceOutcome> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const announce: InboxRow[] = [];
-      const outcome = await this.planner.pickSlice(client, restock, wave, slice, want, available, announce);
-      await client.query('COMMIT');
-      this.dispatcher.announce(announce, restock.occurred_at);
-      return outcome;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    const announce: InboxRow[] = [];
+    const outcome = await inTransaction(this.pool, (client) => this.planner.pickSlice(client, restock, wave, slice, want, available, announce));
+    this.dispatcher.announce(announce, restock.occurred_at);
+    return outcome;
   }
+
 }

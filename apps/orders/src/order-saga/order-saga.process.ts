@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { ConcurrencyConflict, type EventMetadata, type EventToAppend, type ExpectedVersion } from '@stockflow/event-sourcing';
 import { causedBy, currentEventMetadata, ServiceMetrics, type CausingEvent } from '@stockflow/platform';
-import type { PostgresEventStore } from '@stockflow/postgres';
+import { inTransaction, type PostgresEventStore } from '@stockflow/postgres';
 import { randomUUID } from 'node:crypto';
 import type { OrderLine } from '../domain/order.js';
 import {
@@ -137,21 +137,10 @@ export class OrderSagaProcess {
 
   /** The start events and the deadline row commit together, or neither does. */
   private async appendStart(orderId: string, deadline: string, events: readonly EventToAppend[]): Promise<void> {
-    const client = await this.db.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      try {
-        await this.store.appendWith(client, orderSagaStreamId(orderId), events, { expectedVersion: 'no_stream' });
-        await this.deadlines.insert(client, orderId, deadline);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-        throw error;
-      }
-    } finally {
-      client.release(broken);
-    }
+    await inTransaction(this.db.pool, async (client) => {
+      await this.store.appendWith(client, orderSagaStreamId(orderId), events, { expectedVersion: 'no_stream' });
+      await this.deadlines.insert(client, orderId, deadline);
+    });
     // appendWith bypasses the service's metered store; count these events like every other append.
     this.metrics.eventsAppended.inc({ stream_category: 'ordersaga' }, events.length);
   }

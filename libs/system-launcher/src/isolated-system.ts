@@ -1,0 +1,76 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats } from '@stockflow/messaging';
+import { createPool, DEFAULT_DATABASE_URL, dropSchema } from '@stockflow/postgres';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { freePortOffset } from './port-offset.js';
+import { RunningSystem } from './running-system.js';
+import { READ_SIDE, SERVICES, systemManifest, type SystemSettings } from './system-manifest.js';
+
+export interface IsolatedSystemOptions extends Partial<Pick<SystemSettings, 'env'>> {
+  /** The workspace root (entry points are built below it; output goes to `<root>/test-artifacts`). */
+  readonly root: string;
+  /** Names the run's log file (`<label>-<namespace>.log`) and its cleanup connection. */
+  readonly label: string;
+  /** First letter of the run's namespace and schema prefix (`s` system tests, `b` benchmarks). */
+  readonly idPrefix: string;
+  /** Start only these processes (by manifest name); everything by default. */
+  readonly only?: readonly string[];
+  readonly databaseUrl?: string;
+  readonly natsUrl?: string;
+  readonly startTimeoutMs?: number;
+}
+
+export interface IsolatedSystem {
+  readonly system: RunningSystem;
+  readonly namespace: string;
+  readonly schemaPrefix: string;
+  readonly logFile: string;
+  /** Base URL of a process by name (`orders`, `inventory`, `relay-orders`, …). */
+  url(name: string): string;
+  /** Stops every process, then removes the run's schemas and streams. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the system as `npm start` does, from the built entry points, isolated for one run on
+ * shared servers: its own schemas (`<prefix><hex>_<context>`), subject namespace and free port
+ * range. The processes' output goes to a log file, not the caller's console.
+ */
+export async function startIsolatedSystem(options: IsolatedSystemOptions): Promise<IsolatedSystem> {
+  const databaseUrl = options.databaseUrl ?? process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
+  const natsUrl = options.natsUrl ?? process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
+  const id = `${options.idPrefix}${randomBytes(3).toString('hex')}`;
+  const artifacts = resolve(options.root, 'test-artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  const logFile = resolve(artifacts, `${options.label}-${id}.log`);
+  const log = createWriteStream(logFile);
+  const specs = systemManifest({ databaseUrl, natsUrl, namespace: id, schemaPrefix: id, portOffset: await freePortOffset(), logLevel: 'warn', env: options.env }).filter(
+    (spec) => !options.only || options.only.includes(spec.name),
+  );
+  const system = new RunningSystem(specs, {
+    root: options.root,
+    output: (name, line) => log.write(`[${name}] ${line}\n`),
+    onUnexpectedExit: (name, code, signal) => log.write(`[${options.label}] ${name} exited unexpectedly (${signal ?? code})\n`),
+    startTimeoutMs: options.startTimeoutMs ?? 120_000,
+  });
+  const stop = async (): Promise<void> => {
+    await system.stop();
+    const pool = createPool({ connectionString: databaseUrl, max: 2 });
+    for (const context of [...SERVICES.map((s) => s.name), ...READ_SIDE.map((r) => r.name)]) await dropSchema(pool, `${id}_${context}`);
+    await pool.end();
+    const nc = await connectNats({ url: natsUrl, name: `${options.label}-cleanup` });
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) if (name.startsWith(`${id.toUpperCase()}_`)) await jsm.streams.delete(name);
+    await nc.close();
+    log.end();
+  };
+  try {
+    await system.start();
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message} (process output: ${logFile})`);
+  }
+  return { system, namespace: id, schemaPrefix: id, logFile, url: (name) => system.url(name), stop };
+}

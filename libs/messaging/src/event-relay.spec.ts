@@ -77,6 +77,30 @@ describe('EventRelay (real NATS JetStream)', () => {
     expect(first!.header.get('traceparent')).toBe(log[0]!.traceparent);
   });
 
+  it('saves its checkpoint at most once per interval, and the latest position once the log goes quiet', async () => {
+    const scheme = { namespace: `${namespace}k` };
+    const store = new InMemoryEventStore(stockflowCatalog);
+    const saved: string[] = [];
+    const checkpoints = new (class extends InMemoryCheckpointStore {
+      override async save(subscriber: string, logPosition: string): Promise<void> {
+        saved.push(logPosition);
+        await super.save(subscriber, logPosition);
+      }
+    })();
+    const relay = new EventRelay({ store, checkpoints, js: jetstream(nc), jsm, context: 'inventory', scheme, batchSize: 5, checkpointIntervalMs: 300 });
+    await relay.start();
+    const stream = contextStreamSpec('inventory', scheme).name;
+    for (let i = 0; i < 20; i++) {
+      await store.appendToStream(`sku-C${i}`, [received(`C${i}`, 1)]);
+      await waitFor(async () => (await jsm.streams.info(stream)).state.messages === i + 1); // a batch each
+    }
+    const last = (await store.readAll({ after: null, maxCount: 100 })).at(-1)!.logPosition;
+    await waitFor(async () => (await checkpoints.load('relay:inventory')) === last); // trailing save, no stop needed
+    await relay.stop();
+    expect(saved.length).toBeLessThan(20);
+    expect(saved.at(-1)).toBe(last);
+  });
+
   it('resumes after a restart from what the stream holds, even with a stale checkpoint: no gap, no duplicate', async () => {
     const scheme = { namespace: `${namespace}b` };
     const store = new InMemoryEventStore(stockflowCatalog);

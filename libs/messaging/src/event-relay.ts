@@ -18,8 +18,14 @@ export interface EventRelayOptions {
   /** The context whose log this relay publishes, e.g. `inventory`. */
   readonly context: string;
   readonly scheme?: SubjectScheme;
-  /** Events read from the log per batch; the checkpoint is saved after each. */
+  /** Events read from the log per batch. */
   readonly batchSize?: number;
+  /**
+   * The checkpoint is saved at most this often (default 1 s), and once more when the relay stops
+   * or goes quiet: it is only the fallback for an empty stream, and a write per batch was a
+   * PostgreSQL commit every few milliseconds per relay under load.
+   */
+  readonly checkpointIntervalMs?: number;
   /** Publishes awaiting their ack at once (the client tops out near 256). */
   readonly maxInFlight?: number;
   readonly observer?: RelayObserver;
@@ -40,7 +46,7 @@ interface ResumePoint {
  * fails makes every later one fail too (no gap, no reordering), and a second relay racing this
  * one is fenced off. On start and after any failure the relay resumes right after the stream's
  * last message (its log position is a header), falling back to the checkpoint when the stream
- * is empty. The checkpoint is saved after each batch for lag monitoring and for that fallback.
+ * is empty. The checkpoint, that fallback, is saved at most once a second and when the relay stops.
  */
 export class EventRelay {
   private readonly scheme: SubjectScheme;
@@ -49,6 +55,11 @@ export class EventRelay {
   private controller = new AbortController();
   private running: Promise<void> | null = null;
   private lastPublished: string | null = null;
+  /** The last position saved as the checkpoint, and the save in progress (saves never overlap). */
+  private savedPosition: string | null = null;
+  private savedAt = 0;
+  private saving: Promise<void> = Promise.resolve();
+  private checkpointTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: EventRelayOptions) {
     this.scheme = options.scheme ?? {};
@@ -67,6 +78,9 @@ export class EventRelay {
     this.controller.abort();
     await this.running;
     this.running = null;
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = null;
+    await this.saveCheckpoint();
   }
 
   /** Position of the last event known to be on JetStream. */
@@ -103,7 +117,7 @@ export class EventRelay {
   }
 
   private async relayFrom(resume: ResumePoint, signal: AbortSignal): Promise<void> {
-    const { store, js, checkpoints } = this.options;
+    const { store, js } = this.options;
     const maxInFlight = this.options.maxInFlight ?? 256;
     let previousId = resume.lastMsgId;
     this.lastPublished = resume.after;
@@ -126,9 +140,37 @@ export class EventRelay {
       if (failure) throw failure;
       const last: RecordedEvent = batch[batch.length - 1]!;
       this.lastPublished = last.logPosition;
-      await checkpoints.save(this.subscriber, last.logPosition);
+      this.checkpointSoon();
       this.options.observer?.published?.(batch.length);
     }
+  }
+
+  /** Saves now when the interval has passed since the last save, else once it has. */
+  private checkpointSoon(): void {
+    if (this.checkpointTimer) return;
+    const wait = this.savedAt + (this.options.checkpointIntervalMs ?? 1000) - Date.now();
+    if (wait <= 0) void this.saveCheckpoint();
+    else
+      this.checkpointTimer = setTimeout(() => {
+        this.checkpointTimer = null;
+        void this.saveCheckpoint();
+      }, wait);
+  }
+
+  /** Saves the latest published position, after any save in progress (so a later one never loses to an earlier one). */
+  private saveCheckpoint(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      const position = this.lastPublished;
+      if (position === null || position === this.savedPosition) return;
+      this.savedAt = Date.now();
+      try {
+        await this.options.checkpoints.save(this.subscriber, position);
+        this.savedPosition = position;
+      } catch (error) {
+        this.options.observer?.error?.(error);
+      }
+    });
+    return this.saving;
   }
 
   private publish(js: JetStreamClient, event: RecordedEvent, previousId: string | null): Promise<PubAck> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
-import { ConcurrencyConflict, type EventMetadata, type EventToAppend, type ExpectedVersion } from '@stockflow/event-sourcing';
+import { AggregateStateCache, ConcurrencyConflict, type EventMetadata, type EventToAppend, type ExpectedVersion } from '@stockflow/event-sourcing';
 import { causedBy, currentEventMetadata, ServiceMetrics, type CausingEvent } from '@stockflow/platform';
 import { inTransaction, type PostgresEventStore } from '@stockflow/postgres';
 import { randomUUID } from 'node:crypto';
@@ -31,6 +31,9 @@ export interface SagaSnapshot {
 
 const MAX_ATTEMPTS = 8;
 
+/** A saga whose stream does not exist yet. */
+const NEW_SAGA: SagaSnapshot = { state: orderSagaDecider.initialState(), version: 0, started: null, completion: null };
+
 /**
  * Runs the saga decider against the saga's stream, then brings the Order in line with the saga.
  *
@@ -46,6 +49,8 @@ export class OrderSagaProcess {
   private readonly store: PostgresEventStore;
   private readonly deadlines: SagaDeadlines;
   private readonly orders: OrderCommands;
+  /** Sagas as this process last wrote them: most steps then need no read (see `run`). */
+  private readonly snapshots = new AggregateStateCache<SagaSnapshot>();
 
   constructor(
     private readonly db: SagaDatabase,
@@ -102,9 +107,13 @@ export class OrderSagaProcess {
 
   private async run(orderId: string, command: OrderSagaCommand, metadata: EventMetadata | ((snapshot: SagaSnapshot) => EventMetadata)): Promise<SagaSnapshot> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.load(orderId);
+      // First try without a read: the state this process last wrote, or none yet for a new saga.
+      // The append's expected version proves it current; a conflict reads the stream and decides again.
+      const assumed = attempt === 1 ? (this.snapshots.get(orderId)?.state ?? (command.type === 'StartSaga' ? NEW_SAGA : undefined)) : undefined;
+      const current = assumed ?? (await this.load(orderId));
       const decided = orderSagaDecider.decide(command, current.state);
       if (decided.length === 0) {
+        if (assumed) continue; // only the stream itself may say there is nothing to do
         await this.settle(current);
         return current;
       }
@@ -124,12 +133,14 @@ export class OrderSagaProcess {
           await this.store.appendToStream(orderSagaStreamId(orderId), events, { expectedVersion });
         }
       } catch (error) {
+        this.snapshots.delete(orderId);
         // Another handler (an answer, a cancel, the sweeper) moved the saga on: decide again.
         if (!(error instanceof ConcurrencyConflict) || attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 5));
+        if (!assumed) await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 5));
         continue;
       }
       const next = this.advance(current, decided, events);
+      this.snapshots.set(orderId, { state: next, version: next.version });
       await this.settle(next);
       return next;
     }
@@ -152,6 +163,7 @@ export class OrderSagaProcess {
     const followUp = orderFollowUp(state);
     if (followUp) await this.orders.execute(followUp, causedBy(snapshot.completion!));
     await this.deadlines.remove(state.orderId);
+    this.snapshots.delete(state.orderId); // done: later inputs (a cancel) are rare and read the stream
   }
 
   private advance(current: SagaSnapshot, decided: readonly OrderSagaEvent[], appended: readonly EventToAppend[]): SagaSnapshot {

@@ -1,23 +1,40 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 
 type Client = Pick<PoolClient, 'query'> | Pick<Pool, 'query'>;
 
 /**
- * Serialises everything that writes one projection's read model (live batches, a rebuild's swap),
- * across processes: a transaction-scoped advisory lock.
+ * Runs `work` in a transaction that holds the projection's lock and its checkpoint, the way every
+ * writer of one projection's read model (live batches, a rebuild's swap) must: a transaction-scoped
+ * advisory lock serialises them across processes, then the checkpoint row is read FOR UPDATE and
+ * handed to `work`. COMMIT when `work` resolves, ROLLBACK when it throws.
+ *
+ * BEGIN, the lock and the read leave as one simple-protocol query (three statements, each with its
+ * own snapshot, as if sent one by one): one round trip instead of three. A projection batch was
+ * seven round trips, the largest share of PostgreSQL's work under light load.
  */
-export async function lockProjection(client: Client, schema: string, projection: string): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`stockflow.projection:${schema}:${projection}`]);
+export async function inProjectionTransaction<T>(pool: Pool, schema: string, projection: string, work: (client: PoolClient, checkpoint: number) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    const lockKey = client.escapeLiteral(`stockflow.projection:${schema}:${projection}`);
+    const results = (await client.query(
+      `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0)); SELECT sequence FROM ${schema}.projection_checkpoints WHERE projection = ${client.escapeLiteral(projection)} FOR UPDATE`,
+    )) as unknown as QueryResult<{ sequence: number | string }>[];
+    const row = results[2]?.rows[0];
+    const result = await work(client, row ? Number(row.sequence) : 0);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    // Also when BEGIN ran but the lock or the read failed; a connection that cannot roll back is discarded.
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 export async function ensureCheckpoint(client: Client, schema: string, projection: string, stream: string): Promise<void> {
   await client.query(`INSERT INTO ${schema}.projection_checkpoints (projection, stream) VALUES ($1, $2) ON CONFLICT (projection) DO NOTHING`, [projection, stream]);
-}
-
-/** The checkpoint, locked for the rest of the transaction. */
-export async function readCheckpointForUpdate(client: Client, schema: string, projection: string): Promise<number> {
-  const { rows } = await client.query<{ sequence: number }>(`SELECT sequence FROM ${schema}.projection_checkpoints WHERE projection = $1 FOR UPDATE`, [projection]);
-  return rows[0]?.sequence ?? 0;
 }
 
 export async function readCheckpoint(client: Client, schema: string, projection: string): Promise<number> {
@@ -25,28 +42,18 @@ export async function readCheckpoint(client: Client, schema: string, projection:
   return rows[0]?.sequence ?? 0;
 }
 
-export async function writeCheckpoint(client: Client, schema: string, projection: string, sequence: number, applied: number): Promise<void> {
-  await client.query(
-    `UPDATE ${schema}.projection_checkpoints SET sequence = $2, events_applied = events_applied + $3, updated_at = now() WHERE projection = $1`,
-    [projection, sequence, applied],
-  );
+/** Where a batch leaves the checkpoint: written in the statement that writes the batch's rows. */
+export interface CheckpointAdvance {
+  readonly projection: string;
+  readonly sequence: number;
+  readonly applied: number;
 }
 
-/** Runs `work` in a transaction on a pooled client; a client that cannot roll back is discarded. */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    try {
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-      throw error;
-    }
-  } finally {
-    client.release(broken);
-  }
+/** The UPDATE that advances a checkpoint, its parameters numbered from `$first`. */
+export function advanceCheckpointSql(schema: string, first: number): string {
+  return `UPDATE ${schema}.projection_checkpoints SET sequence = $${first + 1}, events_applied = events_applied + $${first + 2}, updated_at = now() WHERE projection = $${first}`;
+}
+
+export function advanceCheckpointValues(advance: CheckpointAdvance): unknown[] {
+  return [advance.projection, advance.sequence, advance.applied];
 }

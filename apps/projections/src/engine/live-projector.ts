@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ProjectedEvent } from '../domain/index.js';
 import { applyToTable } from './apply-batch.js';
 import type { ChangeFeed } from './change-feed.js';
-import { ensureCheckpoint, inTransaction, lockProjection, readCheckpoint, readCheckpointForUpdate, writeCheckpoint } from './checkpoints.js';
+import { ensureCheckpoint, inProjectionTransaction, readCheckpoint } from './checkpoints.js';
 import { decodeEnvelope, type Decoded } from './decode.js';
 import type { ProjectionMetrics, ProjectionStatus } from './projection-metrics.js';
 import type { AnyReadModelTable } from './read-model-tables.js';
@@ -177,9 +177,7 @@ export class LiveProjector {
     for (const msg of batch) bySeq.set(msg.seq, msg);
     const ordered = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
     const decoded = ordered.map((msg) => ({ msg, decoded: decodeEnvelope(catalog, msg.data) }));
-    const result = await inTransaction(pool, async (client) => {
-      await lockProjection(client, schema, name);
-      const checkpoint = await readCheckpointForUpdate(client, schema, name);
+    const result = await inProjectionTransaction(pool, schema, name, async (client, checkpoint) => {
       const fresh = decoded.filter((d) => d.msg.seq > checkpoint);
       if (fresh.length === 0) return null;
       const events: ProjectedEvent[] = [];
@@ -191,9 +189,8 @@ export class LiveProjector {
           deadLettered++;
         }
       }
-      const rows = await applyToTable(client, schema, this.spec, events);
       const last = fresh[fresh.length - 1]!.msg.seq;
-      await writeCheckpoint(client, schema, name, last, fresh.length);
+      const rows = await applyToTable(client, schema, this.spec, events, { advance: { projection: name, sequence: last, applied: fresh.length } });
       return { rows, last, applied: fresh.length, deadLettered, lastEvent: events[events.length - 1] };
     });
     if (!result) return;

@@ -1,5 +1,6 @@
 import type { Migration } from '@stockflow/postgres';
 import type { Pool, PoolClient } from 'pg';
+import { advanceCheckpointSql, advanceCheckpointValues, type CheckpointAdvance } from './checkpoints.js';
 import {
   cartProjection,
   customerOrdersProjection,
@@ -154,16 +155,22 @@ export async function loadRows<Row>(client: Client, schema: string, spec: ReadMo
   return rows;
 }
 
-/** Inserts or replaces the rows in one statement (jsonb_to_recordset: one parameter, any row count). */
-export async function upsertRows<Row>(client: Client, schema: string, spec: ReadModelTable<Row>, rows: readonly Row[], table = spec.table): Promise<void> {
-  if (rows.length === 0) return;
+/**
+ * Inserts or replaces the rows in one statement (jsonb_to_recordset: one parameter, any row count);
+ * with `advance`, the same statement moves the projection's checkpoint (one round trip, not two).
+ */
+export async function upsertRows<Row>(client: Client, schema: string, spec: ReadModelTable<Row>, rows: readonly Row[], table = spec.table, advance?: CheckpointAdvance): Promise<void> {
+  if (rows.length === 0) {
+    if (advance) await client.query(advanceCheckpointSql(schema, 1), advanceCheckpointValues(advance));
+    return;
+  }
   const names = spec.columns.map((c) => c.column);
   const definition = spec.columns.map((c) => `${c.column} ${c.sqlType}`).join(', ');
   const updates = spec.columns.filter((c) => c.column !== spec.key.column).map((c) => `${c.column} = EXCLUDED.${c.column}`).join(', ');
-  await client.query(
-    `INSERT INTO ${schema}.${table} (${names.join(', ')})
+  const upsert = `INSERT INTO ${schema}.${table} (${names.join(', ')})
      SELECT ${names.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${definition})
-     ON CONFLICT (${spec.key.column}) DO UPDATE SET ${updates}`,
-    [JSON.stringify(rows.map((row) => toRecord(spec, row)))],
-  );
+     ON CONFLICT (${spec.key.column}) DO UPDATE SET ${updates}`;
+  const values: unknown[] = [JSON.stringify(rows.map((row) => toRecord(spec, row)))];
+  if (!advance) return void (await client.query(upsert, values));
+  await client.query(`WITH upserted AS (${upsert}) ${advanceCheckpointSql(schema, 2)}`, [...values, ...advanceCheckpointValues(advance)]);
 }

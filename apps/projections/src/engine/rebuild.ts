@@ -2,7 +2,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { contextStreamSpec, deadLetterSubjectPrefix, ensureStream, publishDeadLetter } from '@stockflow/messaging';
 import type { Pool, PoolClient } from 'pg';
 import { foldEvents, type ProjectedEvent } from '../domain/index.js';
-import { ensureCheckpoint, inTransaction, lockProjection, readCheckpointForUpdate } from './checkpoints.js';
+import { ensureCheckpoint, inProjectionTransaction } from './checkpoints.js';
 import { decodeEnvelope } from './decode.js';
 import { BATCH_SIZE, durableName, sourceOf, type ProjectorDeps } from './live-projector.js';
 import { createTableSql, upsertRows, type AnyReadModelTable } from './read-model-tables.js';
@@ -94,9 +94,7 @@ export async function rebuildProjection(deps: RebuildDeps, spec: AnyReadModelTab
     while (remaining > 0) await replayBatch(pool, BATCH_SIZE);
     await flush(pool);
     const replayMs = performance.now() - started;
-    const checkpoint = await inTransaction(pool, async (client) => {
-      await lockProjection(client, schema, name);
-      const live = await readCheckpointForUpdate(client, schema, name);
+    const checkpoint = await inProjectionTransaction(pool, schema, name, async (client, live) => {
       // Live batches are blocked now; take the new tables at least as far as the live ones.
       while (lastSeq < live) await replayBatch(client, BATCH_SIZE);
       await flush(client);

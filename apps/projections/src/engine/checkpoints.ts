@@ -1,3 +1,4 @@
+import { inTransaction } from '@stockflow/postgres';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 
 type Client = Pick<PoolClient, 'query'> | Pick<Pool, 'query'>;
@@ -12,25 +13,19 @@ type Client = Pick<PoolClient, 'query'> | Pick<Pool, 'query'>;
  * own snapshot, as if sent one by one): one round trip instead of three. A projection batch was
  * seven round trips, the largest share of PostgreSQL's work under light load.
  */
-export async function inProjectionTransaction<T>(pool: Pool, schema: string, projection: string, work: (client: PoolClient, checkpoint: number) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    const lockKey = client.escapeLiteral(`stockflow.projection:${schema}:${projection}`);
-    const results = (await client.query(
-      `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0)); SELECT sequence FROM ${schema}.projection_checkpoints WHERE projection = ${client.escapeLiteral(projection)} FOR UPDATE`,
-    )) as unknown as QueryResult<{ sequence: number | string }>[];
-    const row = results[2]?.rows[0];
-    const result = await work(client, row ? Number(row.sequence) : 0);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    // Also when BEGIN ran but the lock or the read failed; a connection that cannot roll back is discarded.
-    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+export function inProjectionTransaction<T>(pool: Pool, schema: string, projection: string, work: (client: PoolClient, checkpoint: number) => Promise<T>): Promise<T> {
+  return inTransaction(
+    pool,
+    (client, begun) => {
+      const row = (begun[2] as QueryResult<{ sequence: number | string }> | undefined)?.rows[0];
+      return work(client, row ? Number(row.sequence) : 0);
+    },
+    {
+      withBegin: (client) =>
+        `SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(`stockflow.projection:${schema}:${projection}`)}, 0)); ` +
+        `SELECT sequence FROM ${schema}.projection_checkpoints WHERE projection = ${client.escapeLiteral(projection)} FOR UPDATE`,
+    },
+  );
 }
 
 export async function ensureCheckpoint(client: Client, schema: string, projection: string, stream: string): Promise<void> {

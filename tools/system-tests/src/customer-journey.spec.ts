@@ -13,20 +13,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { canBind, childrenOf, isAlive, listeningPortsOf, portsOf, processesOfRun, stillListening, type RunProcess } from './journey-support.js';
 import { mailsTo, openStream, smsTo, type Sse } from './notifications-support.js';
 import { eventually, http, startTestSystem, workspaceRoot, type TestSystem } from './test-system.js';
+import type { Order, Sku } from './api-shapes.js';
 
-interface Sku {
-  sku: string;
-  onHand: number;
-  reserved: number;
-  available: number;
-}
-interface Order {
-  id: string;
-  customerId: string;
-  status: 'pending' | 'confirmed' | 'rejected' | 'cancelled';
-  lines: { sku: string; quantity: number }[];
-  reason?: string;
-}
 interface Cart {
   id: string;
   customerId: string;

@@ -1,18 +1,8 @@
 // The write side end to end, on real processes: carts → orders (saga) ⇄ inventory over JetStream.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WRITE_SIDE, eventually, http, startTestSystem, type TestSystem } from './test-system.js';
+import type { Order, Sku } from './api-shapes.js';
 
-interface Sku {
-  sku: string;
-  onHand: number;
-  reserved: number;
-  available: number;
-}
-interface Order {
-  id: string;
-  status: 'pending' | 'confirmed' | 'rejected' | 'cancelled';
-  reason?: string;
-}
 
 describe('order flow across carts, orders and inventory', () => {
   let sys: TestSystem;

@@ -12,7 +12,7 @@ import { ProjectionsConfig } from './projections-config.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(ProjectionsConfig);
-  const pool = createPool({ connectionString: config.DATABASE_URL, max: 2, applicationName: 'projections-rebuild' });
+  const pool = createPool({ connectionString: config.DATABASE_URL, max: 6, applicationName: 'projections-rebuild' });
   const nats = await connectNats({ url: config.NATS_URL, name: 'projections-rebuild' });
   try {
     await migrate(pool, config.DB_SCHEMA, projectionMigrations);

@@ -71,13 +71,18 @@ export class LagSampler {
     };
   }
 
-  /** Waits until no relay or consumer has anything pending (or `timeoutMs` passed); returns what is still pending. */
+  /**
+   * Waits until no relay, consumer or projection has anything pending in two samples in a row (or
+   * `timeoutMs` passed); returns what is still pending.
+   */
   async settle(timeoutMs: number): Promise<number> {
     const until = Date.now() + timeoutMs;
+    let quiet = 0;
     for (;;) {
       const all = (await this.scrape()).flatMap(([, samples]) => samples);
-      const pending = sumOf(all, 'relay_lag_events') + sumOf(all, 'consumer_lag_messages');
-      if (pending === 0 || Date.now() > until) return pending;
+      const pending = sumOf(all, 'relay_lag_events') + sumOf(all, 'consumer_lag_messages') + sumOf(all, 'projection_lag_events');
+      quiet = pending === 0 ? quiet + 1 : 0;
+      if (quiet >= 2 || Date.now() > until) return pending;
       await new Promise((r) => setTimeout(r, 500));
     }
   }

@@ -3,7 +3,8 @@
 // checkouts, direct orders, restocks, cancellations — open loop at each rate of BENCH_RATES, then
 // closed loop flat out with BENCH_CLIENTS clients. Per phase: commands/s accepted; HTTP p50/p99/max;
 // command → read model visible on the projections' SSE stream; restock → notification per channel;
-// relay and consumer lag (max of 1 s samples of every /metrics); CPU share of every process.
+// relay and consumer lag (max of 1 s samples of every /metrics); CPU share of every process; and at
+// the end a rebuild of every read model from the whole log the phases wrote (events/s replayed).
 // Results: bench/results/system-<date>.{json,md}.
 //
 // Environment: BENCH_RATES (250,500,1000), BENCH_SECONDS (20, per phase), BENCH_CLIENTS (64; 0 skips
@@ -17,6 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeReport } from './bench-report.js';
+import { MACHINE_BASELINES } from './machine-baselines.js';
 import { resultsDir, startBenchSystem, workspaceRoot } from './bench-system.js';
 import { topSelfTime } from './cpu-profile-summary.js';
 import { must, pool } from './http-client.js';
@@ -41,6 +43,14 @@ const settleSeconds = Number(process.env.BENCH_SETTLE_SECONDS ?? 60);
 const profiled = (process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean);
 const INITIAL_STOCK = 1_000_000;
 
+/** What POST /admin/rebuild answers (the figures the bench reports). */
+interface RebuildFigures {
+  readonly events: number;
+  readonly replayMs: number;
+  readonly eventsPerSecond: number;
+  readonly projections: readonly { projection: string; events: number; eventsPerSecond: number }[];
+}
+
 async function main(): Promise<void> {
   const progress = new ProgressLine('system-bench');
   const loadAtStart = loadavg();
@@ -56,6 +66,7 @@ async function main(): Promise<void> {
   const phases: PhaseResult[] = [];
   const notes: string[] = [];
   let lag: LagSampler | null = null;
+  let rebuild: RebuildFigures | null = null;
   try {
     progress.done(`system up: ${sys.system.running.length} processes (log: ${sys.logFile})`);
     const skus = Array.from({ length: skuCount }, (_, i) => `SYS-${String(i).padStart(4, '0')}`);
@@ -88,6 +99,11 @@ async function main(): Promise<void> {
     const shapes: [string, PhaseShape][] = rates.map((rate) => [`open ${rate}/s`, { mode: 'open', rate }]);
     if (clients > 0) shapes.push([`closed ${clients} clients`, { mode: 'closed', clients }]);
     for (const [label, shape] of shapes) phases.push(await runPhase(label, shape, settings, tools));
+    // The whole log the phases wrote, replayed into fresh read models while the service keeps serving.
+    progress.update('rebuilding every read model from the log', true);
+    await lag.settle(settleSeconds * 1000);
+    rebuild = (await must('POST', `${sys.url('projections')}/admin/rebuild`, undefined, 200)) as RebuildFigures;
+    progress.done(`rebuild: ${rebuild.events.toLocaleString('en')} events in ${rebuild.replayMs} ms = ${rebuild.eventsPerSecond.toLocaleString('en')} events/s`);
   } finally {
     lag?.stop();
     watch.close();
@@ -115,7 +131,17 @@ async function main(): Promise<void> {
     `machine: ${process.platform}/${process.arch}, ${cpus().length} cores, Node ${process.version}; every process of the system, PostgreSQL, NATS and the load generator on the same host.`,
   );
   const figures = systemFigures(phases);
-  const written = writeReport(resultsDir, 'system', figures, notes, { sections: systemSections(phases, profiles), data: { settings: { rates, seconds, clients, warmupSeconds, skuCount, customers, probeRate, drainSeconds, settleSeconds }, phases, profiles } });
+  if (rebuild) {
+    figures.push({
+      name: 'projections rebuild: whole log replayed into fresh read models (POST /admin/rebuild)',
+      value: rebuild.eventsPerSecond,
+      unit: 'events/s',
+      baseline: MACHINE_BASELINES.jetStreamDurableConsume,
+      goal: GOALS.rebuildEventsPerSecond,
+      detail: { events: rebuild.events, 'replay ms': rebuild.replayMs, ...Object.fromEntries(rebuild.projections.map((p) => [p.projection, `${p.events} ev, ${p.eventsPerSecond}/s`])) },
+    });
+  }
+  const written = writeReport(resultsDir, 'system', figures, notes, { sections: systemSections(phases, profiles), data: { settings: { rates, seconds, clients, warmupSeconds, skuCount, customers, probeRate, drainSeconds, settleSeconds }, phases, rebuild, profiles } });
   progress.done(`results: ${written.json}\n  summary: ${written.markdown}`);
 }
 

@@ -10,6 +10,8 @@ import { createTableSql, upsertRows, type AnyReadModelTable } from './read-model
 /** During a replay, changed rows are written every this many events (or rows), each row once. */
 const FLUSH_EVERY_EVENTS = 20_000;
 const FLUSH_EVERY_ROWS = 5_000;
+/** Messages the replay's ordered consumer asks for ahead: fewer pull requests than the live batch size. */
+const REPLAY_PREFETCH = 10_000;
 
 export interface RebuildResult {
   readonly projection: string;
@@ -49,7 +51,7 @@ export async function rebuildProjection(deps: RebuildDeps, spec: AnyReadModelTab
   const consumer = await js.consumers.get(stream, { filter_subjects: filter });
   const initial = await consumer.info();
   let remaining = initial.num_pending;
-  const messages = await consumer.consume({ max_messages: BATCH_SIZE });
+  const messages = await consumer.consume({ max_messages: REPLAY_PREFETCH });
   const iterator = messages[Symbol.asyncIterator]();
   let applied = 0;
   let lastSeq = 0;

@@ -47,7 +47,8 @@ describe('EventRelay (real NATS JetStream)', () => {
     jsm = await jetstreamManager(nc);
   });
   afterAll(async () => {
-    await deleteNamespaceStreams(nc, namespace);
+    // Each test relays into a namespace of its own (the run's namespace plus a letter).
+    for (const suffix of ['', 'a', 'b', 'c', 'k']) await deleteNamespaceStreams(nc, `${namespace}${suffix}`);
     await nc.close();
   });
 

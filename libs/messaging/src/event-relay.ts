@@ -149,8 +149,10 @@ export class EventRelay {
   private checkpointSoon(): void {
     if (this.checkpointTimer) return;
     const wait = this.savedAt + (this.options.checkpointIntervalMs ?? 1000) - Date.now();
-    if (wait <= 0) void this.saveCheckpoint();
-    else
+    if (wait <= 0) {
+      this.savedAt = Date.now(); // now, not when the chained save starts: batches meanwhile wait their turn
+      void this.saveCheckpoint();
+    } else
       this.checkpointTimer = setTimeout(() => {
         this.checkpointTimer = null;
         void this.saveCheckpoint();

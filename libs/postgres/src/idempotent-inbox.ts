@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { idempotentInboxMigrations } from './event-store-migrations.js';
 import { migrate, quoteSchema } from './migrator.js';
+import { inTransaction } from './transaction.js';
 
 export type InboxOutcome = 'applied' | 'duplicate';
 
@@ -22,7 +23,7 @@ export class IdempotentInbox {
     private readonly pool: Pool,
     schema: string,
   ) {
-    this.markSql = `INSERT INTO ${quoteSchema(schema)}.processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`;
+    this.markSql = `INSERT INTO ${quoteSchema(schema)}.processed_events (consumer, event_id) VALUES`;
   }
 
   /**
@@ -31,26 +32,15 @@ export class IdempotentInbox {
    * If `effect` throws, nothing is recorded and the error propagates: the next delivery retries.
    */
   async runOnce(consumer: string, eventId: string, effect: (client: PoolClient) => Promise<void>): Promise<InboxOutcome> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      try {
-        const { rowCount } = await client.query(this.markSql, [consumer, eventId]);
-        if (rowCount === 0) {
-          await client.query('ROLLBACK');
-          return 'duplicate';
-        }
+    return inTransaction(
+      this.pool,
+      async (client, begun) => {
+        if (begun[1]!.rowCount === 0) return 'duplicate'; // the mark exists: nothing was written
         await effect(client);
-        await client.query('COMMIT');
         return 'applied';
-      } catch (error) {
-        // A connection that cannot even roll back goes back to the pool destroyed, not reused.
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-        throw error;
-      }
-    } finally {
-      client.release(broken);
-    }
+      },
+      // The mark leaves with BEGIN: one round trip fewer for every event a consumer handles.
+      { withBegin: (client) => `${this.markSql} (${client.escapeLiteral(consumer)}, ${client.escapeLiteral(eventId)}) ON CONFLICT DO NOTHING` },
+    );
   }
 }

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { inTransaction } from './transaction.js';
 
 export interface Migration {
   /** Unique within the schema; a migration is applied once per schema, identified by this id. */
@@ -23,37 +24,23 @@ export function quoteSchema(schema: string): string {
  * Returns the ids it applied. Safe to run from several processes at once: an advisory lock keyed on
  * the schema makes the others wait and then find nothing left to do.
  */
-export async function migrate(pool: Pool, schema: string, migrations: readonly Migration[]): Promise<string[]> {
+export function migrate(pool: Pool, schema: string, migrations: readonly Migration[]): Promise<string[]> {
   const quoted = quoteSchema(schema);
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    try {
-      // Taken before CREATE SCHEMA IF NOT EXISTS, which is not itself safe against a concurrent twin.
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`stockflow.migrate:${schema}`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-      );
-      const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${quoted}.schema_migrations`);
-      const done = new Set(rows.map((r) => r.id));
-      const applied: string[] = [];
-      for (const migration of migrations) {
-        if (done.has(migration.id)) continue;
-        await client.query(migration.sql(quoted));
-        await client.query(`INSERT INTO ${quoted}.schema_migrations (id) VALUES ($1)`, [migration.id]);
-        done.add(migration.id);
-        applied.push(migration.id);
-      }
-      await client.query('COMMIT');
-      return applied;
-    } catch (error) {
-      // A connection that cannot even roll back goes back to the pool destroyed, not reused.
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
+  return inTransaction(pool, async (client) => {
+    // Taken before CREATE SCHEMA IF NOT EXISTS, which is not itself safe against a concurrent twin.
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`stockflow.migrate:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${quoted}.schema_migrations`);
+    const done = new Set(rows.map((r) => r.id));
+    const applied: string[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.id)) continue;
+      await client.query(migration.sql(quoted));
+      await client.query(`INSERT INTO ${quoted}.schema_migrations (id) VALUES ($1)`, [migration.id]);
+      done.add(migration.id);
+      applied.push(migration.id);
     }
-  } finally {
-    client.release(broken);
-  }
+    return applied;
+  });
 }

@@ -67,26 +67,17 @@ export class WaveRunner implements OnApplicationBootstrap, OnApplicationShutdown
    * most WAVE_PARALLELISM at once, each committing (and announcing) its part.
    */
   async nextWave(): Promise<boolean> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    const planned = await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<RestockRow>(
         `SELECT event_id, sku, occurred_at, available, budget, notified, waves, correlation_id, traceparent FROM ${this.s}.restocks
          WHERE status = 'open' AND next_wave_at <= now() ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
       );
       const restock = rows[0];
-      if (!restock) {
-        await client.query('COMMIT');
-        return false;
-      }
+      if (!restock) return null;
       const began = performance.now();
       const { available } = await this.stock.available(restock.sku);
       const size = await this.planner.sizeWave(client, restock, available);
-      if (size.outcome) {
-        await client.query('COMMIT');
-        return true;
-      }
+      if (size.outcome) return { restock, wave: size.wave, began, slices: 0, outcome: null };
       const parts: number[] = [];
       for (let left = size.room; left > 0 && parts.length < this.config.WAVE_PARALLELISM; left -= this.config.WAVE_SIZE) {
         parts.push(Math.min(left, this.config.WAVE_SIZE));
@@ -96,17 +87,14 @@ export class WaveRunner implements OnApplicationBootstrap, OnApplicationShutdown
       // Slices that committed stand (their waves rows count); the restock row is settled next time.
       if (failed) throw failed.reason;
       const slices = settled.map((r) => (r as PromiseFulfilledResult<SliceOutcome>).value);
-      const outcome = await this.planner.finishWave(client, restock, slices);
-      await client.query('COMMIT');
-      this.logger.debug({ sku: restock.sku, wave: size.wave, slices: slices.length, picked: outcome.picked, ms: Math.round(performance.now() - began) }, 'wave planned');
-      if (outcome.picked > 0) this.dispatcher.wake(...outcome.channels.filter((c) => c !== 'web'));
-      return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+      return { restock, wave: size.wave, began, slices: slices.length, outcome: await this.planner.finishWave(client, restock, slices) };
+    });
+    if (!planned) return false;
+    const { restock, wave, began, slices, outcome } = planned;
+    if (!outcome) return true;
+    this.logger.debug({ sku: restock.sku, wave, slices, picked: outcome.picked, ms: Math.round(performance.now() - began) }, 'wave planned');
+    if (outcome.picked > 0) this.dispatcher.wake(...outcome.channels.filter((c) => c !== 'web'));
+    return true;
   }
 
   private async slice(restock: RestockRow, wave: number, slice: number, want: number, available: number | null): Promise<SliceOutcome> {

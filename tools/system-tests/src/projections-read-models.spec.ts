@@ -31,11 +31,18 @@ describe('projections on the running system', () => {
   };
   const inventorySku = (sku: string) => http<StockView>('GET', `${sys.url('inventory')}/skus/${sku}`).then((r) => r.body);
   const viewSku = (sku: string) => http<StockView>('GET', `${sys.url('projections')}/views/stock/${sku}`);
-  /** Waits until the stock view of every SKU shows the inventory's own figures. */
+  /**
+   * Waits until the stock view of every SKU shows the inventory's own figures, both read afresh each
+   * time: releases of cancelled orders may still be reaching the inventory when this starts.
+   */
   const stockConverged = async (skus: readonly string[]): Promise<void> => {
     for (const sku of skus) {
-      const truth = await inventorySku(sku);
-      await eventually(() => viewSku(sku), (r) => r.status === 200 && r.body.onHand === truth.onHand && r.body.reserved === truth.reserved && r.body.available === truth.available, 20_000, `stock view of ${sku}`);
+      await eventually(
+        async () => ({ truth: await inventorySku(sku), view: await viewSku(sku) }),
+        ({ truth, view }) => view.status === 200 && view.body.onHand === truth.onHand && view.body.reserved === truth.reserved && view.body.available === truth.available,
+        20_000,
+        `stock view of ${sku}`,
+      );
     }
   };
   const register = async (sku: string, quantity: number, lowStockThreshold = 2): Promise<void> => {

@@ -1,5 +1,6 @@
 // The write side end to end, on real processes: carts → orders (saga) ⇄ inventory over JetStream.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { prototypeMemberNames } from '@stockflow/event-sourcing/testing';
 import { WRITE_SIDE, eventually, http, startTestSystem, type TestSystem } from './test-system.js';
 import type { Order, Sku } from './api-shapes.js';
 
@@ -67,6 +68,15 @@ describe('order flow across carts, orders and inventory', () => {
     expect(finals.filter((o) => o.status === 'confirmed')).toHaveLength(50);
     expect(finals.filter((o) => o.status === 'rejected')).toHaveLength(150);
     expect(await sku('LAMP-1')).toMatchObject({ onHand: 50, reserved: 50, available: 0 });
+  });
+
+  it('confirms an order whose SKUs are named like Object.prototype members (constructor, __proto__, …)', async () => {
+    const names = prototypeMemberNames();
+    for (const name of names) await stock(name, 5);
+    const placed = await http<{ id: string }>('POST', `${sys.url('orders')}/orders`, { customerId: 'constructor', lines: names.map((name) => ({ sku: name, quantity: 2 })) });
+    expect(placed.status).toBe(202);
+    await eventually(() => order(placed.body.id), (o) => o?.status === 'confirmed', 20_000, 'the order to be confirmed');
+    for (const name of names) expect(await sku(name)).toMatchObject({ sku: name, onHand: 5, reserved: 2, available: 3 });
   });
 
   it('releases the reservation of a cancelled order', async () => {

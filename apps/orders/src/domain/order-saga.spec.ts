@@ -73,7 +73,7 @@ describe('Order saga decider', () => {
   describe('start', () => {
     it('starts once, with the deadline, and requests a reservation per line', () => {
       expect(when(given(), start)).toEqual(startedHistory);
-      expect(given(...startedHistory)).toMatchObject({ status: 'awaiting', orderId, lines, deadline, answers: {}, outcome: null });
+      expect(given(...startedHistory)).toMatchObject({ status: 'awaiting', orderId, lines, deadline, answers: new Map(), outcome: null });
     });
 
     it('does not start again (an OrderPlaced delivered twice)', () => {
@@ -87,7 +87,7 @@ describe('Order saga decider', () => {
     it('records an answer for a line not yet answered, and waits for the others', () => {
       expect(when(given(...startedHistory), reserved('A', 2))).toEqual([recorded('A', 'reserved', 2, 2)]);
       expect(when(given(...startedHistory), refused('B', 1, 0))).toEqual([recorded('B', 'rejected', 1, 0)]);
-      expect(given(...startedHistory, recorded('A', 'reserved', 2, 2)).answers).toEqual({ A: { outcome: 'reserved', requested: 2, available: 2 } });
+      expect(given(...startedHistory, recorded('A', 'reserved', 2, 2)).answers).toEqual(new Map([['A', { outcome: 'reserved', requested: 2, available: 2 }]]));
     });
 
     it('records each line once: a second answer for it changes nothing', () => {

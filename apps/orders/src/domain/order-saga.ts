@@ -36,8 +36,8 @@ export interface OrderSagaState {
   readonly orderId: string | null;
   readonly lines: readonly OrderLine[];
   readonly deadline: string | null;
-  /** Inventory's answer per SKU, recorded once. */
-  readonly answers: Readonly<Record<string, LineAnswer>>;
+  /** Inventory's answer per SKU, recorded once. A Map: SKUs are chosen by users (`constructor` is one). */
+  readonly answers: ReadonlyMap<string, LineAnswer>;
   /** SKUs whose release was requested (at most once each per completion). */
   readonly releasesRequested: readonly string[];
   /** The latest completion: `confirmed` may later become `cancelled`. */
@@ -56,7 +56,7 @@ const initialState = (): OrderSagaState => ({
   orderId: null,
   lines: [],
   deadline: null,
-  answers: {},
+  answers: new Map(),
   releasesRequested: [],
   outcome: null,
 });
@@ -77,15 +77,15 @@ function decide(command: OrderSagaCommand, state: OrderSagaState): OrderSagaEven
       // has already asked to release every line that may hold a reservation.
       if (state.status !== 'awaiting') return [];
       const { sku, outcome, requested, available } = command.data;
-      if (!state.lines.some((line) => line.sku === sku) || state.answers[sku]) return [];
+      if (!state.lines.some((line) => line.sku === sku) || state.answers.has(sku)) return [];
       const orderId = state.orderId!;
       const recorded: OrderSagaEvent = { type: 'LineReservationRecorded', data: { orderId, sku, outcome, requested, available } };
-      const answers = { ...state.answers, [sku]: { outcome, requested, available } };
-      if (!state.lines.every((line) => answers[line.sku])) return [recorded];
-      if (state.lines.every((line) => answers[line.sku]!.outcome === 'reserved')) {
+      const answers = withAnswer(state.answers, sku, { outcome, requested, available });
+      if (!state.lines.every((line) => answers.has(line.sku))) return [recorded];
+      if (state.lines.every((line) => answers.get(line.sku)!.outcome === 'reserved')) {
         return [recorded, completed(orderId, 'confirmed')];
       }
-      const reserved = state.lines.filter((line) => answers[line.sku]!.outcome === 'reserved');
+      const reserved = state.lines.filter((line) => answers.get(line.sku)!.outcome === 'reserved');
       return [recorded, ...releases(orderId, reserved), completed(orderId, 'rejected')];
     }
     case 'CancelSaga': {
@@ -113,7 +113,7 @@ function evolve(state: OrderSagaState, event: OrderSagaEvent): OrderSagaState {
       return state;
     case 'LineReservationRecorded': {
       const { sku, outcome, requested, available } = event.data;
-      return { ...state, answers: { ...state.answers, [sku]: { outcome, requested, available } } };
+      return { ...state, answers: withAnswer(state.answers, sku, { outcome, requested, available }) };
     }
     case 'ReservationReleaseRequested':
       return state.releasesRequested.includes(event.data.sku) ? state : { ...state, releasesRequested: [...state.releasesRequested, event.data.sku] };
@@ -133,7 +133,7 @@ export const orderSagaDecider: Decider<OrderSagaCommand, OrderSagaEvent, OrderSa
 /** The lines inventory could not reserve, as the order's rejection reports them. */
 export function shortLinesOf(state: OrderSagaState): ShortLine[] {
   return state.lines.flatMap((line) => {
-    const answer = state.answers[line.sku];
+    const answer = state.answers.get(line.sku);
     return answer?.outcome === 'rejected' ? [{ sku: line.sku, requested: answer.requested, available: answer.available }] : [];
   });
 }
@@ -157,6 +157,11 @@ export function orderFollowUp(state: OrderSagaState): OrderCommand | null {
     default:
       return null;
   }
+}
+
+/** A copy with one more answer (an order has at most MAX_ORDER_LINES lines: copying is cheap). */
+function withAnswer(answers: ReadonlyMap<string, LineAnswer>, sku: string, answer: LineAnswer): ReadonlyMap<string, LineAnswer> {
+  return new Map(answers).set(sku, answer);
 }
 
 function releases(orderId: string, lines: readonly OrderLine[]): OrderSagaEvent[] {

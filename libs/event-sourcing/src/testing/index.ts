@@ -1,2 +1,3 @@
 export * from './event-store-contract.js';
 export * from './contract-test-catalog.js';
+export * from './prototype-member-names.js';

@@ -5,6 +5,8 @@ export class OrdersConfig extends BaseServiceConfig {
   override SERVICE_NAME = 'orders';
   override PORT = 3001;
   override DB_SCHEMA = 'orders';
+  /** The HTTP side's 8 and the 4 the saga's consumers and sweeper may use at once. */
+  override DB_POOL_MAX = 12;
 
   /** How long the saga waits for inventory's answers before it rejects the order. */
   @EnvInt({ min: 1, max: 86_400_000 })

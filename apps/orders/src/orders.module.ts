@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import type { EventStore } from '@stockflow/event-sourcing';
 import type { RetryPolicy } from '@stockflow/messaging';
-import { EVENT_STORE, ReadinessChecks, runEventSourcedService, ServiceMetrics, type ConsumerSpec, type RunningService } from '@stockflow/platform';
+import { EVENT_STORE, PG_POOL, runEventSourcedService, type ConsumerSpec, type RunningService } from '@stockflow/platform';
+import type { Pool } from 'pg';
 import { CancelOrderController } from './cancel-order/cancel-order.controller.js';
 import { GetOrderController } from './get-order/get-order.controller.js';
 import { OrderSagaHandlers } from './order-saga/order-saga.handlers.js';
 import { OrderSagaProcess } from './order-saga/order-saga.process.js';
 import { OrderSagaSweeper } from './order-saga/order-saga.sweeper.js';
-import { SagaDatabase } from './order-saga/saga-database.js';
+import { SagaDeadlines } from './order-saga/saga-deadlines.js';
 import { OrdersConfig } from './orders-config.js';
 import { PlaceFromCartHandler } from './place-from-cart/place-from-cart.handler.js';
 import { PlaceOrderController } from './place-order/place-order.controller.js';
@@ -17,11 +18,7 @@ import { OrderCommands } from './shared/order-commands.js';
   controllers: [PlaceOrderController, GetOrderController, CancelOrderController, PlaceFromCartHandler, OrderSagaHandlers],
   providers: [
     { provide: OrderCommands, useFactory: (store: EventStore) => new OrderCommands(store), inject: [EVENT_STORE] },
-    {
-      provide: SagaDatabase,
-      useFactory: (config: OrdersConfig, metrics: ServiceMetrics, readiness: ReadinessChecks) => SagaDatabase.open(config, metrics, readiness),
-      inject: [OrdersConfig, ServiceMetrics, ReadinessChecks],
-    },
+    { provide: SagaDeadlines, useFactory: (pool: Pool, config: OrdersConfig) => SagaDeadlines.create(pool, config.DB_SCHEMA), inject: [PG_POOL, OrdersConfig] },
     OrderSagaProcess,
     OrderSagaSweeper,
   ],

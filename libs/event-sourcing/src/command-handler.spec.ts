@@ -3,7 +3,7 @@ import { AggregateStateCache } from './aggregate-state-cache.js';
 import { CommandHandler } from './command-handler.js';
 import type { Decider } from './decider.js';
 import { ConcurrencyConflict, DomainError } from './errors.js';
-import { InMemoryEventStore } from './in-memory-event-store.js';
+import { InMemoryEventStore, type InMemoryTransactionConnection } from './in-memory-event-store.js';
 import { contractTestCatalog } from './testing/index.js';
 
 type Increment = { by: number; max: number };
@@ -87,6 +87,93 @@ describe('CommandHandler', () => {
       cache.set('counter-c3', { state: { total: 10 }, version: 1 });
       const result = await mine.handle('counter-c3', { by: 1, max: 3 }, { metadata });
       expect(result.state.total).toBe(3);
+    });
+  });
+
+  describe('options for process managers', () => {
+    it('tries a command assumed to start its stream without reading it, and reads when the stream exists', async () => {
+      const store = new InMemoryEventStore(contractTestCatalog);
+      let reads = 0;
+      const readStream = store.readStream.bind(store);
+      store.readStream = (...args) => (reads++, readStream(...args));
+      const handler = new CommandHandler(store, contractTestCatalog, counter);
+      await handler.handle('counter-n1', { by: 1, max: 10 }, { metadata, assumeNew: true });
+      expect(reads).toBe(0);
+      const second = await handler.handle('counter-n1', { by: 1, max: 10 }, { metadata, assumeNew: true });
+      expect(reads).toBe(1); // the no_stream append conflicted: read, decided again
+      expect(second.state.total).toBe(2);
+    });
+
+    it('commits the caller\'s own writes with the decided events, or neither', async () => {
+      const store = new InMemoryEventStore(contractTestCatalog);
+      const handler = new CommandHandler<Increment, Incremented, { total: number }, InMemoryTransactionConnection>(store, contractTestCatalog, counter);
+      const rows: number[] = [];
+      await handler.handle('counter-t1', { by: 2, max: 10 }, {
+        metadata,
+        alongside: async (tx, events) => tx.connection.onCommit(() => rows.push(events[0]!.data.n)),
+      });
+      expect(rows).toEqual([2]);
+      await expect(
+        handler.handle('counter-t1', { by: 3, max: 10 }, {
+          metadata,
+          alongside: async () => {
+            throw new Error('own write failed');
+          },
+        }),
+      ).rejects.toThrow('own write failed');
+      expect(await handler.load('counter-t1')).toEqual({ state: { total: 2 }, version: 1 });
+    });
+
+    it('gives recordOrigin every folded event\'s id and metadata, and metadata functions the state decided on', async () => {
+      const store = new InMemoryEventStore(contractTestCatalog);
+      type Remembering = { total: number; last: string | null };
+      const remembering: Decider<Increment, Incremented, Remembering> = {
+        initialState: () => ({ total: 0, last: null }),
+        evolve: (state, event) => ({ ...state, total: state.total + event.data.n }),
+        decide: (command) => [{ type: 'CounterIncremented', data: { n: command.by } }],
+      };
+      const options = { recordOrigin: (state: Remembering, _e: Incremented, origin: { eventId: string }) => ({ ...state, last: origin.eventId }) };
+      const handler = new CommandHandler(store, contractTestCatalog, remembering, options);
+      const first = await handler.handle('counter-o1', { by: 1, max: 9 }, { metadata: (state) => ({ ...metadata, correlationId: `at-${state.total}` }) });
+      const stored = (await store.readStream('counter-o1')).events;
+      expect(first.state.last).toBe(stored[0]!.eventId);
+      expect(stored[0]!.correlationId).toBe('at-0');
+      await handler.handle('counter-o1', { by: 1, max: 9 }, { metadata: (state) => ({ ...metadata, correlationId: `at-${state.total}` }) });
+      const reread = await new CommandHandler(store, contractTestCatalog, remembering, options).load('counter-o1');
+      const all = (await store.readStream('counter-o1')).events;
+      expect(reread.state).toEqual({ total: 2, last: all[1]!.eventId });
+      expect(all[1]!.correlationId).toBe('at-1');
+    });
+
+    it('lets only the stream say that a command decides nothing (a cached state that decides nothing is re-read)', async () => {
+      const store = new InMemoryEventStore(contractTestCatalog);
+      const cache = new AggregateStateCache<{ total: number }>();
+      const capped: Decider<Increment, Incremented, { total: number }> = { ...counter, decide: (c, s) => (s.total >= c.max ? [] : counter.decide(c, s)) };
+      const handler = new CommandHandler(store, contractTestCatalog, capped, { cache });
+      await handler.handle('counter-z1', { by: 1, max: 5 }, { metadata });
+      cache.set('counter-z1', { state: { total: 5 }, version: 1 }); // stale: would decide nothing
+      const result = await handler.handle('counter-z1', { by: 1, max: 5 }, { metadata });
+      expect(result.state.total).toBe(2);
+    });
+  });
+
+  describe('current', () => {
+    it('reads only what follows the cached state, upcast like every load, and starts over when the stream does not continue it', async () => {
+      const store = new InMemoryEventStore(contractTestCatalog);
+      const cache = new AggregateStateCache<{ total: number }>();
+      const mine = new CommandHandler(store, contractTestCatalog, counter, { cache });
+      const other = new CommandHandler(store, contractTestCatalog, counter);
+      await mine.handle('counter-r1', { by: 1, max: 100 }, { metadata });
+      await other.handle('counter-r1', { by: 5, max: 100 }, { metadata });
+      const froms: (number | undefined)[] = [];
+      const readStream = store.readStream.bind(store);
+      store.readStream = (streamId, options) => (froms.push(options?.fromPosition), readStream(streamId, options));
+      expect(await mine.current('counter-r1')).toEqual({ state: { total: 6 }, version: 2 });
+      expect(froms).toEqual([2]);
+      expect(cache.get('counter-r1')).toEqual({ state: { total: 6 }, version: 2 });
+      cache.set('counter-r1', { state: { total: 99 }, version: 7 }); // ahead of the stream: not a continuation
+      expect(await mine.current('counter-r1')).toEqual({ state: { total: 6 }, version: 2 });
+      expect(await new CommandHandler(store, contractTestCatalog, counter).current('counter-none')).toEqual({ state: { total: 0 }, version: 0 });
     });
   });
 });

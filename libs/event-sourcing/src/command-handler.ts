@@ -3,7 +3,12 @@ import type { EventCatalog } from '@stockflow/contracts';
 import { type AggregateStateCache } from './aggregate-state-cache.js';
 import type { Decider } from './decider.js';
 import { ConcurrencyConflict, DomainError } from './errors.js';
-import type { AppendResult, EventMetadata, EventStore, ExpectedVersion, RecordedEvent } from './event-store.js';
+import type { AppendResult, EventMetadata, EventStore, EventStoreTransaction, EventToAppend, ExpectedVersion, RecordedEvent } from './event-store.js';
+
+/** Who caused a stored event, and its id: what a follow-up names as its cause. */
+export interface EventOrigin extends EventMetadata {
+  readonly eventId: string;
+}
 
 export interface AggregateState<TState> {
   readonly state: TState;
@@ -11,13 +16,25 @@ export interface AggregateState<TState> {
   readonly version: number;
 }
 
-export interface HandleCommandOptions {
-  readonly metadata: EventMetadata;
+export interface HandleCommandOptions<TEvent, TState, TConnection = unknown> {
+  /** Carried into every event appended; a function gets the state the decision is made on. */
+  readonly metadata: EventMetadata | ((state: TState) => EventMetadata);
   /**
    * The version the caller saw (HTTP If-Match). When given, a conflict is the caller's to resolve
    * and is not retried; when absent the handler re-reads and re-decides on a conflict.
    */
   readonly expectedVersion?: number;
+  /**
+   * First try without a read when nothing is cached, as if the stream did not exist (for a command
+   * that usually starts its stream): the append's `no_stream` check proves it, and a conflict reads.
+   */
+  readonly assumeNew?: boolean;
+  /**
+   * The caller's own writes that must commit with the decided events, or not at all: the append then
+   * runs in a transaction of the store (which must have `capabilities.transactions`), and this runs
+   * in it after the append. Not called when nothing is decided.
+   */
+  readonly alongside?: (tx: EventStoreTransaction<TConnection>, events: readonly TEvent[]) => Promise<void>;
 }
 
 export interface HandleCommandResult<TEvent, TState> {
@@ -28,14 +45,20 @@ export interface HandleCommandResult<TEvent, TState> {
   readonly append: AppendResult | null;
 }
 
-export interface CommandHandlerOptions<TState> {
+export interface CommandHandlerOptions<TState, TEvent = unknown> {
   /** Tries per command when concurrent writers keep winning. Default 8. */
   readonly maxAttempts?: number;
   /**
    * Keeps states this process wrote, so that a command needs no read: the append's expected version
-   * still guards it, and a conflict, or a rejection decided on cached state, re-reads the stream.
+   * still guards it, and a conflict, or a decision of nothing or a rejection made on cached state,
+   * re-reads the stream.
    */
   readonly cache?: AggregateStateCache<TState>;
+  /**
+   * Applied after `evolve` to every event folded (read or just appended), with the event's id and
+   * metadata: for a process manager whose state remembers which events its follow-ups are caused by.
+   */
+  readonly recordOrigin?: (state: TState, event: TEvent, origin: EventOrigin) => TState;
 }
 
 /**
@@ -43,60 +66,91 @@ export interface CommandHandlerOptions<TState> {
  * it read as the expected version. Concurrent writers make the append fail; then it tries again
  * on fresh state, a bounded number of times.
  */
-export class CommandHandler<TCommand, TEvent extends { type: string; data: unknown }, TState> {
+export class CommandHandler<TCommand, TEvent extends { type: string; data: unknown }, TState, TConnection = unknown> {
   private readonly maxAttempts: number;
   private readonly cache: AggregateStateCache<TState> | undefined;
+  private readonly evolve: (state: TState, event: TEvent, origin: EventOrigin) => TState;
 
   constructor(
-    private readonly store: EventStore,
+    private readonly store: EventStore<TConnection>,
     private readonly catalog: EventCatalog,
     private readonly decider: Decider<TCommand, TEvent, TState>,
-    options: CommandHandlerOptions<TState> = {},
+    options: CommandHandlerOptions<TState, TEvent> = {},
   ) {
     this.maxAttempts = options.maxAttempts ?? 8;
     this.cache = options.cache;
+    const recordOrigin = options.recordOrigin;
+    this.evolve = recordOrigin ? (state, event, origin) => recordOrigin(decider.evolve(state, event), event, origin) : (state, event) => decider.evolve(state, event);
   }
 
+  /** The stream's state, read whole from the store (the cache is neither used nor changed). */
   async load(streamId: string): Promise<AggregateState<TState>> {
     const { events, currentVersion } = await this.store.readStream(streamId);
-    let state = this.decider.initialState();
-    for (const recorded of events) state = this.decider.evolve(state, this.toDomainEvent(recorded));
-    return { state, version: currentVersion };
+    return { state: this.fold(this.decider.initialState(), events), version: currentVersion };
   }
 
-  async handle(streamId: string, command: TCommand, options: HandleCommandOptions): Promise<HandleCommandResult<TEvent, TState>> {
+  /**
+   * The stream's current state, always asked of the store (another process may have written), but
+   * read only after the cached version when this process has the state cached: a read of a long
+   * stream costs what is new. Caches what it read unless a newer state was cached meanwhile.
+   */
+  async current(streamId: string): Promise<AggregateState<TState>> {
+    const cached = this.cache?.get(streamId);
+    let fresh: AggregateState<TState>;
+    if (cached) {
+      const { events, currentVersion } = await this.store.readStream(streamId, { fromPosition: cached.version + 1 });
+      const continues = currentVersion >= cached.version && events.length === currentVersion - cached.version;
+      if (!continues) this.cache?.delete(streamId); // not a plain continuation of what was cached: start over
+      fresh = continues ? { state: this.fold(cached.state, events), version: currentVersion } : await this.load(streamId);
+    } else {
+      fresh = await this.load(streamId);
+    }
+    if (this.cache && fresh.version > 0) {
+      const now = this.cache.get(streamId);
+      if (!now || now.version < fresh.version) this.cache.set(streamId, fresh);
+    }
+    return fresh;
+  }
+
+  async handle(streamId: string, command: TCommand, options: HandleCommandOptions<TEvent, TState, TConnection>): Promise<HandleCommandResult<TEvent, TState>> {
     for (let attempt = 1; ; attempt++) {
-      const cached = attempt === 1 ? this.cache?.get(streamId) : undefined;
-      const { state, version } = cached ?? (await this.load(streamId));
+      const assumed = attempt === 1 ? (this.cache?.get(streamId) ?? (options.assumeNew ? { state: this.decider.initialState(), version: 0 } : undefined)) : undefined;
+      const { state, version } = assumed ?? (await this.load(streamId));
       if (options.expectedVersion !== undefined && options.expectedVersion !== version) {
-        if (cached) continue; // another process may have written: judge on fresh state
+        if (assumed) continue; // another process may have written: judge on fresh state
         throw new ConcurrencyConflict(streamId, String(options.expectedVersion), version || null);
       }
       let events: TEvent[];
       try {
         events = this.decider.decide(command, state);
       } catch (error) {
-        if (cached && error instanceof DomainError) continue; // only a fresh state may reject
+        if (assumed && error instanceof DomainError) continue; // only a fresh state may reject
         throw error;
       }
       if (events.length === 0) {
-        if (!cached) this.cache?.set(streamId, { state, version });
+        if (assumed) continue; // only the stream itself may say there is nothing to do
+        this.cache?.set(streamId, { state, version });
         return { events, state, version, append: null };
       }
+      const metadata = typeof options.metadata === 'function' ? options.metadata(state) : options.metadata;
+      const toAppend: EventToAppend[] = events.map((event) => ({
+        eventId: randomUUID(),
+        type: event.type,
+        schemaVersion: this.catalog.currentVersion(event.type),
+        data: event.data,
+        ...metadata,
+      }));
       const expected: ExpectedVersion = version === 0 ? 'no_stream' : version;
       try {
-        const append = await this.store.appendToStream(
-          streamId,
-          events.map((event) => ({
-            eventId: randomUUID(),
-            type: event.type,
-            schemaVersion: this.catalog.currentVersion(event.type),
-            data: event.data,
-            ...options.metadata,
-          })),
-          { expectedVersion: expected },
-        );
-        const newState = events.reduce((s, e) => this.decider.evolve(s, e), state);
+        const alongside = options.alongside;
+        const append = alongside
+          ? await this.store.withTransaction(async (tx) => {
+              const appended = await tx.appendToStream(streamId, toAppend, { expectedVersion: expected });
+              if (!appended.idempotentReplay) await alongside(tx, events);
+              return appended;
+            })
+          : await this.store.appendToStream(streamId, toAppend, { expectedVersion: expected });
+        const newState = events.reduce((s, e, i) => this.evolve(s, e, originOf(toAppend[i]!)), state);
         if (append.idempotentReplay) this.cache?.delete(streamId);
         else this.cache?.set(streamId, { state: newState, version: append.nextExpectedVersion });
         return { events, state: newState, version: append.nextExpectedVersion, append };
@@ -110,8 +164,17 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
     }
   }
 
+  private fold(state: TState, events: readonly RecordedEvent[]): TState {
+    for (const recorded of events) state = this.evolve(state, this.toDomainEvent(recorded), originOf(recorded));
+    return state;
+  }
+
   private toDomainEvent(recorded: RecordedEvent): TEvent {
     const { data } = this.catalog.upcast(recorded.type, recorded.schemaVersion, recorded.data);
     return { type: recorded.type, data } as TEvent;
   }
+}
+
+function originOf(event: EventToAppend | RecordedEvent): EventOrigin {
+  return { eventId: event.eventId, correlationId: event.correlationId, causationId: event.causationId, traceparent: event.traceparent };
 }

@@ -18,6 +18,14 @@ export class DuplicateEventIdConflict extends Error {
   }
 }
 
+/** A caller needs transactions from an adapter that cannot join its appends to other writes. */
+export class TransactionsUnsupported extends Error {
+  constructor(readonly adapter: string, readonly caller: string) {
+    super(`${caller} needs an event store with transactions; the ${adapter} adapter has none`);
+    this.name = 'TransactionsUnsupported';
+  }
+}
+
 export type DomainErrorKind = 'not-found' | 'conflict' | 'rejected';
 
 /**

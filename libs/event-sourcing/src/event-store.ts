@@ -52,8 +52,47 @@ export interface SubscribeToAllOptions {
   readonly signal: AbortSignal;
 }
 
-/** The event store port. Every adapter passes the shared contract suite (`@stockflow/event-sourcing/testing`). */
-export interface EventStore {
+/** What an adapter can do beyond the core port; callers check it at start-up (`requireTransactions`). */
+export interface EventStoreCapabilities {
+  /**
+   * `withTransaction` works: appends, stream starts and the caller's own statements commit together
+   * or not at all. An adapter without it throws `TransactionsUnsupported` from `withTransaction`.
+   */
+  readonly transactions: boolean;
+}
+
+/** A stream born with its only event (e.g. a delivery's outcome): see `EventStoreTransaction.startStreams`. */
+export interface StreamStart {
+  readonly streamId: string;
+  readonly event: EventToAppend;
+}
+
+/**
+ * One transaction of the store. Appends through it become readable, and the caller's own statements
+ * on `connection` take effect, when `withTransaction`'s work resolves; when it throws, none of them.
+ */
+export interface EventStoreTransaction<TConnection = unknown> {
+  /** The adapter's connection inside this transaction, for the caller's own statements (PostgreSQL: a pool client). */
+  readonly connection: TConnection;
+  appendToStream(streamId: string, events: readonly EventToAppend[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
+  /**
+   * Starts many streams with one event each, as one write: streams that exist already are skipped
+   * (not a conflict), so a repeated call adds nothing. Returns the ids of the events written.
+   */
+  startStreams(streams: readonly StreamStart[]): Promise<string[]>;
+}
+
+/**
+ * The event store port. Every adapter passes the shared contract suite (`@stockflow/event-sourcing/testing`).
+ * `TConnection` is what a transaction offers the caller's own statements (see `withTransaction`).
+ */
+export interface EventStore<TConnection = unknown> {
+  readonly capabilities: EventStoreCapabilities;
+  /**
+   * Runs `work` in one transaction: commits when it resolves, rolls back when it throws (the error
+   * propagates). Only where `capabilities.transactions`; otherwise it throws `TransactionsUnsupported`.
+   */
+  withTransaction<T>(work: (tx: EventStoreTransaction<TConnection>) => Promise<T>): Promise<T>;
   appendToStream(streamId: string, events: readonly EventToAppend[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
   readStream(streamId: string, options?: { fromPosition?: number; maxCount?: number }): Promise<ReadStreamResult>;
   /** Up to `maxCount` events after `after`, in log order, never skipping an event that commits later. */

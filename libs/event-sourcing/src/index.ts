@@ -8,3 +8,4 @@ export * from './poll-subscription.js';
 export * from './in-memory-event-store.js';
 export * from './checkpoint-store.js';
 export * from './aggregate-state-cache.js';
+export * from './store-capabilities.js';

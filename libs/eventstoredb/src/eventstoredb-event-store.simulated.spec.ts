@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { ConcurrencyConflict, DuplicateEventIdConflict, type RecordedEvent } from '@stockflow/event-sourcing';
+import { ConcurrencyConflict, DuplicateEventIdConflict, requireTransactions, TransactionsUnsupported, type RecordedEvent } from '@stockflow/event-sourcing';
 import { contractTestCatalog, counterEvent, describeEventStoreContract } from '@stockflow/event-sourcing/testing';
 import { randomUUID } from 'node:crypto';
 import { EventStoreDbEventStore } from './eventstoredb-event-store.js';
@@ -30,6 +30,12 @@ describe('EventStoreDbEventStore on a simulated client', () => {
   });
   afterEach(async () => {
     await store.close();
+  });
+
+  it('declares no transactions, so a caller that needs them fails where it is wired, before any command', async () => {
+    expect(store.capabilities.transactions).toBe(false);
+    expect(() => requireTransactions(store, 'the order saga')).toThrow(TransactionsUnsupported);
+    expect(() => requireTransactions(store, 'the order saga')).toThrow(/the order saga needs an event store with transactions/);
   });
 
   it('reports the append positions it reads back, and a replay with the original ones', async () => {

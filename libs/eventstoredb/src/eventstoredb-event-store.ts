@@ -21,8 +21,10 @@ import {
   assertAppendable,
   ConcurrencyConflict,
   DuplicateEventIdConflict,
+  TransactionsUnsupported,
   type AppendResult,
   type EventStore,
+  type EventStoreCapabilities,
   type EventToAppend,
   type ExpectedVersion,
   type ReadStreamResult,
@@ -78,7 +80,13 @@ const MAX_PAGE = 4096;
  *   unique per event for gRPC appends, increasing in log order, but not dense.
  * - Idempotency is EventStoreDB's own (see appendToStream).
  */
-export class EventStoreDbEventStore implements EventStore {
+export class EventStoreDbEventStore implements EventStore<never> {
+  /**
+   * No transactions: EventStoreDB appends to one stream atomically and cannot join that append to
+   * other streams' appends or to another database's writes. Callers that need them check this at
+   * start-up (`requireTransactions`).
+   */
+  readonly capabilities: EventStoreCapabilities = { transactions: false };
   private readonly client: EsdbClient;
   private readonly catalog: EventCatalog;
   private readonly ownsClient: boolean;
@@ -95,6 +103,10 @@ export class EventStoreDbEventStore implements EventStore {
     this.client = options.client;
     this.catalog = options.catalog;
     this.ownsClient = options.ownsClient ?? false;
+  }
+
+  async withTransaction<T>(): Promise<T> {
+    throw new TransactionsUnsupported('EventStoreDB', 'withTransaction');
   }
 
   /**

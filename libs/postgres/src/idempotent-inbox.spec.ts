@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { idempotentInboxMigrations } from './event-store-migrations.js';
+import { contractTestCatalog, counterEvent } from '@stockflow/event-sourcing/testing';
 import { IdempotentInbox } from './idempotent-inbox.js';
+import { PostgresEventStore } from './postgres-event-store.js';
 import { migrate } from './migrator.js';
 import { createPool } from './pool.js';
 import { dropSchema, uniqueSchemaName } from './test-schema.js';
@@ -83,5 +85,27 @@ describe('IdempotentInbox', () => {
     expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(9);
     expect(await effectsOf(eventId)).toBe(1);
+  });
+
+  it('in a store transaction, commits the mark, the effect and its appends together, once', async () => {
+    const store = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog });
+    const eventId = randomUUID();
+    const streamId = `counter-${randomUUID()}`;
+    const effect = async (tx: Parameters<Parameters<IdempotentInbox['runOnceInStore']>[3]>[0]): Promise<void> => {
+      await recordEffect('notifier', eventId)(tx.connection);
+      await tx.appendToStream(streamId, [counterEvent(1)]);
+    };
+    await expect(
+      inbox.runOnceInStore(store, 'notifier', eventId, async (tx) => {
+        await effect(tx);
+        throw new Error('downstream unavailable');
+      }),
+    ).rejects.toThrow('downstream unavailable');
+    expect(await marksOf(eventId)).toBe(0);
+    expect((await store.readStream(streamId)).currentVersion).toBe(0);
+    const outcomes = await Promise.all([0, 1, 2].map(() => inbox.runOnceInStore(store, 'notifier', eventId, effect)));
+    expect(outcomes.sort()).toEqual(['applied', 'duplicate', 'duplicate']);
+    expect(await effectsOf(eventId)).toBe(1);
+    expect((await store.readStream(streamId)).currentVersion).toBe(1);
   });
 });

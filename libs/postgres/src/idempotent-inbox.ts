@@ -1,3 +1,4 @@
+import type { EventStore, EventStoreTransaction } from '@stockflow/event-sourcing';
 import type { Pool, PoolClient } from 'pg';
 import { idempotentInboxMigrations } from './event-store-migrations.js';
 import { migrate, quoteSchema } from './migrator.js';
@@ -12,6 +13,7 @@ export type InboxOutcome = 'applied' | 'duplicate';
  */
 export class IdempotentInbox {
   private readonly markSql: string;
+  private readonly markOneSql: string;
 
   /** Creates the processed_events table if missing; the constructor alone assumes it exists. */
   static async create(pool: Pool, schema: string): Promise<IdempotentInbox> {
@@ -24,6 +26,7 @@ export class IdempotentInbox {
     schema: string,
   ) {
     this.markSql = `INSERT INTO ${quoteSchema(schema)}.processed_events (consumer, event_id) VALUES`;
+    this.markOneSql = `${this.markSql} ($1, $2) ON CONFLICT DO NOTHING`;
   }
 
   /**
@@ -42,5 +45,25 @@ export class IdempotentInbox {
       // The mark leaves with BEGIN: one round trip fewer for every event a consumer handles.
       { withBegin: (client) => `${this.markSql} (${client.escapeLiteral(consumer)}, ${client.escapeLiteral(eventId)}) ON CONFLICT DO NOTHING` },
     );
+  }
+
+  /**
+   * `runOnce` in a transaction of the event store (on the same database as this inbox), for an
+   * effect that appends events: the mark, the effect's statements and its appends commit together.
+   * The mark is the transaction's first statement (one round trip more than `runOnce`, whose mark
+   * leaves with BEGIN).
+   */
+  async runOnceInStore(
+    store: EventStore<PoolClient>,
+    consumer: string,
+    eventId: string,
+    effect: (tx: EventStoreTransaction<PoolClient>) => Promise<void>,
+  ): Promise<InboxOutcome> {
+    return store.withTransaction(async (tx) => {
+      const { rowCount } = await tx.connection.query(this.markOneSql, [consumer, eventId]);
+      if (rowCount === 0) return 'duplicate';
+      await effect(tx);
+      return 'applied';
+    });
   }
 }

@@ -2,6 +2,8 @@ export * from './pool.js';
 export * from './migrator.js';
 export * from './event-store-migrations.js';
 export * from './postgres-event-store.js';
+export type { GroupCommitOptions } from './group-commit.js';
+export type { Queryable } from './stream-writes.js';
 export * from './postgres-checkpoint-store.js';
 export * from './idempotent-inbox.js';
 export * from './test-schema.js';

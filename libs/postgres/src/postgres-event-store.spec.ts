@@ -1,36 +1,56 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { DuplicateEventIdConflict, type RecordedEvent } from '@stockflow/event-sourcing';
+import { DuplicateEventIdConflict, type EventStoreTransaction, type RecordedEvent } from '@stockflow/event-sourcing';
 import { contractTestCatalog, counterEvent, describeEventStoreContract, type EventStoreContractSubject } from '@stockflow/event-sourcing/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { createPool } from './pool.js';
-import { PostgresEventStore, type GroupCommitOptions } from './postgres-event-store.js';
+import type { PoolClient } from 'pg';
+import type { GroupCommitOptions } from './group-commit.js';
+import { PostgresEventStore } from './postgres-event-store.js';
+import { quoteSchema } from './migrator.js';
 import { dropSchema, settleLog, uniqueSchemaName } from './test-schema.js';
 
-const contractSubject = (groupCommit?: GroupCommitOptions) => async (): Promise<EventStoreContractSubject> => {
+/** An append in a transaction that stays open until `commit` (or `abort`) is called. */
+async function holdOpen(store: PostgresEventStore, work: (tx: EventStoreTransaction<PoolClient>) => Promise<void>): Promise<{ commit(): Promise<void>; abort(): Promise<void> }> {
+  let release!: (commit: boolean) => void;
+  const released = new Promise<boolean>((resolve) => (release = resolve));
+  let ready!: () => void;
+  let failed!: (error: unknown) => void;
+  const begun = new Promise<void>((resolve, reject) => ((ready = resolve), (failed = reject)));
+  const ended = store
+    .withTransaction(async (tx) => {
+      await work(tx);
+      ready();
+      if (!(await released)) throw new Error('rolled back by the test');
+    })
+    .catch((error: unknown) => failed(error));
+  await begun;
+  return {
+    commit: async () => (release(true), await ended),
+    abort: async () => (release(false), await ended),
+  };
+}
+
+const contractSubject = (groupCommit?: GroupCommitOptions) => async (): Promise<EventStoreContractSubject<PoolClient>> => {
   const pool = createPool({ max: 12, applicationName: 'postgres-event-store.spec' });
   const schema = uniqueSchemaName('t');
   const store = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog, ...(groupCommit ? { groupCommit } : {}) });
+  const own = `${quoteSchema(schema)}.own_statements`;
+  await pool.query(`CREATE TABLE ${own} (key text PRIMARY KEY)`);
   return {
     store,
-    holdAppendOpen: async (streamId, events) => {
-      const client = await pool.connect();
-      await client.query('BEGIN');
-      await store.appendWith(client, streamId, events);
-      // The insert has given the transaction its xid, so every later append gets a larger one and
-      // stays invisible to readers until this one ends: the xmin guard is what the contract tests.
-      const { rows } = await client.query<{ xid: string | null }>('SELECT pg_current_xact_id_if_assigned()::text AS xid');
-      if (rows[0]!.xid === null) throw new Error('held append has no transaction id');
-      return {
-        commit: async () => {
-          try {
-            await client.query('COMMIT');
-          } finally {
-            client.release();
-          }
-        },
-      };
+    ownStatement: {
+      write: async (tx, key) => void (await tx.connection.query(`INSERT INTO ${own} (key) VALUES ($1)`, [key])),
+      committed: async (key) => (await pool.query(`SELECT 1 FROM ${own} WHERE key = $1`, [key])).rowCount === 1,
     },
+    holdAppendOpen: (streamId, events) =>
+      holdOpen(store, async (tx) => {
+        await tx.appendToStream(streamId, events);
+        // The insert has given the transaction its xid, so every later append gets a larger one and
+        // stays invisible to readers until this one ends: the xmin guard is what the contract tests.
+        const { rows } = await tx.connection.query<{ xid: string | null }>('SELECT pg_current_xact_id_if_assigned()::text AS xid');
+        if (rows[0]!.xid === null) throw new Error('held append has no transaction id');
+      }),
     settle: () => settleLog(pool, schema),
     teardown: async () => {
       await store.close();
@@ -62,14 +82,12 @@ describe('PostgresEventStore on PostgreSQL', () => {
     await settleLog(pool, schema);
     const start = await store.headPosition();
     const before = await store.appendToStream(`counter-${randomUUID()}`, [counterEvent(1)]);
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await store.appendWith(client, `counter-${randomUUID()}`, [counterEvent(2), counterEvent(3)]);
-      await client.query('ROLLBACK');
-    } finally {
-      client.release();
-    }
+    await expect(
+      store.withTransaction(async (tx) => {
+        await tx.appendToStream(`counter-${randomUUID()}`, [counterEvent(2), counterEvent(3)]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
     const after = await store.appendToStream(`counter-${randomUUID()}`, [counterEvent(4)]);
     expect(after.events[0]!.globalPosition - before.events[0]!.globalPosition).toBe(3);
 
@@ -88,19 +106,14 @@ describe('PostgresEventStore on PostgreSQL', () => {
     const fresh = [`counter-${randomUUID()}`, `counter-${randomUUID()}`, `counter-${randomUUID()}`];
     const batch = [...fresh, existing].map((streamId, i) => ({ streamId, event: counterEvent(i + 1) }));
 
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const written = await store.startStreams(client, batch);
-      expect(written).toEqual(batch.slice(0, 3).map((b) => b.event.eventId));
-      await client.query('ROLLBACK');
-      expect((await store.readStream(fresh[0]!)).currentVersion).toBe(0);
-      await client.query('BEGIN');
-      await store.startStreams(client, batch);
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
+    await expect(
+      store.withTransaction(async (tx) => {
+        expect(await tx.startStreams(batch)).toEqual(batch.slice(0, 3).map((b) => b.event.eventId));
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect((await store.readStream(fresh[0]!)).currentVersion).toBe(0);
+    await store.withTransaction((tx) => tx.startStreams(batch));
     for (const [i, streamId] of fresh.entries()) {
       const { events, currentVersion } = await store.readStream(streamId);
       expect(currentVersion).toBe(1);
@@ -108,11 +121,11 @@ describe('PostgresEventStore on PostgreSQL', () => {
     }
     expect((await store.readStream(existing)).events.map((e) => e.data)).toEqual([{ n: 0 }]);
     // Repeating the batch writes nothing; the log holds each event once, in batch order.
-    expect(await store.startStreams(pool, batch)).toEqual([]);
+    expect(await store.withTransaction((tx) => tx.startStreams(batch))).toEqual([]);
     await settleLog(pool, schema);
     const log = await store.readAll({ after: start, maxCount: 10 });
     expect(log.map((e) => e.data)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }]);
-    await expect(store.startStreams(pool, [batch[0]!, batch[0]!])).rejects.toThrow(/appears twice/);
+    await expect(store.withTransaction((tx) => tx.startStreams([batch[0]!, batch[0]!]))).rejects.toThrow(/appears twice/);
   });
 
   it('with group commit, sends concurrent appends as one statement, each stream meeting its own outcome', async () => {
@@ -183,6 +196,25 @@ describe('PostgresEventStore on PostgreSQL', () => {
     }
   });
 
+  it('tells onAppended after a transaction that wrote has committed, not before and not after a rollback', async () => {
+    let told = 0;
+    const writer = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog, onAppended: () => told++ });
+    await writer.withTransaction(async (tx) => {
+      await tx.appendToStream(`counter-${randomUUID()}`, [counterEvent(1)]);
+      await tx.startStreams([{ streamId: `counter-${randomUUID()}`, event: counterEvent(2) }]);
+      expect(told).toBe(0);
+    });
+    expect(told).toBe(1);
+    await expect(
+      writer.withTransaction(async (tx) => {
+        await tx.appendToStream(`counter-${randomUUID()}`, [counterEvent(3)]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await writer.withTransaction(async (tx) => void (await tx.connection.query('SELECT 1')));
+    expect(told).toBe(1);
+  });
+
   it('polls at the idle interval once quiet, quickly again after a wake or events read', async () => {
     const writer = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog });
     const reader = await PostgresEventStore.create({ pool, schema, catalog: contractTestCatalog, pollIntervalMs: 20, idlePollIntervalMs: 60_000 });
@@ -244,18 +276,17 @@ describe('PostgresEventStore on PostgreSQL', () => {
   it('holds readers behind a transaction that has not committed, then delivers it first', async () => {
     await settleLog(pool, schema);
     const start = await store.headPosition();
-    const client = await pool.connect();
     const slow = counterEvent(1);
+    const held = await holdOpen(store, async (tx) => void (await tx.appendToStream(`counter-${randomUUID()}`, [slow])));
     try {
-      await client.query('BEGIN');
-      await store.appendWith(client, `counter-${randomUUID()}`, [slow]);
       await store.appendToStream(`counter-${randomUUID()}`, [counterEvent(2)]);
       expect(await store.readAll({ after: start, maxCount: 10 })).toEqual([]);
       expect(await store.headPosition()).toBe(start);
-      await client.query('COMMIT');
-    } finally {
-      client.release();
+    } catch (error) {
+      await held.abort();
+      throw error;
     }
+    await held.commit();
     await settleLog(pool, schema);
     const read = await store.readAll({ after: start, maxCount: 10 });
     expect(read.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);

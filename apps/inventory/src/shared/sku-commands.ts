@@ -1,6 +1,6 @@
 import { stockflowCatalog } from '@stockflow/contracts';
 import { AggregateStateCache, CommandHandler, type AggregateState, type EventMetadata, type EventStore } from '@stockflow/event-sourcing';
-import { evolveSku, skuDecider, skuStreamId, type SkuCommand, type SkuEvent, type SkuState } from '../domain/sku.js';
+import { skuDecider, skuStreamId, type SkuCommand, type SkuEvent, type SkuState } from '../domain/sku.js';
 import { KeyedSerializer } from './keyed-serializer.js';
 
 export interface SkuCommandOptions {
@@ -30,15 +30,11 @@ export interface SkuCommandsOptions {
 export class SkuCommands {
   readonly handler: CommandHandler<SkuCommand, SkuEvent, SkuState>;
   private readonly lanes = new KeyedSerializer();
-  private readonly cache: AggregateStateCache<SkuState> | undefined;
 
-  constructor(
-    private readonly store: EventStore,
-    options: SkuCommandsOptions = {},
-  ) {
+  constructor(store: EventStore, options: SkuCommandsOptions = {}) {
     const cacheSize = options.cacheSize ?? 10_000;
-    this.cache = cacheSize > 0 ? new AggregateStateCache<SkuState>(cacheSize) : undefined;
-    this.handler = new CommandHandler(store, stockflowCatalog, skuDecider, { cache: this.cache, maxAttempts: options.maxAttempts });
+    const cache = cacheSize > 0 ? new AggregateStateCache<SkuState>(cacheSize) : undefined;
+    this.handler = new CommandHandler(store, stockflowCatalog, skuDecider, { cache, maxAttempts: options.maxAttempts });
   }
 
   execute(command: SkuCommand, options: SkuCommandOptions): Promise<SkuCommandResult> {
@@ -59,35 +55,10 @@ export class SkuCommands {
 
   /**
    * The SKU's current state. Always asks the store (another process may have written), but only
-   * for the events after the cached version when this process has the state cached, so a read of
-   * a long stream costs what is new, not the whole history.
+   * for the events after the cached version when this process has the state cached (see
+   * CommandHandler.current).
    */
-  async read(sku: string): Promise<AggregateState<SkuState>> {
-    const streamId = skuStreamId(sku);
-    const cached = this.cache?.get(streamId);
-    if (!cached) {
-      const loaded = await this.handler.load(streamId);
-      if (loaded.version > 0) this.remember(streamId, loaded);
-      return loaded;
-    }
-    const { events, currentVersion } = await this.store.readStream(streamId, { fromPosition: cached.version + 1 });
-    if (currentVersion < cached.version || events.length !== currentVersion - cached.version) {
-      this.cache?.delete(streamId); // not a plain continuation of what was cached: start over
-      return this.handler.load(streamId);
-    }
-    let state = cached.state;
-    for (const recorded of events) {
-      state = evolveSku(state, { type: recorded.type, data: stockflowCatalog.upcast(recorded.type, recorded.schemaVersion, recorded.data).data } as SkuEvent);
-    }
-    const fresh = { state, version: currentVersion };
-    this.remember(streamId, fresh);
-    return fresh;
-  }
-
-  /** Caches a state read from the store unless a command of this process has cached a newer one meanwhile. */
-  private remember(streamId: string, entry: AggregateState<SkuState>): void {
-    if (!this.cache) return;
-    const current = this.cache.get(streamId);
-    if (!current || current.version < entry.version) this.cache.set(streamId, entry);
+  read(sku: string): Promise<AggregateState<SkuState>> {
+    return this.handler.current(skuStreamId(sku));
   }
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
-import { ConcurrencyConflict } from '@stockflow/event-sourcing';
+import { ConcurrencyConflict, requireTransactions, type EventStore, type EventStoreTransaction } from '@stockflow/event-sourcing';
 import { currentEventMetadata, EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
-import { inTransaction, migrate, quoteSchema, type PostgresEventStore } from '@stockflow/postgres';
+import { migrate, quoteSchema } from '@stockflow/postgres';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { NotificationsConfig } from '../notifications-config.js';
@@ -14,8 +14,8 @@ export interface PendingAppend {
 }
 
 /**
- * Commands of this service run in one PostgreSQL transaction: lock what they decide on, decide,
- * append the events with `appendWith(client, …)` and update the read models. A query after the
+ * Commands of this service run in one transaction of the event store: lock what they decide on,
+ * decide, append the events and update the read models on the transaction's connection. A query after the
  * answer sees the change at once; a failure leaves neither events nor read-model rows behind.
  */
 @Injectable()
@@ -25,9 +25,10 @@ export class NotificationsStore implements OnModuleInit {
 
   constructor(
     @Inject(PG_POOL) readonly pool: Pool,
-    @Inject(EVENT_STORE) private readonly store: PostgresEventStore,
+    @Inject(EVENT_STORE) private readonly store: EventStore<PoolClient>,
     @Inject(SERVICE_CONFIG) config: NotificationsConfig,
   ) {
+    requireTransactions(store, 'the notifications API');
     this.s = quoteSchema(config.DB_SCHEMA);
     this.schema = config.DB_SCHEMA;
   }
@@ -42,7 +43,7 @@ export class NotificationsStore implements OnModuleInit {
   async transaction<T>(work: (client: PoolClient, tx: Transaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await inTransaction(this.pool, (client) => work(client, new Transaction(client, this.store)));
+        return await this.store.withTransaction((tx) => work(tx.connection, new Transaction(tx)));
       } catch (error) {
         if (!(error instanceof ConcurrencyConflict) || attempt >= 5) throw error;
       }
@@ -51,12 +52,13 @@ export class NotificationsStore implements OnModuleInit {
 
 }
 
-/** The appends of one transaction, with the request's correlation and trace ids (counted by the metered store). */
+/** The appends of one transaction, with the request's correlation and trace ids. */
 export class Transaction {
-  constructor(
-    readonly client: PoolClient,
-    private readonly store: PostgresEventStore,
-  ) {}
+  readonly client: PoolClient;
+
+  constructor(private readonly tx: EventStoreTransaction<PoolClient>) {
+    this.client = tx.connection;
+  }
 
   /** Serializes writers of one stream for the rest of the transaction. */
   async lockStream(streamId: string): Promise<void> {
@@ -66,8 +68,7 @@ export class Transaction {
   /** Appends at `version` (0: the stream must not exist) and returns the new version. */
   async append(streamId: string, events: PendingAppend['events'], version: number): Promise<number> {
     const metadata = currentEventMetadata();
-    const result = await this.store.appendWith(
-      this.client,
+    const result = await this.tx.appendToStream(
       streamId,
       events.map((event) => ({ eventId: randomUUID(), type: event.type, schemaVersion: stockflowCatalog.currentVersion(event.type), data: event.data, ...metadata })),
       { expectedVersion: version === 0 ? 'no_stream' : version },

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { requireTransactions, type EventStore, type EventStoreTransaction } from '@stockflow/event-sourcing';
 import { EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
-import { inTransaction, quoteSchema, type PostgresEventStore } from '@stockflow/postgres';
+import { quoteSchema } from '@stockflow/postgres';
 import { randomInt } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { ChannelName } from '../channels/channel.js';
@@ -8,6 +9,9 @@ import type { NotifierConfig } from '../notifier-config.js';
 import type { NotificationKind } from '../templates/templates.js';
 import { deliveryOutcomeEvent, ENDED_DELIVERY_COLUMNS, type EndedDeliveryRow } from './delivery-outcome.js';
 import type { ContactRow } from './routing.js';
+
+/** A transaction of the notifier's event store: its appends and the statements on its connection commit together. */
+export type NotifierTransaction = EventStoreTransaction<PoolClient>;
 
 export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'dead' | 'cancelled';
 
@@ -63,11 +67,17 @@ export class DeliveryStore {
   constructor(
     @Inject(PG_POOL) readonly pool: Pool,
     @Inject(SERVICE_CONFIG) private readonly config: NotifierConfig,
-    @Inject(EVENT_STORE) private readonly events: PostgresEventStore,
+    @Inject(EVENT_STORE) private readonly events: EventStore<PoolClient>,
   ) {
+    requireTransactions(events, 'the notifier');
     this.s = quoteSchema(config.DB_SCHEMA);
     this.livenessClass = hash31(`stockflow.notifier.liveness:${config.DB_SCHEMA}`);
     this.inboxLockKey = String(hash31(`stockflow.notifier.inbox:${config.DB_SCHEMA}`));
+  }
+
+  /** Runs `work` in one transaction of the event store (see NotifierTransaction). */
+  transaction<T>(work: (tx: NotifierTransaction) => Promise<T>): Promise<T> {
+    return this.events.withTransaction(work);
   }
 
   /** Takes this process's liveness lock on a connection of its own (kept until `stop`). */
@@ -126,10 +136,10 @@ export class DeliveryStore {
    * the ones not planned before (the unique key) returned for the caller to write to the inbox in
    * the same transaction.
    */
-  async planDelivered(client: PoolClient, planned: readonly (PlannedDelivery & { id: string })[]): Promise<{ id: string }[]> {
+  async planDelivered(tx: NotifierTransaction, planned: readonly (PlannedDelivery & { id: string })[]): Promise<{ id: string }[]> {
     if (planned.length === 0) return [];
     const col = <T>(pick: (p: PlannedDelivery & { id: string }) => T): T[] => planned.map(pick);
-    const { rows } = await client.query<EndedDeliveryRow>(
+    const { rows } = await tx.connection.query<EndedDeliveryRow>(
       `WITH inserted AS (
          INSERT INTO ${this.s}.deliveries
            (id, subscription_id, event_id, channel, customer_id, sku, kind, available, status, attempts, next_attempt_at, event_occurred_at,
@@ -156,7 +166,7 @@ export class DeliveryStore {
         col((p) => p.eventOccurredAt),
       ],
     );
-    await this.publishOutcomes(client, rows);
+    await this.publishOutcomes(tx, rows);
     return rows;
   }
 
@@ -240,9 +250,9 @@ export class DeliveryStore {
   }
 
   /** Web deliveries whose inbox rows were just written in the caller's transaction: `sent`, logged. */
-  async markWebSent(client: PoolClient, deliveryIds: readonly string[], inboxIds: readonly (string | null)[]): Promise<void> {
+  async markWebSent(tx: NotifierTransaction, deliveryIds: readonly string[], inboxIds: readonly (string | null)[]): Promise<void> {
     if (deliveryIds.length === 0) return;
-    const { rows } = await client.query<EndedDeliveryRow>(
+    const { rows } = await tx.connection.query<EndedDeliveryRow>(
       `WITH s AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS s(id, inbox_id)),
        d AS (
          UPDATE ${this.s}.deliveries d SET status = 'sent', sent_at = now(), attempts = d.attempts + 1, provider = 'inbox',
@@ -254,7 +264,7 @@ export class DeliveryStore {
        SELECT ${ENDED_DELIVERY_COLUMNS} FROM d`,
       [deliveryIds, inboxIds],
     );
-    await this.publishOutcomes(client, rows);
+    await this.publishOutcomes(tx, rows);
   }
 
   /** A failed attempt: `failed` and due again at `nextAt`, or `dead` (the dead letter, with the reason, published as NotificationFailed). */
@@ -303,26 +313,26 @@ export class DeliveryStore {
 
   /** Runs a statement that ends deliveries and publishes their outcomes, atomically. */
   private endInTransaction(sql: string, values: unknown[]): Promise<void> {
-    return inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<EndedDeliveryRow>(sql, values);
-      await this.publishOutcomes(client, rows);
+    return this.events.withTransaction(async (tx) => {
+      const { rows } = await tx.connection.query<EndedDeliveryRow>(sql, values);
+      await this.publishOutcomes(tx, rows);
     });
   }
 
 
   /**
-   * Appends the outcome events of ended deliveries through `client`, inside its transaction: the
+   * Appends the outcome events of ended deliveries in the transaction `tx`: the
    * notifications relay publishes them like every other event of the context, and a delivery's
    * stream takes only its first outcome, so a repeated call adds nothing.
    */
-  private async publishOutcomes(client: PoolClient, rows: readonly EndedDeliveryRow[]): Promise<void> {
+  private async publishOutcomes(tx: NotifierTransaction, rows: readonly EndedDeliveryRow[]): Promise<void> {
     const now = Date.now();
     const outcomes = [];
     for (const row of rows) {
       const outcome = deliveryOutcomeEvent(row, now);
       if (outcome) outcomes.push(outcome);
     }
-    for (let i = 0; i < outcomes.length; i += 5_000) await this.events.startStreams(client, outcomes.slice(i, i + 5_000));
+    for (let i = 0; i < outcomes.length; i += 5_000) await tx.startStreams(outcomes.slice(i, i + 5_000));
   }
 
   async pendingByChannel(): Promise<Record<ChannelName, number>> {

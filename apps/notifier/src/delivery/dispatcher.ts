@@ -136,10 +136,8 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
 
   /** One batch of due web deliveries: inbox rows and `sent` in one transaction, then the live announcements. */
   async webBatch(): Promise<number> {
-    const client = await this.store.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    const batch = await this.store.transaction(async (tx) => {
+      const client = tx.connection;
       const { rows } = await client.query<ClaimedDelivery>(
         `SELECT d.id, d.subscription_id, d.event_id, d.channel, d.customer_id, d.sku, d.kind, d.available, d.attempts, d.resumed,
                 d.interrupted_claim_at, d.event_occurred_at,
@@ -150,10 +148,7 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
          FOR UPDATE OF d SKIP LOCKED`,
         [this.config.WEB_BATCH],
       );
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
+      if (rows.length === 0) return null;
       const now = new Date();
       const deliver: WebDelivery[] = [];
       const cancel: { id: string; reason: string }[] = [];
@@ -185,7 +180,7 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
       const inserted = await this.web.insert(client, deliver);
       const inboxIdOf = new Map(inserted.map((r) => [r.delivery_id, r.id]));
       await this.store.markWebSent(
-        client,
+        tx,
         deliver.map((d) => d.deliveryId),
         deliver.map((d) => inboxIdOf.get(d.deliveryId) ?? null),
       );
@@ -200,20 +195,17 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
         client,
         false,
       );
-      await client.query('COMMIT');
-      this.web.announce(inserted);
-      const sentAt = Date.now();
-      for (const row of rows) if (inboxIdOf.has(row.id)) this.metrics.latency.observe({ channel: 'web' }, Math.max(0, sentAt - row.event_occurred_at.getTime()) / 1000);
-      if (deliver.length) this.metrics.deliveries.inc({ channel: 'web', status: 'sent' }, deliver.length);
-      if (cancel.length) this.metrics.deliveries.inc({ channel: 'web', status: 'cancelled' }, cancel.length);
-      if (hold.length) this.metrics.deliveries.inc({ channel: 'web', status: 'held' }, hold.length);
-      return rows.length;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+      return { rows, inserted, inboxIdOf, delivered: deliver.length, cancelled: cancel.length, held: hold.length };
+    });
+    if (!batch) return 0;
+    const { rows, inserted, inboxIdOf } = batch;
+    this.web.announce(inserted);
+    const sentAt = Date.now();
+    for (const row of rows) if (inboxIdOf.has(row.id)) this.metrics.latency.observe({ channel: 'web' }, Math.max(0, sentAt - row.event_occurred_at.getTime()) / 1000);
+    if (batch.delivered) this.metrics.deliveries.inc({ channel: 'web', status: 'sent' }, batch.delivered);
+    if (batch.cancelled) this.metrics.deliveries.inc({ channel: 'web', status: 'cancelled' }, batch.cancelled);
+    if (batch.held) this.metrics.deliveries.inc({ channel: 'web', status: 'held' }, batch.held);
+    return rows.length;
   }
 
   private async sendLoop(channel: SendingChannel, concurrency: number): Promise<void> {

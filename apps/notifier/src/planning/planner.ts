@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
-import { causedBy, EVENT_STORE, SERVICE_CONFIG } from '@stockflow/platform';
-import type { PostgresEventStore } from '@stockflow/postgres';
+import { causedBy, SERVICE_CONFIG } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { ChannelName } from '../channels/channel.js';
 import type { InboxRow, WebDelivery } from '../channels/web-channel.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
-import { DeliveryStore, type PlannedDelivery } from '../delivery/delivery-store.js';
+import { DeliveryStore, type NotifierTransaction, type PlannedDelivery } from '../delivery/delivery-store.js';
 import { NotifierMetrics } from '../delivery/notifier-metrics.js';
 import { releaseTime } from '../delivery/quiet-hours.js';
 import { chosenChannels, contactOf, type ContactRow } from '../delivery/routing.js';
@@ -76,7 +75,6 @@ export class Planner {
     private readonly dispatcher: Dispatcher,
     private readonly store: DeliveryStore,
     private readonly metrics: NotifierMetrics,
-    @Inject(EVENT_STORE) private readonly events: PostgresEventStore,
     @Inject(SERVICE_CONFIG) private readonly config: NotifierConfig,
   ) {}
 
@@ -102,8 +100,8 @@ export class Planner {
   }
 
   /** Deliveries for every active `availability` subscription of the SKU. */
-  async planAvailability(client: PoolClient, t: Transition, announce: InboxRow[]): Promise<number> {
-    const { rows } = await client.query<CandidateRow>(
+  async planAvailability(tx: NotifierTransaction, t: Transition, announce: InboxRow[]): Promise<number> {
+    const { rows } = await tx.connection.query<CandidateRow>(
       `SELECT s.id, s.customer_id, s.version, ${CONTACT_COLUMNS}
        FROM ${this.s}.subscriptions s ${this.contactJoins()}
        WHERE s.sku = $1 AND s.kind = 'availability' AND s.status = 'active'
@@ -111,14 +109,14 @@ export class Planner {
       [t.sku],
     );
     const planned = rows.flatMap((row) => this.deliveriesFor(row, t, chosenChannels(contactOf(row))));
-    await this.record(client, planned, rows, announce);
+    await this.record(tx, planned, rows, announce);
     return planned.length;
   }
 
   /** Opens a back-in-stock restock with a budget of the units available, and plans its first wave. */
-  async openRestock(client: PoolClient, t: Transition, availableNow: number | null, announce: InboxRow[]): Promise<WaveOutcome> {
+  async openRestock(tx: NotifierTransaction, t: Transition, availableNow: number | null, announce: InboxRow[]): Promise<WaveOutcome> {
     const budget = t.available ?? 0;
-    await client.query(
+    await tx.connection.query(
       `INSERT INTO ${this.s}.restocks (event_id, sku, kind, occurred_at, available, budget, status, correlation_id, traceparent)
        VALUES ($1, $2, 'back-in-stock', $3, $4, $5, 'open', $6, $7)`,
       [t.eventId, t.sku, t.occurredAt, t.available, budget, t.correlationId, t.traceparent],
@@ -134,7 +132,7 @@ export class Planner {
       correlation_id: t.correlationId,
       traceparent: t.traceparent,
     };
-    return this.wave(client, restock, availableNow, announce);
+    return this.wave(tx, restock, availableNow, announce);
   }
 
   /** Closes the SKU's open restocks: nothing more is offered once it is out of stock. */
@@ -154,11 +152,11 @@ export class Planner {
    * One wave of a restock in the caller's transaction (the BackInStock handler's first wave).
    * The restock row must be locked by the caller (or created in its transaction).
    */
-  async wave(client: PoolClient, restock: RestockRow, availableNow: number | null, announce: InboxRow[]): Promise<WaveOutcome> {
-    const size = await this.sizeWave(client, restock, availableNow);
+  async wave(tx: NotifierTransaction, restock: RestockRow, availableNow: number | null, announce: InboxRow[]): Promise<WaveOutcome> {
+    const size = await this.sizeWave(tx.connection, restock, availableNow);
     if (size.outcome) return size.outcome;
-    const slice = await this.pickSlice(client, restock, size.wave, 1, Math.min(size.room, this.config.WAVE_SIZE), availableNow, announce);
-    return this.finishWave(client, restock, [slice]);
+    const slice = await this.pickSlice(tx, restock, size.wave, 1, Math.min(size.room, this.config.WAVE_SIZE), availableNow, announce);
+    return this.finishWave(tx.connection, restock, [slice]);
   }
 
   /**
@@ -197,7 +195,7 @@ export class Planner {
    * ends them with SubscriptionFulfilled, plans their deliveries and records the slice.
    */
   async pickSlice(
-    client: PoolClient,
+    tx: NotifierTransaction,
     restock: RestockRow,
     wave: number,
     slice: number,
@@ -214,6 +212,7 @@ export class Planner {
       correlationId: restock.correlation_id,
       traceparent: restock.traceparent,
     };
+    const client = tx.connection;
     let picked = 0;
     let unreachable = 0;
     let queueEmpty = false;
@@ -232,7 +231,7 @@ export class Planner {
       const fulfilled: { id: string; version: number }[] = [];
       for (const row of rows) {
         const channels = chosenChannels(contactOf(row));
-        const version = await this.appendFulfilled(client, row, restock, channels);
+        const version = await this.appendFulfilled(tx, row, restock, channels);
         fulfilled.push({ id: row.id, version });
         if (channels.length === 0) {
           unreachable++;
@@ -248,7 +247,7 @@ export class Planner {
            FROM unnest($1::uuid[], $2::int[]) AS f(id, version) WHERE s.id = f.id`,
           [fulfilled.map((f) => f.id), fulfilled.map((f) => f.version), restock.event_id],
         );
-        await this.record(client, planned, rows, announce);
+        await this.record(tx, planned, rows, announce);
       }
       if (rows.length < asked) {
         queueEmpty = true;
@@ -290,9 +289,8 @@ export class Planner {
     await client.query(`UPDATE ${this.s}.restocks SET status = 'done', closed_by = $2 WHERE event_id = $1`, [eventId, reason]);
   }
 
-  private async appendFulfilled(client: PoolClient, row: CandidateRow, restock: RestockRow, channels: ChannelName[]): Promise<number> {
-    const result = await this.events.appendWith(
-      client,
+  private async appendFulfilled(tx: NotifierTransaction, row: CandidateRow, restock: RestockRow, channels: ChannelName[]): Promise<number> {
+    const result = await tx.appendToStream(
       `subscription-${row.id}`,
       [
         {
@@ -334,8 +332,9 @@ export class Planner {
    * transaction (no second hop through the dispatcher), and pushed to `announce` for the caller to
    * publish after the commit. The rest (email, SMS, anything held for quiet hours) wait for the dispatcher.
    */
-  private async record(client: PoolClient, planned: PlannedDelivery[], rows: readonly CandidateRow[], announce: InboxRow[]): Promise<void> {
+  private async record(tx: NotifierTransaction, planned: PlannedDelivery[], rows: readonly CandidateRow[], announce: InboxRow[]): Promise<void> {
     if (planned.length === 0) return;
+    const client = tx.connection;
     const later = planned.filter((p) => p.channel !== 'web' || p.heldUntil !== null);
     const now = planned.filter((p) => p.channel === 'web' && p.heldUntil === null).map((p) => ({ ...p, id: randomUUID() }));
     for (let i = 0; i < later.length; i += 5_000) {
@@ -349,7 +348,7 @@ export class Planner {
     const productName = names[0]?.name ?? now[0]!.sku;
     for (let i = 0; i < now.length; i += 5_000) {
       const slice = now.slice(i, i + 5_000);
-      const stored = new Set((await this.store.planDelivered(client, slice)).map((r) => r.id));
+      const stored = new Set((await this.store.planDelivered(tx, slice)).map((r) => r.id));
       const web: WebDelivery[] = slice
         .filter((p) => stored.has(p.id))
         .map((p) => ({

@@ -1,9 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { ReceivedEvent } from '@stockflow/messaging';
-import { IDEMPOTENT_INBOX, PG_POOL } from '@stockflow/platform';
+import type { EventStore } from '@stockflow/event-sourcing';
+import { EVENT_STORE, IDEMPOTENT_INBOX, PG_POOL } from '@stockflow/platform';
 import type { IdempotentInbox } from '@stockflow/postgres';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { InboxRow } from '../channels/web-channel.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
 import type { NotificationKind } from '../templates/templates.js';
@@ -11,7 +12,7 @@ import { Planner, type Transition } from './planner.js';
 import { StockCheck } from './stock-check.js';
 import { WaveRunner } from './wave-runner.js';
 
-/** The durable consumer `notifier-inventory` (ADR 0004): one transaction per event, marked handled in it. */
+/** The durable consumer `notifier-inventory` (ADR 0004): one store transaction per event, marked handled in it. */
 export const CONSUMER = 'notifier-inventory';
 
 /** A BackInStock older than this is re-checked against inventory before its first wave (the notifier was behind). */
@@ -34,6 +35,7 @@ export class StockEventsHandler {
   constructor(
     @Inject(IDEMPOTENT_INBOX) private readonly inbox: IdempotentInbox,
     @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly store: EventStore<PoolClient>,
     private readonly planner: Planner,
     private readonly stock: StockCheck,
     private readonly dispatcher: Dispatcher,
@@ -59,10 +61,10 @@ export class StockEventsHandler {
     const fresh = Date.now() - t.occurredAt.getTime() < FRESH_MS;
     const availableNow = fresh ? t.available : (await this.stock.available(t.sku)).available;
     const announce: InboxRow[] = [];
-    await this.inbox.runOnce(CONSUMER, event.eventId, async (client) => {
+    await this.inbox.runOnceInStore(this.store, CONSUMER, event.eventId, async (tx) => {
       announce.length = 0;
-      await this.planner.planAvailability(client, t, announce);
-      await this.planner.openRestock(client, t, availableNow, announce);
+      await this.planner.planAvailability(tx, t, announce);
+      await this.planner.openRestock(tx, t, availableNow, announce);
     });
     this.dispatcher.announce(announce, t.occurredAt);
     this.dispatcher.wake('email', 'sms');
@@ -73,11 +75,11 @@ export class StockEventsHandler {
   async onOutOfStock(@Payload() event: ReceivedEvent<{ sku: string }>): Promise<void> {
     const t = transition(event, 'out-of-stock');
     const announce: InboxRow[] = [];
-    await this.inbox.runOnce(CONSUMER, event.eventId, async (client) => {
+    await this.inbox.runOnceInStore(this.store, CONSUMER, event.eventId, async (tx) => {
       announce.length = 0;
-      await this.planner.closeRestocks(client, t.sku, 'out-of-stock');
-      await this.planner.recordTransition(client, t);
-      await this.planner.planAvailability(client, t, announce);
+      await this.planner.closeRestocks(tx.connection, t.sku, 'out-of-stock');
+      await this.planner.recordTransition(tx.connection, t);
+      await this.planner.planAvailability(tx, t, announce);
     });
     this.dispatcher.announce(announce, t.occurredAt);
     this.dispatcher.wake('email', 'sms');
@@ -87,10 +89,10 @@ export class StockEventsHandler {
   async onLowStock(@Payload() event: ReceivedEvent<{ sku: string; available: number }>): Promise<void> {
     const t = transition(event, 'low-stock');
     const announce: InboxRow[] = [];
-    await this.inbox.runOnce(CONSUMER, event.eventId, async (client) => {
+    await this.inbox.runOnceInStore(this.store, CONSUMER, event.eventId, async (tx) => {
       announce.length = 0;
-      await this.planner.recordTransition(client, t);
-      await this.planner.planAvailability(client, t, announce);
+      await this.planner.recordTransition(tx.connection, t);
+      await this.planner.planAvailability(tx, t, announce);
     });
     this.dispatcher.announce(announce, t.occurredAt);
     this.dispatcher.wake('email', 'sms');

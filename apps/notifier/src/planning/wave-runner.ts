@@ -4,6 +4,7 @@ import { inTransaction, quoteSchema } from '@stockflow/postgres';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { InboxRow } from '../channels/web-channel.js';
+import { DeliveryStore } from '../delivery/delivery-store.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
 import { Signal } from '../delivery/signal.js';
 import type { NotifierConfig } from '../notifier-config.js';
@@ -25,6 +26,7 @@ export class WaveRunner implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly planner: Planner,
     private readonly stock: StockCheck,
     private readonly dispatcher: Dispatcher,
+    private readonly deliveries: DeliveryStore,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(SERVICE_CONFIG) private readonly config: NotifierConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
@@ -99,7 +101,7 @@ export class WaveRunner implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async slice(restock: RestockRow, wave: number, slice: number, want: number, available: number | null): Promise<SliceOutcome> {
     const announce: InboxRow[] = [];
-    const outcome = await inTransaction(this.pool, (client) => this.planner.pickSlice(client, restock, wave, slice, want, available, announce));
+    const outcome = await this.deliveries.transaction((tx) => this.planner.pickSlice(tx, restock, wave, slice, want, available, announce));
     this.dispatcher.announce(announce, restock.occurred_at);
     return outcome;
   }

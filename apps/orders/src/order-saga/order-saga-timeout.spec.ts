@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { RecordedEvent } from '@stockflow/event-sourcing';
-import { SagaDatabase } from './saga-database.js';
+import { OrderCommands } from '../shared/order-commands.js';
 import { eventually, OrdersTestSystem } from '../testing/orders-test-system.js';
 
 const outcomes = (events: readonly RecordedEvent[]) =>
@@ -70,7 +70,7 @@ describe('order saga timeout (SAGA_TIMEOUT_MS = 600, sweep every 50 ms)', () => 
 
   it('retries on the next sweep when the order could not be rejected (a crash after the saga timed out)', async () => {
     system.inventory.silence('TC-A');
-    const orders = system.service.service.app.get(SagaDatabase, { strict: false }).orders;
+    const orders = system.service.service.app.get(OrderCommands, { strict: false });
     const original = orders.execute.bind(orders);
     let failures = 0;
     const spy = jest.spyOn(orders, 'execute').mockImplementation(async (command, ...rest) => {

@@ -1,9 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
-import { AggregateStateCache, ConcurrencyConflict, type EventMetadata, type EventToAppend, type ExpectedVersion } from '@stockflow/event-sourcing';
-import { causedBy, currentEventMetadata, ServiceMetrics, type CausingEvent } from '@stockflow/platform';
-import { inTransaction, type PostgresEventStore } from '@stockflow/postgres';
-import { randomUUID } from 'node:crypto';
+import {
+  AggregateStateCache,
+  CommandHandler,
+  requireTransactions,
+  type Decider,
+  type EventMetadata,
+  type EventStore,
+  type HandleCommandOptions,
+} from '@stockflow/event-sourcing';
+import { causedBy, currentEventMetadata, EVENT_STORE, type CausingEvent } from '@stockflow/platform';
+import type { PoolClient } from 'pg';
 import type { OrderLine } from '../domain/order.js';
 import {
   orderFollowUp,
@@ -15,27 +22,28 @@ import {
   type ReservationOutcome,
 } from '../domain/order-saga.js';
 import { OrdersConfig } from '../orders-config.js';
-import type { OrderCommands } from '../shared/order-commands.js';
-import { SagaDatabase } from './saga-database.js';
-import type { SagaDeadlines } from './saga-deadlines.js';
+import { OrderCommands } from '../shared/order-commands.js';
+import { SagaDeadlines } from './saga-deadlines.js';
 
-/** A saga as its stream holds it, with the envelopes the follow-ups are caused by. */
+/** A saga as its stream holds it, with the events its follow-ups are caused by. */
 export interface SagaSnapshot {
   readonly state: OrderSagaState;
-  readonly version: number;
   /** OrderSagaStarted: the timeout's cause. */
   readonly started: CausingEvent | null;
   /** The latest OrderSagaCompleted: the cause of the order's confirmation or rejection. */
   readonly completion: CausingEvent | null;
 }
 
-const MAX_ATTEMPTS = 8;
-
-/** A saga whose stream does not exist yet. */
-const NEW_SAGA: SagaSnapshot = { state: orderSagaDecider.initialState(), version: 0, started: null, completion: null };
+/** The saga decider over snapshots: it decides and evolves on the saga's state alone. */
+const sagaSnapshots: Decider<OrderSagaCommand, OrderSagaEvent, SagaSnapshot> = {
+  initialState: () => ({ state: orderSagaDecider.initialState(), started: null, completion: null }),
+  decide: (command, snapshot) => orderSagaDecider.decide(command, snapshot.state),
+  evolve: (snapshot, event) => ({ ...snapshot, state: orderSagaDecider.evolve(snapshot.state, event) }),
+};
 
 /**
- * Runs the saga decider against the saga's stream, then brings the Order in line with the saga.
+ * Runs the saga decider against the saga's stream (through the service's one CommandHandler, with
+ * its retries, cache and upcasting), then brings the Order in line with the saga.
  *
  * Crash safety: every decision is appended with the version it was decided on, so a step is taken
  * once whatever runs it twice; deciding again on a state that holds the decision yields nothing.
@@ -46,26 +54,38 @@ const NEW_SAGA: SagaSnapshot = { state: orderSagaDecider.initialState(), version
  */
 @Injectable()
 export class OrderSagaProcess {
-  private readonly store: PostgresEventStore;
-  private readonly deadlines: SagaDeadlines;
-  private readonly orders: OrderCommands;
-  /** Sagas as this process last wrote them: most steps then need no read (see `run`). */
+  /** Sagas as this process last wrote them: most steps then need no read. */
   private readonly snapshots = new AggregateStateCache<SagaSnapshot>();
+  private readonly handler: CommandHandler<OrderSagaCommand, OrderSagaEvent, SagaSnapshot, PoolClient>;
 
   constructor(
-    private readonly db: SagaDatabase,
+    @Inject(EVENT_STORE) store: EventStore<PoolClient>,
+    private readonly deadlines: SagaDeadlines,
+    private readonly orders: OrderCommands,
     private readonly config: OrdersConfig,
-    private readonly metrics: ServiceMetrics,
   ) {
-    this.store = db.store;
-    this.deadlines = db.deadlines;
-    this.orders = db.orders;
+    requireTransactions(store, 'the order saga');
+    this.handler = new CommandHandler(store, stockflowCatalog, sagaSnapshots, {
+      cache: this.snapshots,
+      recordOrigin: (snapshot, event, origin) => {
+        if (event.type === 'OrderSagaStarted') return { ...snapshot, started: origin };
+        if (event.type === 'OrderSagaCompleted') return { ...snapshot, completion: origin };
+        return snapshot;
+      },
+    });
   }
 
-  /** OrderPlaced: start the saga (once), with its deadline. */
+  /** OrderPlaced: start the saga (once), with its deadline in the start events' transaction. */
   start(event: CausingEvent, order: { orderId: string; lines: readonly OrderLine[] }, now = new Date()): Promise<SagaSnapshot> {
+    const { orderId } = order;
     const deadline = new Date(now.getTime() + this.config.SAGA_TIMEOUT_MS).toISOString();
-    return this.run(order.orderId, { type: 'StartSaga', data: { orderId: order.orderId, lines: order.lines, deadline } }, causedBy(event));
+    return this.run(orderId, { type: 'StartSaga', data: { orderId, lines: order.lines, deadline } }, causedBy(event), {
+      // Most starts meet no stream: try without reading it (the append's no_stream check guards it).
+      assumeNew: true,
+      alongside: async (tx, events) => {
+        if (events[0]?.type === 'OrderSagaStarted') await this.deadlines.insert(tx.connection, orderId, deadline);
+      },
+    });
   }
 
   /** StockReserved / StockReservationRejected: record inventory's answer for one line. */
@@ -91,69 +111,15 @@ export class OrderSagaProcess {
     return snapshot;
   }
 
-  async load(orderId: string): Promise<SagaSnapshot> {
-    const { events, currentVersion } = await this.store.readStream(orderSagaStreamId(orderId));
-    let state = orderSagaDecider.initialState();
-    let started: CausingEvent | null = null;
-    let completion: CausingEvent | null = null;
-    for (const recorded of events) {
-      const { data } = stockflowCatalog.upcast(recorded.type, recorded.schemaVersion, recorded.data);
-      state = orderSagaDecider.evolve(state, { type: recorded.type, data } as OrderSagaEvent);
-      if (recorded.type === 'OrderSagaStarted') started = recorded;
-      if (recorded.type === 'OrderSagaCompleted') completion = recorded;
-    }
-    return { state, version: currentVersion, started, completion };
-  }
-
-  private async run(orderId: string, command: OrderSagaCommand, metadata: EventMetadata | ((snapshot: SagaSnapshot) => EventMetadata)): Promise<SagaSnapshot> {
-    for (let attempt = 1; ; attempt++) {
-      // First try without a read: the state this process last wrote, or none yet for a new saga.
-      // The append's expected version proves it current; a conflict reads the stream and decides again.
-      const assumed = attempt === 1 ? (this.snapshots.get(orderId)?.state ?? (command.type === 'StartSaga' ? NEW_SAGA : undefined)) : undefined;
-      const current = assumed ?? (await this.load(orderId));
-      const decided = orderSagaDecider.decide(command, current.state);
-      if (decided.length === 0) {
-        if (assumed) continue; // only the stream itself may say there is nothing to do
-        await this.settle(current);
-        return current;
-      }
-      const meta = typeof metadata === 'function' ? metadata(current) : metadata;
-      const events: EventToAppend[] = decided.map((event) => ({
-        eventId: randomUUID(),
-        type: event.type,
-        schemaVersion: stockflowCatalog.currentVersion(event.type),
-        data: event.data,
-        ...meta,
-      }));
-      const expectedVersion: ExpectedVersion = current.version === 0 ? 'no_stream' : current.version;
-      try {
-        if (command.type === 'StartSaga' && decided[0]!.type === 'OrderSagaStarted') {
-          await this.appendStart(orderId, command.data.deadline, events);
-        } else {
-          await this.store.appendToStream(orderSagaStreamId(orderId), events, { expectedVersion });
-        }
-      } catch (error) {
-        this.snapshots.delete(orderId);
-        // Another handler (an answer, a cancel, the sweeper) moved the saga on: decide again.
-        if (!(error instanceof ConcurrencyConflict) || attempt >= MAX_ATTEMPTS) throw error;
-        if (!assumed) await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 5));
-        continue;
-      }
-      const next = this.advance(current, decided, events);
-      this.snapshots.set(orderId, { state: next, version: next.version });
-      await this.settle(next);
-      return next;
-    }
-  }
-
-  /** The start events and the deadline row commit together, or neither does. */
-  private async appendStart(orderId: string, deadline: string, events: readonly EventToAppend[]): Promise<void> {
-    await inTransaction(this.db.pool, async (client) => {
-      await this.store.appendWith(client, orderSagaStreamId(orderId), events, { expectedVersion: 'no_stream' });
-      await this.deadlines.insert(client, orderId, deadline);
-    });
-    // appendWith bypasses the service's metered store; count these events like every other append.
-    this.metrics.eventsAppended.inc({ stream_category: 'ordersaga' }, events.length);
+  private async run(
+    orderId: string,
+    command: OrderSagaCommand,
+    metadata: EventMetadata | ((snapshot: SagaSnapshot) => EventMetadata),
+    options: Pick<HandleCommandOptions<OrderSagaEvent, SagaSnapshot, PoolClient>, 'assumeNew' | 'alongside'> = {},
+  ): Promise<SagaSnapshot> {
+    const { state: snapshot } = await this.handler.handle(orderSagaStreamId(orderId), command, { metadata, ...options });
+    await this.settle(snapshot);
+    return snapshot;
   }
 
   /** Makes the Order agree with a completed saga, then drops its deadline. Safe to repeat. */
@@ -163,20 +129,6 @@ export class OrderSagaProcess {
     const followUp = orderFollowUp(state);
     if (followUp) await this.orders.execute(followUp, causedBy(snapshot.completion!));
     await this.deadlines.remove(state.orderId);
-    this.snapshots.delete(state.orderId); // done: later inputs (a cancel) are rare and read the stream
-  }
-
-  private advance(current: SagaSnapshot, decided: readonly OrderSagaEvent[], appended: readonly EventToAppend[]): SagaSnapshot {
-    let { started, completion } = current;
-    decided.forEach((event, i) => {
-      if (event.type === 'OrderSagaStarted') started = appended[i]!;
-      if (event.type === 'OrderSagaCompleted') completion = appended[i]!;
-    });
-    return {
-      state: decided.reduce(orderSagaDecider.evolve, current.state),
-      version: current.version + decided.length,
-      started,
-      completion,
-    };
+    this.snapshots.delete(orderSagaStreamId(state.orderId)); // done: later inputs (a cancel) are rare and read the stream
   }
 }

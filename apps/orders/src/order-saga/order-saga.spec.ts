@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { RecordedEvent } from '@stockflow/event-sourcing';
 import { randomUUID } from 'node:crypto';
-import { SagaDatabase } from './saga-database.js';
+import { OrderCommands } from '../shared/order-commands.js';
 import { eventually, OrdersTestSystem, typesAndData } from '../testing/orders-test-system.js';
 import { OrderSagaHandlers } from './order-saga.handlers.js';
 import { OrderSagaProcess } from './order-saga.process.js';
@@ -154,7 +154,7 @@ describe('order saga (real PostgreSQL and NATS; inventory played by the test)', 
 
   it('finishes the job on redelivery after a crash between the saga append and the order append', async () => {
     system.inventory.stock('CR-A', 5);
-    const orders = system.service.service.app.get(SagaDatabase, { strict: false }).orders;
+    const orders = system.service.service.app.get(OrderCommands, { strict: false });
     const original = orders.execute.bind(orders);
     let crashes = 0;
     const spy = jest.spyOn(orders, 'execute').mockImplementation(async (command, ...rest) => {

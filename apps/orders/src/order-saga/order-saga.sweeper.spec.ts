@@ -2,13 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import type { OrdersConfig } from '../orders-config.js';
 import type { OrderSagaProcess } from './order-saga.process.js';
 import { OrderSagaSweeper } from './order-saga.sweeper.js';
-import type { SagaDatabase } from './saga-database.js';
+import type { SagaDeadlines } from './saga-deadlines.js';
 
 describe('OrderSagaSweeper', () => {
   it('keeps one sweep chain however often Nest runs its init hook, and sweeps nothing after destroy', async () => {
     let reads = 0;
-    const db = { deadlines: { due: async () => (reads++, []) } } as unknown as SagaDatabase;
-    const sweeper = new OrderSagaSweeper(db, {} as OrderSagaProcess, { SAGA_SWEEP_INTERVAL_MS: 20 } as OrdersConfig);
+    const deadlines = { due: async () => (reads++, []) } as unknown as SagaDeadlines;
+    const sweeper = new OrderSagaSweeper(deadlines, {} as OrderSagaProcess, { SAGA_SWEEP_INTERVAL_MS: 20 } as OrdersConfig);
     // One init per attached consumer, as runEventSourcedService's deferred microservices cause.
     for (let i = 0; i < 4; i++) sweeper.onModuleInit();
     await new Promise((resolve) => setTimeout(resolve, 210));

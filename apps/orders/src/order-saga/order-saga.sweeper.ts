@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { OrdersConfig } from '../orders-config.js';
 import { OrderSagaProcess } from './order-saga.process.js';
-import { SagaDatabase } from './saga-database.js';
+import { SagaDeadlines } from './saga-deadlines.js';
 
 const BATCH = 100;
 
@@ -19,7 +19,7 @@ export class OrderSagaSweeper implements OnModuleInit, OnModuleDestroy {
   private stopped = false;
 
   constructor(
-    private readonly db: SagaDatabase,
+    private readonly deadlines: SagaDeadlines,
     private readonly saga: OrderSagaProcess,
     private readonly config: OrdersConfig,
   ) {}
@@ -43,7 +43,7 @@ export class OrderSagaSweeper implements OnModuleInit, OnModuleDestroy {
   async sweep(now = new Date()): Promise<number> {
     let due: string[];
     try {
-      due = await this.db.deadlines.due(now, BATCH);
+      due = await this.deadlines.due(now, BATCH);
     } catch (error) {
       this.logger.warn({ err: error }, 'saga sweeper: could not read deadlines');
       return 0;

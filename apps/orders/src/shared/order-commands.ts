@@ -15,8 +15,8 @@ export interface DecidedOrder {
 }
 
 /**
- * Runs the Order decider against an event store (stream `order-<id>`). The HTTP side has one on the
- * service's store; the saga has its own on its own connections (see SagaDatabase).
+ * Runs the Order decider against an event store (stream `order-<id>`): one per service, shared by
+ * the HTTP side and the saga.
  */
 export class OrderCommands {
   private readonly handler: CommandHandler<OrderCommand, OrderEvent, OrderState>;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ContractViolation } from '@stockflow/contracts';
-import { ConcurrencyConflict } from '../errors.js';
-import type { EventStore, EventToAppend, RecordedEvent } from '../event-store.js';
+import { ConcurrencyConflict, TransactionsUnsupported } from '../errors.js';
+import type { EventStore, EventStoreTransaction, EventToAppend, RecordedEvent } from '../event-store.js';
 import { counterEvent } from './contract-test-catalog.js';
 
 /** An append whose transaction stays open until `commit` (only stores with transactions offer it). */
@@ -10,9 +10,17 @@ export interface HeldAppend {
   commit(): Promise<void>;
 }
 
-export interface EventStoreContractSubject {
+export interface EventStoreContractSubject<TConnection = unknown> {
   /** A store built with `contractTestCatalog`, on an empty log of its own. */
-  readonly store: EventStore;
+  readonly store: EventStore<TConnection>;
+  /**
+   * The caller's own statement inside a transaction (a row in a table of the test's, say), and a
+   * look from outside at whether it took effect. Given by every store with transactions.
+   */
+  readonly ownStatement?: {
+    write(tx: EventStoreTransaction<TConnection>, key: string): Promise<void>;
+    committed(key: string): Promise<boolean>;
+  };
   /** Starts an append and holds its transaction open, so later appends commit before it. */
   readonly holdAppendOpen?: (streamId: string, events: readonly EventToAppend[]) => Promise<HeldAppend>;
   /**
@@ -26,7 +34,7 @@ export interface EventStoreContractSubject {
 
 const stream = (): string => `counter-${randomUUID()}`;
 
-async function readWholeLog(store: EventStore, after: string | null = null, page = 37): Promise<RecordedEvent[]> {
+async function readWholeLog(store: EventStore<unknown>, after: string | null = null, page = 37): Promise<RecordedEvent[]> {
   const all: RecordedEvent[] = [];
   for (;;) {
     const batch = await store.readAll({ after, maxCount: page });
@@ -41,7 +49,7 @@ async function readWholeLog(store: EventStore, after: string | null = null, page
  * a little later (see `settle`), never out of order.
  */
 export async function readLogUntil(
-  store: EventStore,
+  store: EventStore<unknown>,
   after: string | null,
   done: (events: readonly RecordedEvent[]) => boolean,
   timeoutMs = 10_000,
@@ -54,7 +62,7 @@ export async function readLogUntil(
   }
 }
 
-async function collect(store: EventStore, after: string | null, count: number, timeoutMs = 10_000): Promise<RecordedEvent[]> {
+async function collect(store: EventStore<unknown>, after: string | null, count: number, timeoutMs = 10_000): Promise<RecordedEvent[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const received: RecordedEvent[] = [];
@@ -74,10 +82,10 @@ async function collect(store: EventStore, after: string | null, count: number, t
  * The behaviour every EventStore adapter must show. Call it from an adapter's spec with a factory
  * that gives a fresh store; the suite owns the log it gets.
  */
-export function describeEventStoreContract(adapterName: string, createSubject: () => Promise<EventStoreContractSubject>): void {
+export function describeEventStoreContract<TConnection>(adapterName: string, createSubject: () => Promise<EventStoreContractSubject<TConnection>>): void {
   describe(`EventStore contract: ${adapterName}`, () => {
-    let subject: EventStoreContractSubject;
-    let store: EventStore;
+    let subject: EventStoreContractSubject<TConnection>;
+    let store: EventStore<TConnection>;
 
     beforeAll(async () => {
       subject = await createSubject();
@@ -222,6 +230,106 @@ export function describeEventStoreContract(adapterName: string, createSubject: (
       expect(new Set(delivered).size).toBe(delivered.length);
       // The held event was appended (started) before the fast ones: log order keeps it first.
       expect(delivered.indexOf(slow.eventId)).toBeLessThan(delivered.indexOf(fastIds[0]!));
+    });
+
+    describe('transactions', () => {
+      const onlyWithTransactions = (): boolean => {
+        if (store.capabilities.transactions) {
+          if (!subject.ownStatement) throw new Error('a store with transactions must give the suite ownStatement');
+          return true;
+        }
+        return false;
+      };
+
+      it('declares whether it has them, and one without them refuses withTransaction', async () => {
+        expect(typeof store.capabilities.transactions).toBe('boolean');
+        if (store.capabilities.transactions) return;
+        await expect(store.withTransaction(async () => 'never')).rejects.toBeInstanceOf(TransactionsUnsupported);
+      });
+
+      it('commits appends, stream starts and the caller\'s own statements together, unseen before the commit', async () => {
+        if (!onlyWithTransactions()) return;
+        await subject.settle?.();
+        const before = await store.headPosition();
+        const appended = stream();
+        const started = [stream(), stream()];
+        const key = randomUUID();
+        const events = [counterEvent(1), counterEvent(2)];
+        const starts = started.map((streamId, i) => ({ streamId, event: counterEvent(10 + i) }));
+        const result = await store.withTransaction(async (tx) => {
+          const append = await tx.appendToStream(appended, events, { expectedVersion: 'no_stream' });
+          expect(append.nextExpectedVersion).toBe(2);
+          expect(await tx.startStreams(starts)).toEqual(starts.map((s) => s.event.eventId));
+          await subject.ownStatement!.write(tx, key);
+          // Nothing is visible outside the transaction before it commits.
+          expect((await store.readStream(appended)).currentVersion).toBe(0);
+          expect((await store.readStream(started[0]!)).currentVersion).toBe(0);
+          expect(await subject.ownStatement!.committed(key)).toBe(false);
+          return 'done';
+        });
+        expect(result).toBe('done');
+        expect((await store.readStream(appended)).events.map((e) => e.eventId)).toEqual(events.map((e) => e.eventId));
+        for (const [i, streamId] of started.entries()) {
+          const { events: read, currentVersion } = await store.readStream(streamId);
+          expect(currentVersion).toBe(1);
+          expect(read.map((e) => e.data)).toEqual([{ n: 10 + i }]);
+        }
+        expect(await subject.ownStatement!.committed(key)).toBe(true);
+        const ids = [...events, ...starts.map((s) => s.event)].map((e) => e.eventId);
+        const log = await readLogUntil(store, before, (all) => ids.every((id) => all.some((e) => e.eventId === id)));
+        expect(log.map((e) => e.eventId).filter((id) => ids.includes(id))).toEqual(ids);
+      });
+
+      it('rolls every write back when the work throws, and passes the error on', async () => {
+        if (!onlyWithTransactions()) return;
+        const appended = stream();
+        const started = stream();
+        const key = randomUUID();
+        const failure = new Error('work failed');
+        await expect(
+          store.withTransaction(async (tx) => {
+            await tx.appendToStream(appended, [counterEvent(1)]);
+            await tx.startStreams([{ streamId: started, event: counterEvent(2) }]);
+            await subject.ownStatement!.write(tx, key);
+            throw failure;
+          }),
+        ).rejects.toBe(failure);
+        expect((await store.readStream(appended)).currentVersion).toBe(0);
+        expect((await store.readStream(started)).currentVersion).toBe(0);
+        expect(await subject.ownStatement!.committed(key)).toBe(false);
+        // The stream is free for a later writer.
+        expect((await store.appendToStream(appended, [counterEvent(3)], { expectedVersion: 'no_stream' })).nextExpectedVersion).toBe(1);
+      });
+
+      it('checks expected versions inside a transaction, counting its own appends', async () => {
+        if (!onlyWithTransactions()) return;
+        const id = stream();
+        await store.appendToStream(id, [counterEvent(1)]);
+        await store.withTransaction(async (tx) => {
+          await tx.appendToStream(id, [counterEvent(2)], { expectedVersion: 1 });
+          await tx.appendToStream(id, [counterEvent(3)], { expectedVersion: 2 });
+        });
+        expect((await store.readStream(id)).currentVersion).toBe(3);
+        await expect(store.withTransaction((tx) => tx.appendToStream(id, [counterEvent(4)], { expectedVersion: 2 }))).rejects.toBeInstanceOf(ConcurrencyConflict);
+        expect((await store.readStream(id)).currentVersion).toBe(3);
+      });
+
+      it('starts streams once: existing streams are skipped, a repeat writes nothing, a stream twice in one call is refused', async () => {
+        if (!onlyWithTransactions()) return;
+        const existing = stream();
+        await store.appendToStream(existing, [counterEvent(0)]);
+        const fresh = stream();
+        const batch = [
+          { streamId: fresh, event: counterEvent(1) },
+          { streamId: existing, event: counterEvent(2) },
+        ];
+        expect(await store.withTransaction((tx) => tx.startStreams(batch))).toEqual([batch[0]!.event.eventId]);
+        expect(await store.withTransaction((tx) => tx.startStreams(batch))).toEqual([]);
+        expect((await store.readStream(existing)).events.map((e) => e.data)).toEqual([{ n: 0 }]);
+        expect((await store.readStream(fresh)).events.map((e) => e.data)).toEqual([{ n: 1 }]);
+        await expect(store.withTransaction((tx) => tx.startStreams([batch[0]!, batch[0]!]))).rejects.toThrow(/appears twice/);
+        expect(await store.withTransaction((tx) => tx.startStreams([]))).toEqual([]);
+      });
     });
 
     it('subscribes live and resumes from a checkpoint without gaps or repeats', async () => {

@@ -2,7 +2,8 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { connectNats, publishAppendNudge, type NatsConnection } from '@stockflow/messaging';
 import { IdempotentInbox, PostgresEventStore, createPool } from '@stockflow/postgres';
-import type { Pool } from 'pg';
+import type { EventStore } from '@stockflow/event-sourcing';
+import type { Pool, PoolClient } from 'pg';
 import { HttpIdempotencyStore } from '../http-conventions/http-idempotency-store.js';
 
 /** Injection tokens of the shared infrastructure of an event-sourced service. */
@@ -26,7 +27,8 @@ export interface InfrastructureSettings {
 export interface EventSourcedInfrastructure {
   readonly pool: Pool;
   readonly schema: string;
-  readonly store: PostgresEventStore;
+  /** The service's event store; its transactions hand their own statements a pool client. */
+  readonly store: EventStore<PoolClient>;
   readonly nats: NatsConnection;
   readonly idempotency: HttpIdempotencyStore;
   readonly inbox: IdempotentInbox;
@@ -73,7 +75,7 @@ export async function connectInfrastructure(settings: InfrastructureSettings): P
 @Global()
 @Module({})
 export class InfrastructureModule {
-  static forRoot(infrastructure: EventSourcedInfrastructure, store: PostgresEventStore = infrastructure.store): DynamicModule {
+  static forRoot(infrastructure: EventSourcedInfrastructure, store: EventStore<PoolClient> = infrastructure.store): DynamicModule {
     return {
       module: InfrastructureModule,
       global: true,

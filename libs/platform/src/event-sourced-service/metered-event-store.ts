@@ -1,24 +1,93 @@
 import { streamCategory } from '@stockflow/contracts';
-import type { AppendResult, EventStore, EventToAppend, ExpectedVersion } from '@stockflow/event-sourcing';
+import type {
+  AppendResult,
+  EventStore,
+  EventStoreCapabilities,
+  EventStoreTransaction,
+  EventToAppend,
+  ExpectedVersion,
+  ReadStreamResult,
+  RecordedEvent,
+  StreamStart,
+  SubscribeToAllOptions,
+} from '@stockflow/event-sourcing';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
 
-type AppendWith = (db: unknown, streamId: string, events: readonly EventToAppend[], options?: { expectedVersion?: ExpectedVersion }) => Promise<AppendResult>;
-
 /**
- * Counts appended events by stream category (`events_appended_total`) around any store, through
- * `appendToStream` and, where the store has it, `appendWith` (appends inside a caller's transaction;
- * counted when the statement succeeds, as a rolled-back transaction is rare and retried).
+ * The port, counting every event it writes in `events_appended_total{stream_category}` exactly
+ * once: an append when it returns (a replay writes nothing and counts nothing), the appends and
+ * stream starts of a transaction when it has committed (a rolled-back one counts nothing).
  */
-export function meteredEventStore<T extends EventStore>(store: T, metrics: ServiceMetrics): T {
-  const count = (streamId: string, events: readonly EventToAppend[], result: AppendResult): AppendResult => {
-    if (!result.idempotentReplay) metrics.eventsAppended.inc({ stream_category: streamCategory(streamId) }, events.length);
+export class MeteredEventStore<TConnection> implements EventStore<TConnection> {
+  constructor(
+    private readonly store: EventStore<TConnection>,
+    private readonly metrics: ServiceMetrics,
+  ) {}
+
+  get capabilities(): EventStoreCapabilities {
+    return this.store.capabilities;
+  }
+
+  async appendToStream(streamId: string, events: readonly EventToAppend[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult> {
+    const result = await this.store.appendToStream(streamId, events, options);
+    if (!result.idempotentReplay) this.count(streamId, events.length);
     return result;
-  };
-  const append = store.appendToStream.bind(store);
-  const wrapper: Partial<EventStore> & { appendWith?: AppendWith } = {
-    appendToStream: async (streamId, events, options) => count(streamId, events, await append(streamId, events, options)),
-  };
-  const appendWith = (store as unknown as { appendWith?: AppendWith }).appendWith?.bind(store);
-  if (appendWith) wrapper.appendWith = async (db, streamId, events, options) => count(streamId, events, await appendWith(db, streamId, events, options));
-  return Object.assign(Object.create(store) as T, wrapper);
+  }
+
+  async withTransaction<T>(work: (tx: EventStoreTransaction<TConnection>) => Promise<T>): Promise<T> {
+    const written: { streamId: string; events: number }[] = [];
+    const result = await this.store.withTransaction((tx) =>
+      work({
+        connection: tx.connection,
+        appendToStream: async (streamId, events, options) => {
+          const appended = await tx.appendToStream(streamId, events, options);
+          if (!appended.idempotentReplay) written.push({ streamId, events: events.length });
+          return appended;
+        },
+        startStreams: async (streams: readonly StreamStart[]) => {
+          const ids = await tx.startStreams(streams);
+          if (ids.length > 0) {
+            const streamOf = new Map(streams.map((start) => [start.event.eventId, start.streamId]));
+            for (const id of ids) written.push({ streamId: streamOf.get(id)!, events: 1 });
+          }
+          return ids;
+        },
+      }),
+    );
+    for (const { streamId, events } of written) this.count(streamId, events);
+    return result;
+  }
+
+  readStream(streamId: string, options?: { fromPosition?: number; maxCount?: number }): Promise<ReadStreamResult> {
+    return this.store.readStream(streamId, options);
+  }
+
+  readAll(options: { after: string | null; maxCount: number }): Promise<RecordedEvent[]> {
+    return this.store.readAll(options);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
+    return this.store.subscribeToAll(options);
+  }
+
+  headPosition(): Promise<string | null> {
+    return this.store.headPosition();
+  }
+
+  countAfter(after: string | null): Promise<number> {
+    return this.store.countAfter(after);
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  private count(streamId: string, events: number): void {
+    this.metrics.eventsAppended.inc({ stream_category: streamCategory(streamId) }, events);
+  }
+}
+
+/** `store`, counted in `metrics` (see MeteredEventStore). */
+export function meteredEventStore<TConnection>(store: EventStore<TConnection>, metrics: ServiceMetrics): EventStore<TConnection> {
+  return new MeteredEventStore(store, metrics);
 }

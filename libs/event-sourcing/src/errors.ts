@@ -18,10 +18,10 @@ export class DuplicateEventIdConflict extends Error {
   }
 }
 
-/** A caller needs transactions from an adapter that cannot join its appends to other writes. */
+/** Transactions asked of an event store whose adapter cannot join its appends to other writes. */
 export class TransactionsUnsupported extends Error {
-  constructor(readonly adapter: string, readonly caller: string) {
-    super(`${caller} needs an event store with transactions; the ${adapter} adapter has none`);
+  constructor(detail: string) {
+    super(`event store without transactions: ${detail}`);
     this.name = 'TransactionsUnsupported';
   }
 }

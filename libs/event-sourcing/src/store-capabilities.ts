@@ -6,5 +6,5 @@ import type { EventStore } from './event-store.js';
  * `withTransaction` (the EventStoreDB adapter): call it where the caller is constructed.
  */
 export function requireTransactions(store: EventStore<unknown>, caller: string): void {
-  if (!store.capabilities.transactions) throw new TransactionsUnsupported(store.constructor.name, caller);
+  if (!store.capabilities.transactions) throw new TransactionsUnsupported(`${caller} needs them`);
 }

@@ -106,7 +106,7 @@ export class EventStoreDbEventStore implements EventStore<never> {
   }
 
   async withTransaction<T>(): Promise<T> {
-    throw new TransactionsUnsupported('EventStoreDB', 'withTransaction');
+    throw new TransactionsUnsupported('EventStoreDB appends to one stream atomically and cannot join other writes');
   }
 
   /**

@@ -71,9 +71,10 @@ describe('GET /orders/:id (real PostgreSQL and NATS)', () => {
     expect(CancelOrderDto.properties.reason).toMatchObject({ maxLength: 500 });
   });
 
-  it('is ready when PostgreSQL (both pools: requests and the saga) and NATS answer', async () => {
+  it('is ready when PostgreSQL (the one pool of requests and the saga) and NATS answer', async () => {
     const ready = await system.http.get('/health/ready').expect(200);
-    expect(ready.body.info).toMatchObject({ postgres: { status: 'up' }, sagaPostgres: { status: 'up' }, nats: { status: 'up' } });
+    expect(ready.body.info).toMatchObject({ postgres: { status: 'up' }, nats: { status: 'up' } });
+    expect(ready.body.info).not.toHaveProperty('sagaPostgres');
   });
 
   it('answers 400 problem+json to an id with broken percent-encoding (rejected by the router)', async () => {

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SMS_SINK_ACCOUNTS } from '@stockflow/system-launcher';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser/launch-chromium.js';
 import { canBind, childrenOf, isAlive, listeningPortsOf, portsOf, processesOfRun, stillListening, type RunProcess } from './journey-support.js';
 import { mailsTo, openStream, smsTo, type Sse } from './notifications-support.js';
 import { eventually, http, startTestSystem, workspaceRoot, type TestSystem } from './test-system.js';
@@ -231,7 +232,7 @@ describe('customer journey on the whole system, through REST', () => {
   });
 
   it('shows the reserved stock on the dashboard in headless Chromium', async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     browserPids = childrenOf(process.pid)
       .filter((c) => c.command.includes('chromium'))
       .map((c) => c.pid);

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPool, dropSchema } from '@stockflow/postgres';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser/launch-chromium.js';
 import { preferences, subscribe } from './notifications-support.js';
 import { WRITE_SIDE, eventually, http, startTestSystem, workspaceRoot, type TestSystem } from './test-system.js';
 
@@ -17,7 +18,7 @@ describe('dashboard', () => {
     sys = await startTestSystem({
       only: [...WRITE_SIDE, 'relay-notifications', 'notifications', 'notifier', 'mail-sink', 'sms-sink', 'projections', 'dashboard'],
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

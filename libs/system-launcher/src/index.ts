@@ -3,3 +3,8 @@ export * from './dependency-check.js';
 export * from './running-system.js';
 export * from './port-offset.js';
 export * from './isolated-system.js';
+export * from './restart-policy.js';
+export * from './dev-servers/dev-server.js';
+export * from './dev-servers/embedded-postgres.js';
+export * from './dev-servers/nats-server.js';
+export * from './dev-servers/provide-servers.js';

@@ -35,3 +35,16 @@ export async function freePortOffset(options: { min?: number; max?: number; atte
   }
   throw new Error(`no port offset between ${min} and ${max} with all ${MANIFEST_PORTS.length} manifest ports free`);
 }
+
+/** The given port when nothing listens on it now, otherwise one the system hands out. */
+export async function freePort(preferred?: number): Promise<number> {
+  if (preferred !== undefined && (await portIsFree(preferred))) return preferred;
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,6 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { DEFAULT_RESTART_POLICY, restartDelay, type RestartPolicy } from './restart-policy.js';
 import type { ProcessSpec } from './system-manifest.js';
+
+/** Restarts every process that dies on its own, with backoff; the rest keep running. */
+export interface Supervision extends Partial<RestartPolicy> {
+  /** A process died and will be started again after `delayMs`. */
+  readonly onRestarting?: (name: string, exit: { code: number | null; signal: NodeJS.Signals | null; delayMs: number }) => void;
+  /** A restarted process answers `/health/live` again (`live` false: it did not within the start timeout; it is tried again if it dies). */
+  readonly onRestarted?: (name: string, live: boolean) => void;
+}
 
 export interface LaunchOptions {
   /** Workspace root: where the entry points are. */
@@ -10,6 +19,8 @@ export interface LaunchOptions {
   /** Called when a process exits on its own (not through stop/kill/restart). */
   readonly onUnexpectedExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
   readonly startTimeoutMs?: number;
+  /** Restart processes that die on their own (`npm start`); off by default (tests kill processes on purpose). */
+  readonly supervise?: Supervision;
 }
 
 const defaultOutput = (name: string, line: string, stream: 'stdout' | 'stderr'): void => {
@@ -20,6 +31,10 @@ const defaultOutput = (name: string, line: string, stream: 'stdout' | 'stderr'):
 export class RunningSystem {
   private readonly children = new Map<string, ChildProcess>();
   private readonly expectedExit = new Set<string>();
+  private readonly startedAt = new Map<string, number>();
+  private readonly lastDelay = new Map<string, number>();
+  private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
+  private stopping = false;
 
   constructor(
     readonly specs: readonly ProcessSpec[],
@@ -63,8 +78,11 @@ export class RunningSystem {
     if (!(await this.waitUntilLive(spec))) throw new Error(`${name} did not come back`);
   }
 
-  /** Stops every process with SIGTERM (SIGKILL after 10 s) and waits for all of them. */
+  /** Stops every process with SIGTERM (SIGKILL after 10 s) and waits for all of them; no restart happens after. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.pendingRestarts.values()) clearTimeout(timer);
+    this.pendingRestarts.clear();
     const exits = [...this.children.entries()].map(([name, child]) => {
       this.expectedExit.add(name);
       return new Promise<void>((done) => {
@@ -105,9 +123,29 @@ export class RunningSystem {
     child.stderr!.on('data', pipe('stderr'));
     child.on('exit', (code, signal) => {
       if (this.children.get(spec.name) === child) this.children.delete(spec.name);
-      if (!this.expectedExit.has(spec.name)) this.options.onUnexpectedExit?.(spec.name, code, signal);
+      if (this.expectedExit.has(spec.name)) return;
+      this.options.onUnexpectedExit?.(spec.name, code, signal);
+      if (this.options.supervise && !this.stopping) this.scheduleRestart(spec, code, signal);
     });
     this.children.set(spec.name, child);
+    this.startedAt.set(spec.name, Date.now());
+  }
+
+  private scheduleRestart(spec: ProcessSpec, code: number | null, signal: NodeJS.Signals | null): void {
+    const supervision = this.options.supervise!;
+    const upMs = Date.now() - (this.startedAt.get(spec.name) ?? Date.now());
+    const delayMs = restartDelay(this.lastDelay.get(spec.name), upMs, { ...DEFAULT_RESTART_POLICY, ...supervision });
+    this.lastDelay.set(spec.name, delayMs);
+    supervision.onRestarting?.(spec.name, { code, signal, delayMs });
+    const timer = setTimeout(() => {
+      this.pendingRestarts.delete(spec.name);
+      if (this.stopping) return;
+      this.spawn(spec);
+      void this.waitUntilLive(spec).then((live) => {
+        if (!this.stopping) supervision.onRestarted?.(spec.name, live);
+      });
+    }, delayMs);
+    this.pendingRestarts.set(spec.name, timer);
   }
 
   private async waitUntilLive(spec: ProcessSpec): Promise<boolean> {

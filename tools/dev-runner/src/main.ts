@@ -1,47 +1,91 @@
-// `npm start`: checks that NATS and PostgreSQL answer, starts every stockflow process, prefixes
-// their output, prints where each listens, and stops them all on Ctrl-C (or SIGTERM).
-import { RunningSystem, SINKS, hostPort, missingDependencies, systemManifest, type Dependency } from '@stockflow/system-launcher';
-import { resolve } from 'node:path';
+// `npm start`: runs the whole system on this machine. PostgreSQL and NATS: the ones that answer, or
+// (when their URLs were not set) an embedded PostgreSQL and the local nats-server, data under
+// .stockflow/. Prints a short banner, then only warnings and errors (full logs in
+// .stockflow/logs/<process>.log, or everything with --verbose); restarts a process that dies, with
+// backoff; Ctrl-C (or SIGTERM) stops every process and server it started.
+import { provideServers, RunningSystem, SERVICES, SINKS, systemManifest, type ProcessSpec } from '@stockflow/system-launcher';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { banner } from './banner.js';
+import { lockDataDir, runningDevRunner } from './dev-lock.js';
+import { parseDevOptions } from './dev-options.js';
+import { LogRouter } from './log-routing.js';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const sinks = new Set<string>(SINKS.map((s) => s.name));
+const restServices = new Set<string>(SERVICES.map((s) => s.name));
 
-const dependencies: Dependency[] = [
-  {
-    name: 'PostgreSQL',
-    ...hostPort(databaseUrl, 5432),
-    howToStart: "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start   (Debian package 'postgresql')",
-  },
-  {
-    name: 'NATS with JetStream',
-    ...hostPort(natsUrl, 4222),
-    howToStart:
-      "start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log   (Debian package 'nats-server')",
-  },
-];
+/** Sinks answer /health/live only (no dependencies); every other process has /health/ready. */
+async function isReady(spec: ProcessSpec): Promise<boolean> {
+  try {
+    return (await fetch(`${spec.url}/health/${sinks.has(spec.name) ? 'live' : 'ready'}`, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+function noteFor(spec: ProcessSpec): string | undefined {
+  if (restServices.has(spec.name)) return `API docs ${spec.url}/docs`;
+  if (sinks.has(spec.name)) return `messages received: ${spec.url}/`;
+  if (spec.name === 'dashboard') return 'open it in a browser';
+  return undefined;
+}
 
 async function main(): Promise<void> {
-  const missing = await missingDependencies(dependencies);
-  if (missing.length) {
-    for (const d of missing) console.error(`[dev] ${d.name} does not answer on ${d.host}:${d.port}. Start it with:\n      ${d.howToStart}`);
+  let options;
+  try {
+    options = parseDevOptions(process.argv.slice(2), root);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+  const other = runningDevRunner(options.dataDir);
+  if (other) {
+    console.error(`npm start is already running on ${options.dataDir} (pid ${other}); stop it first (Ctrl-C there, or kill ${other})`);
     process.exit(1);
   }
-  let stopping = false;
-  const system = new RunningSystem(systemManifest({ databaseUrl, natsUrl }), {
+  const unlock = lockDataDir(options.dataDir);
+  const logs = new LogRouter(join(options.dataDir, 'logs'), options.verbose);
+  say('starting stockflow…');
+  const provided = await provideServers({
     root,
-    onUnexpectedExit: (name, code, signal) => {
-      if (stopping) return;
-      console.error(`[dev] ${name} exited (${signal ?? code}); stopping everything`);
-      void stop(1);
+    dataDir: options.dataDir,
+    env: process.env,
+    ownServers: options.ownServers,
+    output: (server, line) => logs.line(server, line, 'stdout'),
+  });
+  if (!provided.ok) {
+    for (const problem of provided.problems) console.error(`npm start: ${problem}`);
+    unlock();
+    process.exit(1);
+  }
+
+  const specs = systemManifest({ databaseUrl: provided.databaseUrl, natsUrl: provided.natsUrl, portOffset: options.portOffset }).filter(
+    (spec) => !options.only || options.only.includes(spec.name),
+  );
+  let stopping = false;
+  const system = new RunningSystem(specs, {
+    root,
+    output: (name, line, stream) => logs.line(name, line, stream),
+    supervise: {
+      onRestarting: (name, exit) => say(`${name} | exited (${exit.signal ?? `code ${exit.code}`}); restarting in ${exit.delayMs / 1000} s`),
+      onRestarted: (name, live) => {
+        if (!live) return say(`${name} | restarted but not live; it is restarted again if it dies`);
+        const spec = system.spec(name);
+        void waitUntilReady(spec, 60_000).then((ready) => !stopping && say(`${name} | back and ${ready ? 'ready' : 'live (not ready yet)'}`));
+      },
     },
   });
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    say('stopping…');
     await system.stop();
-    console.log('[dev] all processes stopped');
+    await provided.stop();
+    await logs.close();
+    unlock();
+    say('stopped: every process and server npm start started is gone');
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
@@ -49,19 +93,31 @@ async function main(): Promise<void> {
   try {
     await system.start();
   } catch (error) {
-    console.error(`[dev] ${(error as Error).message}`);
+    console.error(`npm start: ${(error as Error).message} (logs: ${logs.logsDir})`);
     await stop(1);
     return;
   }
-  console.log('\n[dev] stockflow is running:');
-  const sinks = new Set<string>(SINKS.map((s) => s.name));
-  for (const s of system.specs) {
-    // The sinks stand in for outside providers: a message viewer, no health or metrics of their own.
-    if (sinks.has(s.name)) console.log(`  ${s.name.padEnd(18)} ${s.url}   development stand-in: received messages at ${s.url}/`);
-    else console.log(`  ${s.name.padEnd(18)} ${s.url}   health ${s.url}/health/ready   metrics ${s.url}/metrics`);
+  const ready = await Promise.all(specs.map((spec) => waitUntilReady(spec, 30_000)));
+  say(
+    banner({
+      servers: provided.servers,
+      processes: specs.map((spec, i) => ({ name: spec.name, url: spec.url, ready: ready[i]!, note: noteFor(spec) })),
+      logsDir: logs.logsDir,
+      verbose: options.verbose,
+    }),
+  );
+  specs.forEach((spec, i) => {
+    if (!ready[i]) void waitUntilReady(spec, 10 * 60_000).then((now) => now && !stopping && say(`${spec.name} | ready`));
+  });
+}
+
+async function waitUntilReady(spec: ProcessSpec, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await isReady(spec)) return true;
+    await new Promise((r) => setTimeout(r, 250));
   }
-  console.log('  API docs: http://127.0.0.1:3001/docs (orders), :3002/docs (inventory), :3003/docs (carts), :3004/docs (notifications); dashboard http://127.0.0.1:3000');
-  console.log('  Ctrl-C stops everything.\n');
+  return false;
 }
 
 void main();

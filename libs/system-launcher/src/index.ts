@@ -8,3 +8,4 @@ export * from './dev-servers/dev-server.js';
 export * from './dev-servers/embedded-postgres.js';
 export * from './dev-servers/nats-server.js';
 export * from './dev-servers/provide-servers.js';
+export * from './system-data.js';

@@ -1,17 +1,17 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats } from '@stockflow/messaging';
-import { createPool, DEFAULT_DATABASE_URL, dropSchema } from '@stockflow/postgres';
+import { DEFAULT_DATABASE_URL } from '@stockflow/postgres';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEFAULT_NATS_URL } from './dev-servers/provide-servers.js';
 import { freePortOffset } from './port-offset.js';
 import { RunningSystem } from './running-system.js';
-import { READ_SIDE, SERVICES, systemManifest, type SystemSettings } from './system-manifest.js';
+import { deleteSystemStreams, dropSystemSchemas } from './system-data.js';
+import { systemManifest, type SystemSettings } from './system-manifest.js';
 
 export interface IsolatedSystemOptions extends Partial<Pick<SystemSettings, 'env'>> {
   /** The workspace root (entry points are built below it; output goes to `<root>/test-artifacts`). */
   readonly root: string;
-  /** Names the run's log file (`<label>-<namespace>.log`) and its cleanup connection. */
+  /** Names the run's log file (`<label>-<namespace>.log`). */
   readonly label: string;
   /** First letter of the run's namespace and schema prefix (`s` system tests, `b` benchmarks). */
   readonly idPrefix: string;
@@ -40,7 +40,7 @@ export interface IsolatedSystem {
  */
 export async function startIsolatedSystem(options: IsolatedSystemOptions): Promise<IsolatedSystem> {
   const databaseUrl = options.databaseUrl ?? process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
-  const natsUrl = options.natsUrl ?? process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
+  const natsUrl = options.natsUrl ?? process.env['NATS_URL'] ?? DEFAULT_NATS_URL;
   const id = `${options.idPrefix}${randomBytes(3).toString('hex')}`;
   const artifacts = resolve(options.root, 'test-artifacts');
   mkdirSync(artifacts, { recursive: true });
@@ -57,13 +57,9 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
   });
   const stop = async (): Promise<void> => {
     await system.stop();
-    const pool = createPool({ connectionString: databaseUrl, max: 2 });
-    for (const context of [...SERVICES.map((s) => s.name), ...READ_SIDE.map((r) => r.name)]) await dropSchema(pool, `${id}_${context}`);
-    await pool.end();
-    const nc = await connectNats({ url: natsUrl, name: `${options.label}-cleanup` });
-    const jsm = await jetstreamManager(nc);
-    for await (const name of jsm.streams.names()) if (name.startsWith(`${id.toUpperCase()}_`)) await jsm.streams.delete(name);
-    await nc.close();
+    const scope = { databaseUrl, natsUrl, schemaPrefix: id, namespace: id };
+    await dropSystemSchemas(scope);
+    await deleteSystemStreams(scope);
     log.end();
   };
   try {

@@ -11,7 +11,8 @@ export const MANIFEST_PORTS: readonly number[] = [
   3000,
 ];
 
-function portIsFree(port: number): Promise<boolean> {
+/** True when a listener could bind 127.0.0.1:port now. */
+export function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

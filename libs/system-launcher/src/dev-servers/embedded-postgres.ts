@@ -2,9 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startServerProcess, type DevServer } from './dev-server.js';
 
-/** The embedded server's password for user `postgres` (development only; it listens on 127.0.0.1). */
-export const EMBEDDED_POSTGRES_PASSWORD = 'stockflow';
-
 export interface EmbeddedPostgresOptions {
   /** Workspace root (the server's entry point is built below it). */
   readonly root: string;
@@ -19,7 +16,7 @@ export function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise
   mkdirSync(options.dataDir, { recursive: true });
   return startServerProcess({
     name: 'PostgreSQL (embedded)',
-    url: `postgres://postgres:${EMBEDDED_POSTGRES_PASSWORD}@127.0.0.1:${options.port}/postgres`,
+    url: `postgres://postgres@127.0.0.1:${options.port}/postgres`,
     command: process.execPath,
     args: [resolve(options.root, 'libs/system-launcher/dist/dev-servers/embedded-postgres-main.js')],
     env: { PGDATA: options.dataDir, PGPORT: String(options.port) },

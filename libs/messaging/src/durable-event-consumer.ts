@@ -1,23 +1,50 @@
 import { AckPolicy, DeliverPolicy, type ConsumerConfig, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { ContractViolation, type EventCatalog, type EventEnvelope, type SubjectScheme } from '@stockflow/contracts';
+import { ContractViolation, type EventCatalog, type SubjectScheme } from '@stockflow/contracts';
 import { processAcks, type AckBatcher } from './ack-batcher.js';
 import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
 import { PoisonMessageError } from './handler-errors.js';
+import { decodeReceivedEvent, undecodableReason, type ReceivedEvent } from './received-event.js';
 import { narrowestFilter } from './subject-filter.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { deadLetterStreamSpec, deadLetterSubjectPrefix, ensureStream, isNotFound, type StreamSpec } from './stream-provisioning.js';
 
-export interface ReceivedEvent<TData = unknown> extends EventEnvelope<string, TData> {
-  /** The subject the event arrived on. */
-  readonly subject: string;
-  /** 1 on first delivery; higher on redelivery. */
-  readonly deliveryCount: number;
-}
-
 export type EventHandler = (event: ReceivedEvent) => Promise<void>;
 
+/** What a batch handler commits in one transaction. */
+export interface EventBatch {
+  /** The decoded events, in stream order, one per stream sequence. */
+  readonly events: readonly ReceivedEvent[];
+  /**
+   * The highest stream sequence the batch covers, messages dead-lettered before it included: where
+   * an external checkpoint moves when the batch commits. `events` may be empty: the batch then only
+   * moves the checkpoint past dead letters.
+   */
+  readonly lastSequence: number;
+}
+
+/**
+ * Applies a batch and commits it with its checkpoint or inbox marks in one transaction, skipping
+ * the events that mark says were applied already: any of them may be a redelivery.
+ */
+export type BatchHandler = (batch: EventBatch) => Promise<void>;
+
+export interface BatchMode {
+  readonly handler: BatchHandler;
+  /** Most messages in one batch (default 1000). A batch is whatever is buffered when the handler is free. */
+  readonly maxMessages?: number;
+  /**
+   * The external checkpoint: the last stream sequence the handler committed. When given, it is the
+   * truth, not the server's ack state: `start()` recreates the durable consumer at checkpoint + 1.
+   * (After a crash the server would redeliver the dead process's unacknowledged messages only after
+   * the ack wait, behind newer ones, which would by then have moved the checkpoint past them.) One
+   * live instance per durable.
+   */
+  readonly checkpoint?: () => Promise<number>;
+}
+
 export interface ConsumerObserver {
-  handled?(outcome: 'ok' | 'retry' | 'dead-letter' | 'skipped', reason?: string): void;
+  /** `count` messages (1 unless a batch committed) had this outcome. */
+  handled?(outcome: 'ok' | 'retry' | 'dead-letter' | 'skipped', reason?: string, count?: number): void;
   pending?(messages: number): void;
   error?(error: unknown): void;
 }
@@ -36,28 +63,45 @@ export interface DurableEventConsumerOptions {
   readonly durable: string;
   /** A subject filter (wildcards allowed). One filter works on NATS 2.9 and newer. */
   readonly filterSubject?: string;
-  /** Handlers by event type; events of other types are acknowledged and skipped. */
-  readonly handlers: ReadonlyMap<string, EventHandler>;
+  /** One message at a time: handlers by event type; events of other types are acknowledged and skipped. */
+  readonly handlers?: ReadonlyMap<string, EventHandler>;
+  /** Or batches: every event within the filter goes to one batch handler. */
+  readonly batch?: BatchMode;
   readonly retry?: RetryPolicy;
   readonly scheme?: SubjectScheme;
   readonly ackWaitMs?: number;
-  /** Messages the client keeps buffered ahead of the handler. */
+  /** Messages the client keeps buffered ahead of the handler (default 256; a batch's size in batch mode). */
   readonly prefetch?: number;
   readonly observer?: ConsumerObserver;
   /** Where acknowledgements wait to leave together (default: the process's; see AckBatcher). */
   readonly acks?: AckBatcher;
 }
 
-const decoder = new TextDecoder();
+/** A decoded message of a batch. */
+interface Admitted {
+  readonly msg: JsMsg;
+  readonly event: ReceivedEvent;
+}
+
+/** The batch being handled: its messages in stream order, and those already acknowledged. */
+interface InHand {
+  readonly handler: BatchHandler;
+  readonly ordered: readonly JsMsg[];
+  readonly acked: Set<JsMsg>;
+}
+
 const IDLE_LAG_REFRESH_MS = 1_000;
+const DEFAULT_BATCH_MESSAGES = 1_000;
 
 /**
  * A durable pull consumer that runs the handler before it acknowledges (ADR 0004). Transient
- * failures are retried with backoff by `nak(delay)`; a poison message (unreadable, breaking its
- * contract, rejected by the handler, or past its delivery budget) is copied to the dead-letter
- * stream with the reason and acknowledged, and the consumer goes on. Messages are handled one at a
- * time in stream order. `stop()` drains: the message in hand is finished, buffered ones are
- * released for immediate redelivery.
+ * failures are retried with backoff; a poison message (unreadable, breaking its contract, rejected
+ * by the handler, or past its delivery budget) is copied to the dead-letter stream with the reason
+ * and acknowledged, and the consumer goes on. Messages are handled in stream order, one at a time
+ * (`handlers`: a failure is nak'ed with a delay) or in batches (`batch`, ADR 0016: a failed batch is
+ * split until the failing event stands alone, which is retried in place so that no later message
+ * overtakes it). `stop()` drains: the work in hand is finished, buffered messages are released for
+ * immediate redelivery.
  */
 export class DurableEventConsumer {
   private messages: ConsumerMessages | null = null;
@@ -68,22 +112,29 @@ export class DurableEventConsumer {
   private readonly acks: AckBatcher;
   private lagTimer: NodeJS.Timeout | null = null;
   private lastMessageAt = 0;
+  /** Batch mode: delivered messages waiting for the handler, and how the waiting loop is woken. */
+  private buffer: JsMsg[] = [];
+  private wake: (() => void) | null = null;
+  /** Ends a retry's backoff early when the consumer stops. */
+  private endPause: (() => void) | null = null;
 
   constructor(private readonly options: DurableEventConsumerOptions) {
+    if (!options.handlers === !options.batch) throw new Error(`consumer ${options.durable}: give either handlers or batch`);
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.acks = options.acks ?? processAcks;
     this.dlqPrefix = deadLetterSubjectPrefix(options.scheme);
   }
 
   async start(): Promise<void> {
-    const { jsm, js, stream, durable } = this.options;
+    const { jsm, js, stream, durable, batch } = this.options;
     await ensureStream(jsm, deadLetterStreamSpec(this.options.scheme));
     if (this.options.sourceStream) await ensureStream(jsm, this.options.sourceStream);
     await this.ensureConsumer(jsm);
     const consumer = await js.consumers.get(stream, durable);
     this.stopping = false;
-    this.messages = await consumer.consume({ max_messages: this.options.prefetch ?? 256 });
-    this.loop = this.run(this.messages);
+    const batchSize = batch?.maxMessages ?? DEFAULT_BATCH_MESSAGES;
+    this.messages = await consumer.consume({ max_messages: this.options.prefetch ?? (batch ? batchSize : 256) });
+    this.loop = batch ? this.runBatches(this.messages, batch.handler, batchSize) : this.run(this.messages);
     if (this.options.observer?.pending) this.lagTimer = setInterval(() => void this.refreshIdleLag(), IDLE_LAG_REFRESH_MS).unref();
   }
 
@@ -91,6 +142,8 @@ export class DurableEventConsumer {
     this.stopping = true;
     if (this.lagTimer) clearInterval(this.lagTimer);
     this.lagTimer = null;
+    this.endPause?.();
+    this.wake?.();
     await this.messages?.close();
     await this.loop;
     this.acks.flush();
@@ -99,8 +152,8 @@ export class DurableEventConsumer {
   }
 
   private async ensureConsumer(jsm: JetStreamManager): Promise<void> {
-    const { stream, durable } = this.options;
-    const filterSubject = narrowestFilter(this.options.filterSubject, this.options.handlers.keys(), this.options.catalog, this.options.scheme);
+    const { stream, durable, batch } = this.options;
+    const filterSubject = batch ? this.options.filterSubject : narrowestFilter(this.options.filterSubject, this.options.handlers!.keys(), this.options.catalog, this.options.scheme);
     const config: Partial<ConsumerConfig> = {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
@@ -109,9 +162,19 @@ export class DurableEventConsumer {
       // The consumer itself dead-letters at maxDeliveries; the server must never stop redelivering
       // on its own, or a message would be stranded without a dead letter.
       max_deliver: -1,
-      max_ack_pending: 1000,
+      max_ack_pending: batch ? 4 * (batch.maxMessages ?? DEFAULT_BATCH_MESSAGES) : 1000,
       ...(filterSubject ? { filter_subject: filterSubject } : {}),
     };
+    if (batch?.checkpoint) {
+      const checkpoint = await batch.checkpoint();
+      try {
+        await jsm.consumers.delete(stream, durable);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      await jsm.consumers.add(stream, { ...config, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: checkpoint + 1 });
+      return;
+    }
     try {
       const info = await jsm.consumers.info(stream, durable);
       if ((info.config.filter_subject ?? '') !== (filterSubject ?? '') || info.config.ack_wait !== config.ack_wait) {
@@ -156,18 +219,9 @@ export class DurableEventConsumer {
 
   private async handle(msg: JsMsg): Promise<void> {
     const observer = this.options.observer;
-    const deliveryCount = msg.info.deliveryCount;
-    if (deliveryCount > this.retry.maxDeliveries) {
-      return this.deadLetter(msg, 'max-deliveries', new Error(`not handled after ${this.retry.maxDeliveries} deliveries`));
-    }
-    let event: ReceivedEvent;
-    try {
-      event = this.decode(msg, deliveryCount);
-    } catch (error) {
-      const reason: DeadLetterReason = error instanceof ContractViolation ? error.reason : 'malformed-message';
-      return this.deadLetter(msg, reason, error);
-    }
-    const handler = this.options.handlers.get(event.type);
+    const event = await this.admit(msg);
+    if (!event) return;
+    const handler = this.options.handlers!.get(event.type);
     if (!handler) {
       this.acks.ack(msg);
       observer?.handled?.('skipped');
@@ -176,11 +230,9 @@ export class DurableEventConsumer {
     try {
       await handler(event);
     } catch (error) {
-      if (error instanceof PoisonMessageError || error instanceof ContractViolation) {
-        return this.deadLetter(msg, 'rejected-by-handler', error);
-      }
-      if (deliveryCount >= this.retry.maxDeliveries) return this.deadLetter(msg, 'max-deliveries', error);
-      msg.nak(retryDelayMs(this.retry, deliveryCount));
+      if (isPoison(error)) return this.deadLetter(msg, 'rejected-by-handler', error);
+      if (event.deliveryCount >= this.retry.maxDeliveries) return this.deadLetter(msg, 'max-deliveries', error);
+      msg.nak(retryDelayMs(this.retry, event.deliveryCount));
       observer?.handled?.('retry', error instanceof Error ? error.name : 'error');
       observer?.error?.(error);
       return;
@@ -189,13 +241,18 @@ export class DurableEventConsumer {
     observer?.handled?.('ok');
   }
 
-  private decode(msg: JsMsg, deliveryCount: number): ReceivedEvent {
-    const raw = JSON.parse(decoder.decode(msg.data)) as Partial<EventEnvelope>;
-    if (!raw || typeof raw !== 'object' || typeof raw.eventId !== 'string' || typeof raw.type !== 'string' || typeof raw.schemaVersion !== 'number') {
-      throw new Error('not an event envelope (eventId, type and schemaVersion are required)');
+  /** The message's event, or null once a message that can never be handled is dead-lettered. */
+  private async admit(msg: JsMsg): Promise<ReceivedEvent | null> {
+    if (msg.info.deliveryCount > this.retry.maxDeliveries) {
+      await this.deadLetter(msg, 'max-deliveries', new Error(`not handled after ${this.retry.maxDeliveries} deliveries`));
+      return null;
     }
-    const { schemaVersion, data } = this.options.catalog.upcast(raw.type, raw.schemaVersion, raw.data);
-    return { ...(raw as EventEnvelope), schemaVersion, data, subject: msg.subject, deliveryCount };
+    try {
+      return decodeReceivedEvent(this.options.catalog, msg);
+    } catch (error) {
+      await this.deadLetter(msg, undecodableReason(error), error);
+      return null;
+    }
   }
 
   private async deadLetter(msg: JsMsg, reason: DeadLetterReason, error: unknown): Promise<void> {
@@ -203,4 +260,146 @@ export class DurableEventConsumer {
     this.acks.ack(msg);
     this.options.observer?.handled?.('dead-letter', reason);
   }
+
+  /** Batch mode: one reader fills the buffer; the handler takes whatever is buffered when it is free. */
+  private async runBatches(messages: ConsumerMessages, handler: BatchHandler, batchSize: number): Promise<void> {
+    let reading = true;
+    const reader = (async () => {
+      try {
+        for await (const msg of messages) {
+          this.buffer.push(msg);
+          this.wake?.();
+        }
+      } finally {
+        reading = false;
+        this.wake?.();
+      }
+    })();
+    while (!this.stopping && (reading || this.buffer.length > 0)) {
+      if (this.buffer.length === 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = null;
+        continue;
+      }
+      const batch = this.buffer.splice(0, batchSize);
+      await this.handleBatch(batch, handler);
+      this.lastMessageAt = Date.now();
+      this.options.observer?.pending?.(batch[batch.length - 1]!.info.pending + this.buffer.length);
+    }
+    await reader;
+    for (const msg of this.buffer.splice(0)) msg.nak();
+  }
+
+  /**
+   * Dead-letters what cannot be decoded, commits the rest (see `commitRange`), and acknowledges each
+   * message once its part committed. A failure to reach NATS (a dead letter's publish) retries the
+   * whole batch in place: the handler's checkpoint or inbox skips what already committed.
+   */
+  private async handleBatch(delivered: readonly JsMsg[], handler: BatchHandler): Promise<void> {
+    // Sorted, one per sequence: a redelivery may sit beside its first delivery.
+    const bySequence = new Map<number, JsMsg>();
+    for (const msg of delivered) bySequence.set(msg.seq, msg);
+    const ordered = [...bySequence.values()].sort((a, b) => a.seq - b.seq);
+    const inHand: InHand = { handler, ordered, acked: new Set() };
+    const lastSequence = ordered[ordered.length - 1]!.seq;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const admitted: Admitted[] = [];
+        for (const msg of ordered) {
+          if (inHand.acked.has(msg)) continue;
+          const event = await this.admit(msg);
+          if (event) admitted.push({ msg, event });
+          else inHand.acked.add(msg);
+        }
+        if (await this.commitRange(inHand, admitted, lastSequence)) return;
+        break;
+      } catch (error) {
+        this.options.observer?.error?.(error);
+        if (this.stopping) break;
+        this.keepAlive(inHand);
+        await this.pause(retryDelayMs(this.retry, attempt));
+        if (this.stopping) break;
+      }
+    }
+    for (const msg of ordered) if (!inHand.acked.has(msg)) msg.nak();
+  }
+
+  /**
+   * Commits `admitted` as one batch covering up to `lastSequence`; when the handler fails, as two
+   * halves, down to one event (`commitAlone`). Halves commit in order, so a checkpoint only moves
+   * forward. False when the consumer stopped first.
+   */
+  private async commitRange(inHand: InHand, admitted: readonly Admitted[], lastSequence: number): Promise<boolean> {
+    if (admitted.length <= 1) return this.commitAlone(inHand, admitted[0], lastSequence);
+    try {
+      await inHand.handler({ events: admitted.map((a) => a.event), lastSequence });
+    } catch {
+      const half = admitted.length >> 1;
+      return (
+        (await this.commitRange(inHand, admitted.slice(0, half), admitted[half - 1]!.msg.seq)) &&
+        (await this.commitRange(inHand, admitted.slice(half), lastSequence))
+      );
+    }
+    for (const { msg } of admitted) this.ackCommitted(inHand, msg);
+    this.options.observer?.handled?.('ok', undefined, admitted.length);
+    return true;
+  }
+
+  /**
+   * Commits one event (or, with none, only the checkpoint's move past dead letters). Poison is
+   * dead-lettered and the checkpoint moved past it; any other failure is retried in place with
+   * backoff, the waiting messages kept from redelivery meanwhile, until the delivery budget.
+   */
+  private async commitAlone(inHand: InHand, one: Admitted | undefined, lastSequence: number): Promise<boolean> {
+    const observer = this.options.observer;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await inHand.handler({ events: one ? [one.event] : [], lastSequence });
+        if (one) {
+          this.ackCommitted(inHand, one.msg);
+          observer?.handled?.('ok');
+        }
+        return true;
+      } catch (error) {
+        const deliveries = (one?.msg.info.deliveryCount ?? 1) + attempt - 1;
+        if (one && (isPoison(error) || deliveries >= this.retry.maxDeliveries)) {
+          await this.deadLetter(one.msg, isPoison(error) ? 'rejected-by-handler' : 'max-deliveries', error);
+          inHand.acked.add(one.msg);
+          return this.commitAlone(inHand, undefined, lastSequence);
+        }
+        observer?.handled?.('retry', error instanceof Error ? error.name : 'error');
+        observer?.error?.(error);
+        if (this.stopping) return false;
+        this.keepAlive(inHand);
+        await this.pause(retryDelayMs(this.retry, deliveries));
+        if (this.stopping) return false;
+      }
+    }
+  }
+
+  private ackCommitted(inHand: InHand, msg: JsMsg): void {
+    this.acks.ack(msg);
+    inHand.acked.add(msg);
+  }
+
+  /** Resets the ack wait of every message held while a batch is retried in place. */
+  private keepAlive(inHand: InHand): void {
+    for (const msg of inHand.ordered) if (!inHand.acked.has(msg)) msg.working();
+    for (const msg of this.buffer) msg.working();
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.endPause?.(), ms);
+      this.endPause = () => {
+        clearTimeout(timer);
+        this.endPause = null;
+        resolve();
+      };
+    });
+  }
+}
+
+function isPoison(error: unknown): boolean {
+  return error instanceof PoisonMessageError || error instanceof ContractViolation;
 }

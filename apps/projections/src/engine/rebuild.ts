@@ -1,9 +1,8 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { contextStreamSpec, deadLetterSubjectPrefix, ensureStream, publishDeadLetter } from '@stockflow/messaging';
+import { contextStreamSpec, deadLetterSubjectPrefix, decodeReceivedEvent, ensureStream, publishDeadLetter, undecodableReason } from '@stockflow/messaging';
 import type { Pool, PoolClient } from 'pg';
 import { foldEvents, type ProjectedEvent } from '../domain/index.js';
 import { ensureCheckpoint, inProjectionTransaction } from './checkpoints.js';
-import { decodeEnvelope } from './decode.js';
 import { BATCH_SIZE, durableName, sourceOf, type ProjectorDeps } from './live-projector.js';
 import { createTableSql, upsertRows, type AnyReadModelTable } from './read-model-tables.js';
 
@@ -71,10 +70,12 @@ export async function rebuildProjection(deps: RebuildDeps, spec: AnyReadModelTab
     remaining = batch.length ? batch[batch.length - 1]!.info.pending : 0;
     const events: ProjectedEvent[] = [];
     for (const msg of batch) {
-      const decoded = decodeEnvelope(deps.catalog, msg.data);
-      if (decoded.ok) events.push(decoded.event);
-      // The live consumer dead-letters it as well; the message id makes the copies one.
-      else await publishDeadLetter(js, deadLetterSubjectPrefix(deps.scheme), durableName(name), msg, decoded.reason, decoded.error);
+      try {
+        events.push(decodeReceivedEvent(deps.catalog, msg));
+      } catch (error) {
+        // The live consumer dead-letters it as well; the message id makes the copies one.
+        await publishDeadLetter(js, deadLetterSubjectPrefix(deps.scheme), durableName(name), msg, undecodableReason(error), error);
+      }
     }
     for (const key of foldEvents(spec.projection, cache, events)) dirty.add(key);
     applied += batch.length;

@@ -7,7 +7,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { randomUUID } from 'node:crypto';
-import type { ReceivedEvent } from '../durable-event-consumer.js';
+import type { ReceivedEvent } from '../received-event.js';
 import { connectNats } from '../nats-connection.js';
 import { contextStreamSpec, deadLetterStreamSpec, ensureStream } from '../stream-provisioning.js';
 import { deleteNamespaceStreams, uniqueNamespace } from '../testing/index.js';

@@ -2,9 +2,10 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { DurableEventConsumer, type DurableEventConsumerOptions, type EventHandler, type ReceivedEvent } from '../durable-event-consumer.js';
+import { DurableEventConsumer, type DurableEventConsumerOptions, type EventHandler } from '../durable-event-consumer.js';
+import type { ReceivedEvent } from '../received-event.js';
 
-export type JetStreamTransportOptions = Omit<DurableEventConsumerOptions, 'handlers' | 'js' | 'jsm'> & {
+export type JetStreamTransportOptions = Omit<DurableEventConsumerOptions, 'handlers' | 'batch' | 'js' | 'jsm'> & {
   readonly connection: NatsConnection;
 };
 

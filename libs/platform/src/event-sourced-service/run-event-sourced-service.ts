@@ -1,8 +1,9 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { contextSubjectPrefix, stockflowCatalog } from '@stockflow/contracts';
-import { JetStreamTransport, RethrowToConsumer, contextStreamSpec, type ConsumerObserver, type RetryPolicy } from '@stockflow/messaging';
+import { JetStreamTransport, RethrowToConsumer, contextStreamSpec, type RetryPolicy } from '@stockflow/messaging';
 import { createService, type OpenApiOptions, type Service } from '../bootstrap.js';
 import type { LogLevel } from '../logging/logger.js';
+import { consumerObserver } from '../metrics/consumer-observer.js';
 import { ServiceMetrics } from '../metrics/service-metrics.js';
 import { connectInfrastructure, InfrastructureModule, type EventSourcedInfrastructure } from './infrastructure.js';
 import { meteredEventStore } from './metered-event-store.js';
@@ -91,7 +92,7 @@ export async function runEventSourcedService(options: RunEventSourcedServiceOpti
             scheme,
             retry: consumer.retry,
             ackWaitMs: consumer.ackWaitMs,
-            observer: consumerMetrics(service, consumer.durable),
+            observer: consumerObserver(service.metrics, service.logger, consumer.durable),
           }),
         },
         // Not inheriting the HTTP pipes and filters: a handler's error must reach the consumer,
@@ -125,15 +126,4 @@ export async function runEventSourcedService(options: RunEventSourcedServiceOpti
     await infrastructure.close();
     throw error;
   }
-}
-
-function consumerMetrics(service: Service, consumer: string): ConsumerObserver {
-  return {
-    handled: (outcome, reason) => {
-      service.metrics.consumerHandled.inc({ consumer, outcome });
-      if (outcome === 'dead-letter') service.metrics.deadLetters.inc({ consumer, reason: reason ?? 'unknown' });
-    },
-    pending: (messages) => service.metrics.consumerLag.set({ consumer }, messages),
-    error: (error) => service.logger.warn({ err: error, consumer }, 'consumer: message will be retried'),
-  };
 }

@@ -1,0 +1,33 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import { ContractViolation, type EventCatalog, type EventEnvelope } from '@stockflow/contracts';
+import type { DeadLetterReason } from './dead-letter.js';
+
+/** An event as a consumer's handler sees it: the envelope, its payload upcast to the current version. */
+export interface ReceivedEvent<TData = unknown> extends EventEnvelope<string, TData> {
+  /** The subject the event arrived on. */
+  readonly subject: string;
+  /** 1 on first delivery; higher on redelivery. */
+  readonly deliveryCount: number;
+  /** The message's sequence in its stream: what an external checkpoint records. */
+  readonly sequence: number;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Parses a message as an envelope and upcasts its payload to the current version (validated).
+ * Throws a `ContractViolation` or a plain error for a message that can never be handled.
+ */
+export function decodeReceivedEvent(catalog: EventCatalog, msg: JsMsg): ReceivedEvent {
+  const raw = JSON.parse(decoder.decode(msg.data)) as Partial<EventEnvelope>;
+  if (!raw || typeof raw !== 'object' || typeof raw.eventId !== 'string' || typeof raw.type !== 'string' || typeof raw.schemaVersion !== 'number') {
+    throw new Error('not an event envelope (eventId, type and schemaVersion are required)');
+  }
+  const { schemaVersion, data } = catalog.upcast(raw.type, raw.schemaVersion, raw.data);
+  return { ...(raw as EventEnvelope), schemaVersion, data, subject: msg.subject, deliveryCount: msg.info.deliveryCount, sequence: msg.seq };
+}
+
+/** The dead-letter reason for what `decodeReceivedEvent` threw. */
+export function undecodableReason(error: unknown): DeadLetterReason {
+  return error instanceof ContractViolation ? error.reason : 'malformed-message';
+}

@@ -8,7 +8,6 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { NatsConnection } from '@nats-io/nats-core';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { createPool, dropSchema, inTransaction, uniqueSchemaName } from '@stockflow/postgres';
-import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { AckBatcher } from './ack-batcher.js';
 import { DeadLetterHeaders } from './dead-letter.js';
@@ -16,23 +15,9 @@ import { DurableEventConsumer, type BatchHandler, type BatchMode, type EventBatc
 import { PoisonMessageError } from './handler-errors.js';
 import { connectNats } from './nats-connection.js';
 import { contextStreamSpec, deadLetterStreamSpec, ensureStream } from './stream-provisioning.js';
-import { deleteNamespaceStreams, uniqueNamespace } from './testing/index.js';
+import { deleteNamespaceStreams, testEnvelope, uniqueNamespace } from './testing/index.js';
 
-function envelope(quantity: number): Record<string, unknown> {
-  return {
-    eventId: randomUUID(),
-    type: 'StockReceived',
-    schemaVersion: 1,
-    streamId: 'sku-B',
-    streamPosition: 1,
-    globalPosition: 1,
-    occurredAt: new Date().toISOString(),
-    correlationId: 'c',
-    causationId: null,
-    traceparent: null,
-    data: { sku: 'B', quantity },
-  };
-}
+const envelope = (quantity: number): Record<string, unknown> => testEnvelope('StockReceived', { sku: 'B', quantity });
 
 async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -103,6 +88,16 @@ describe('DurableEventConsumer in batches (real NATS JetStream and PostgreSQL)',
     const info = await jsm.consumers.info(stream, durable);
     return info.num_pending === 0 && info.num_ack_pending === 0;
   };
+
+  /** Starts `c`, waits until its checkpoint reaches the aggregate's last message and every message is acknowledged, stops it. */
+  async function runUntilCaughtUp(c: DurableEventConsumer, durable: string, aggregate: string): Promise<number> {
+    await c.start();
+    const last = await lastSequenceOf(aggregate);
+    await waitFor(async () => (await checkpointOf(durable)) === last, 'the checkpoint to reach the last message');
+    await waitFor(() => settled(durable), 'every message acknowledged');
+    await c.stop();
+    return last;
+  }
 
   async function insertApplied(client: Pick<Pool, 'query'>, durable: string, events: EventBatch['events']): Promise<void> {
     if (events.length === 0) return;
@@ -189,11 +184,7 @@ describe('DurableEventConsumer in batches (real NATS JetStream and PostgreSQL)',
       },
     });
     await publish('commit', Array.from({ length: 300 }, (_, i) => envelope(i + 1)));
-    await c.start();
-    const last = await lastSequenceOf('commit');
-    await waitFor(async () => (await checkpointOf(durable)) === last, 'the checkpoint to reach the last message');
-    await waitFor(() => settled(durable), 'every message acknowledged');
-    await c.stop();
+    await runUntilCaughtUp(c, durable, 'commit');
     const rows = await applied(durable);
     expect(rows).toHaveLength(300);
     expect(rows.every((r) => r.times === 1)).toBe(true);
@@ -213,11 +204,7 @@ describe('DurableEventConsumer in batches (real NATS JetStream and PostgreSQL)',
     const before = Array.from({ length: 40 }, (_, i) => envelope(i + 1));
     const after = Array.from({ length: 40 }, (_, i) => envelope(i + 101));
     await publish('poison', [...before, envelope(666), '{ this is not json', ...after, envelope(666)]);
-    const last = await lastSequenceOf('poison');
-    await c.start();
-    await waitFor(async () => (await checkpointOf(durable)) === last, 'the checkpoint to move past the trailing poison');
-    await waitFor(() => settled(durable), 'every message acknowledged');
-    await c.stop();
+    const last = await runUntilCaughtUp(c, durable, 'poison');
     const rows = await applied(durable);
     expect(rows.map((r) => r.quantity)).toEqual([...Array.from({ length: 40 }, (_, i) => i + 1), ...Array.from({ length: 40 }, (_, i) => i + 101)]);
     expect(rows.every((r) => r.times === 1)).toBe(true);
@@ -256,11 +243,7 @@ describe('DurableEventConsumer in batches (real NATS JetStream and PostgreSQL)',
       },
     });
     await publish('partial', Array.from({ length: 100 }, (_, i) => envelope(i + 1)));
-    await c.start();
-    const last = await lastSequenceOf('partial');
-    await waitFor(async () => (await checkpointOf(durable)) === last, 'the checkpoint to reach the last message');
-    await waitFor(() => settled(durable), 'every message acknowledged');
-    await c.stop();
+    await runUntilCaughtUp(c, durable, 'partial');
     expect(failedOnce).toBe(true);
     const rows = await applied(durable);
     expect(rows.map((r) => r.quantity)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
@@ -284,11 +267,7 @@ describe('DurableEventConsumer in batches (real NATS JetStream and PostgreSQL)',
       },
     });
     await publish('transient', Array.from({ length: 60 }, (_, i) => envelope(i + 1)));
-    await c.start();
-    const last = await lastSequenceOf('transient');
-    await waitFor(async () => (await checkpointOf(durable)) === last, 'the checkpoint to reach the last message');
-    await waitFor(() => settled(durable), 'every message acknowledged');
-    await c.stop();
+    await runUntilCaughtUp(c, durable, 'transient');
     expect(failures).toBe(3);
     const inCommitOrder = (await pool.query(`SELECT quantity FROM ${schema}.applied WHERE durable = $1 ORDER BY id`, [durable])).rows.map((r) => r.quantity);
     expect(inCommitOrder).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
@@ -331,11 +310,7 @@ describe('DurableEventConsumer in batches (real NATS JetStream and PostgreSQL)',
     expect((await jsm.consumers.info(stream, durable)).num_ack_pending + (await jsm.consumers.info(stream, durable)).num_pending).toBeGreaterThan(0);
     await publish('crashcp', Array.from({ length: 20 }, (_, i) => envelope(i + 201)));
     const restarted = consumer(durable, 'crashcp', mode(checkpointed(durable, calls)));
-    await restarted.start();
-    const last = await lastSequenceOf('crashcp');
-    await waitFor(async () => (await checkpointOf(durable)) === last, 'the checkpoint to reach the last message');
-    await waitFor(() => settled(durable), 'every message acknowledged');
-    await restarted.stop();
+    await runUntilCaughtUp(restarted, durable, 'crashcp');
     const rows = await applied(durable);
     expect(rows.map((r) => r.quantity)).toEqual(Array.from({ length: 220 }, (_, i) => i + 1));
     expect(rows.every((r) => r.times === 1)).toBe(true);

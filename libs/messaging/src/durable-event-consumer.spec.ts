@@ -2,30 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { stockflowCatalog } from '@stockflow/contracts';
-import { randomUUID } from 'node:crypto';
 import { DeadLetterHeaders } from './dead-letter.js';
 import { DurableEventConsumer, type EventHandler } from './durable-event-consumer.js';
 import type { ReceivedEvent } from './received-event.js';
 import { PoisonMessageError } from './handler-errors.js';
 import { connectNats } from './nats-connection.js';
 import { contextStreamSpec, deadLetterStreamSpec, ensureStream } from './stream-provisioning.js';
-import { deleteNamespaceStreams, uniqueNamespace } from './testing/index.js';
-
-function envelope(type: string, data: unknown, schemaVersion = 1): Record<string, unknown> {
-  return {
-    eventId: randomUUID(),
-    type,
-    schemaVersion,
-    streamId: 'sku-X',
-    streamPosition: 1,
-    globalPosition: 1,
-    occurredAt: new Date().toISOString(),
-    correlationId: 'c',
-    causationId: null,
-    traceparent: null,
-    data,
-  };
-}
+import { deleteNamespaceStreams, testEnvelope as envelope, uniqueNamespace } from './testing/index.js';
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -1,1 +1,2 @@
 export * from './nats-test-namespace.js';
+export * from './test-envelope.js';

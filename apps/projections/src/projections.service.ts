@@ -51,7 +51,7 @@ export async function runProjectionsService(config: ProjectionsConfig, options: 
   const schema = quoteSchema(config.DB_SCHEMA);
   const pool = createPool({ connectionString: config.DATABASE_URL, max: 10, applicationName: name });
   await migrate(pool, config.DB_SCHEMA, projectionMigrations);
-  const nats = await connectNats({ url: config.NATS_URL, name });
+  const nats = await connectNats({ url: config.NATS_URL, name, user: config.NATS_USER, password: config.NATS_PASSWORD });
   const scheme: SubjectScheme = config.NATS_NAMESPACE ? { namespace: config.NATS_NAMESPACE } : {};
   const serviceMetrics = new ServiceMetrics();
   const metrics = new ProjectionMetrics(serviceMetrics);

@@ -13,7 +13,7 @@ import { ProjectionsConfig } from './projections-config.js';
 async function main(): Promise<void> {
   const config = loadConfig(ProjectionsConfig);
   const pool = createPool({ connectionString: config.DATABASE_URL, max: 6, applicationName: 'projections-rebuild' });
-  const nats = await connectNats({ url: config.NATS_URL, name: 'projections-rebuild' });
+  const nats = await connectNats({ url: config.NATS_URL, name: 'projections-rebuild', user: config.NATS_USER, password: config.NATS_PASSWORD });
   try {
     await migrate(pool, config.DB_SCHEMA, projectionMigrations);
     const deps = {

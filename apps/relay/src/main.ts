@@ -18,6 +18,8 @@ async function main(): Promise<void> {
       schema: config.DB_SCHEMA,
       databaseUrl: config.DATABASE_URL,
       natsUrl: config.NATS_URL,
+      natsUser: config.NATS_USER,
+      natsPassword: config.NATS_PASSWORD,
       namespace: config.NATS_NAMESPACE,
       batchSize: config.RELAY_BATCH_SIZE,
       maxInFlight: config.RELAY_MAX_IN_FLIGHT,

@@ -14,6 +14,9 @@ export interface RelaySettings {
   readonly schema: string;
   readonly databaseUrl: string;
   readonly natsUrl: string;
+  /** The relay's NATS user and password (ADR 0020); unset: anonymous (development). */
+  readonly natsUser?: string;
+  readonly natsPassword?: string;
   /** Subject namespace (tests and tenants sharing one NATS server). */
   readonly namespace?: string;
   readonly batchSize: number;
@@ -34,7 +37,7 @@ export async function startRelayRuntime(settings: RelaySettings, observer?: Rela
   const store = await PostgresEventStore.create({ pool, schema: settings.schema, catalog: stockflowCatalog, idlePollIntervalMs: IDLE_POLL_MS });
   await migrate(pool, settings.schema, checkpointStoreMigrations);
   const checkpoints = new PostgresCheckpointStore(pool, settings.schema);
-  const nats = await connectNats({ url: settings.natsUrl, name: `relay:${settings.context}` });
+  const nats = await connectNats({ url: settings.natsUrl, name: `relay:${settings.context}`, user: settings.natsUser, password: settings.natsPassword });
   const scheme = settings.namespace ? { namespace: settings.namespace } : {};
   // The writing service nudges after each commit: read now rather than at the next poll.
   const nudges = onAppendNudge(nats, settings.schema, scheme, () => store.wake());

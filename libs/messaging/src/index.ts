@@ -12,3 +12,4 @@ export * from './nest/rethrow-to-consumer.filter.js';
 export * from './append-nudge.js';
 export * from './ack-batcher.js';
 export * from './subject-filter.js';
+export * from './nats-permissions.js';

@@ -6,9 +6,22 @@ export type { NatsConnection };
 export interface NatsConnectionOptions {
   readonly url?: string;
   readonly name: string;
+  /** The process's NATS user (ADR 0020); default `NATS_USER`. None: an anonymous connection (development). */
+  readonly user?: string;
+  /** Its password; default `NATS_PASSWORD`. A secret: never logged. */
+  readonly password?: string;
 }
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+/**
+ * The prefix of a user's reply subjects, `_INBOX_<user>`: its permissions let it subscribe there
+ * and nowhere else under an inbox, so no process reads the replies (pull batches, publish acks)
+ * meant for another.
+ */
+export function natsInboxPrefix(user: string): string {
+  return `_INBOX_${user}`;
+}
 
 /**
  * Connects with reconnects that never give up: a service outlives a NATS restart. Without async
@@ -18,7 +31,10 @@ export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
  */
 export function connectNats(options: NatsConnectionOptions): Promise<NatsConnection> {
   const url = options.url ?? process.env.NATS_URL ?? DEFAULT_NATS_URL;
-  return connect({ servers: url.split(','), name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true });
+  const user = options.user ?? (process.env.NATS_USER || undefined);
+  const password = options.password ?? process.env.NATS_PASSWORD ?? '';
+  const credentials = user ? { user, pass: password, inboxPrefix: natsInboxPrefix(user) } : {};
+  return connect({ servers: url.split(','), name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true, ...credentials });
 }
 
 /** `major.minor` of the server, to choose options the server supports (2.9 lacks several). */

@@ -9,3 +9,4 @@ export * from './dev-servers/embedded-postgres.js';
 export * from './dev-servers/nats-server.js';
 export * from './dev-servers/provide-servers.js';
 export * from './system-data.js';
+export * from './nats-users.js';

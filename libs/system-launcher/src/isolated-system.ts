@@ -15,11 +15,15 @@ export interface IsolatedSystemOptions extends Partial<Pick<SystemSettings, 'env
   readonly label: string;
   /** First letter of the run's namespace and schema prefix (`s` system tests, `b` benchmarks). */
   readonly idPrefix: string;
+  /** The run's namespace and schema prefix, when the caller must know it first (e.g. to generate NATS users for it); else `<idPrefix><6 hex>`. */
+  readonly id?: string;
   /** Start only these processes (by manifest name); everything by default. */
   readonly only?: readonly string[];
   readonly databaseUrl?: string;
   readonly natsUrl?: string;
   readonly startTimeoutMs?: number;
+  /** The user of the cleanup connection, on a NATS server with users (ADR 0020); processes get theirs through `env`. */
+  readonly natsAdmin?: { readonly user: string; readonly password: string };
 }
 
 export interface IsolatedSystem {
@@ -41,7 +45,7 @@ export interface IsolatedSystem {
 export async function startIsolatedSystem(options: IsolatedSystemOptions): Promise<IsolatedSystem> {
   const databaseUrl = options.databaseUrl ?? process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
   const natsUrl = options.natsUrl ?? process.env['NATS_URL'] ?? DEFAULT_NATS_URL;
-  const id = `${options.idPrefix}${randomBytes(3).toString('hex')}`;
+  const id = options.id ?? `${options.idPrefix}${randomBytes(3).toString('hex')}`;
   const artifacts = resolve(options.root, 'test-artifacts');
   mkdirSync(artifacts, { recursive: true });
   const logFile = resolve(artifacts, `${options.label}-${id}.log`);
@@ -57,7 +61,7 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
   });
   const stop = async (): Promise<void> => {
     await system.stop();
-    const scope = { databaseUrl, natsUrl, schemaPrefix: id, namespace: id };
+    const scope = { databaseUrl, natsUrl, schemaPrefix: id, namespace: id, natsAuth: options.natsAdmin };
     await dropSystemSchemas(scope);
     await deleteSystemStreams(scope);
     log.end();

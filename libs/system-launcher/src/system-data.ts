@@ -12,6 +12,8 @@ export interface SystemDataScope {
   readonly schemaPrefix?: string;
   /** Streams are `<NAMESPACE>_…` (none: the contexts' streams and DEAD_LETTERS). */
   readonly namespace?: string;
+  /** The NATS user to clean up with, on a server with users (ADR 0020). */
+  readonly natsAuth?: { readonly user: string; readonly password: string };
 }
 
 /** Every schema the system's processes make. */
@@ -38,7 +40,7 @@ export async function existingSystemSchemas(scope: SystemDataScope): Promise<str
 
 /** The system's streams that exist on the NATS server. */
 export async function existingSystemStreams(scope: SystemDataScope): Promise<string[]> {
-  const nc = await connectNats({ url: scope.natsUrl, name: 'stockflow-system-data' });
+  const nc = await connectNats({ url: scope.natsUrl, name: 'stockflow-system-data', ...scope.natsAuth });
   try {
     return (await existingSystemStreamsOn(await jetstreamManager(nc), scope.namespace)).sort();
   } finally {
@@ -58,7 +60,7 @@ export async function dropSystemSchemas(scope: SystemDataScope): Promise<void> {
 
 /** Deletes the system's streams (events, dead letters and their consumers). */
 export async function deleteSystemStreams(scope: SystemDataScope): Promise<void> {
-  const nc = await connectNats({ url: scope.natsUrl, name: 'stockflow-system-data' });
+  const nc = await connectNats({ url: scope.natsUrl, name: 'stockflow-system-data', ...scope.natsAuth });
   try {
     const jsm = await jetstreamManager(nc);
     for (const name of await existingSystemStreamsOn(jsm, scope.namespace)) await jsm.streams.delete(name);

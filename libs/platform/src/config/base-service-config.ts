@@ -1,5 +1,5 @@
 import { LOG_LEVELS, type LogLevel } from '../logging/logger.js';
-import { EnvEnum, EnvInt, EnvOptional, EnvPort, EnvString, EnvUrl } from './env-decorators.js';
+import { EnvEnum, EnvInt, EnvOptional, EnvPort, EnvSecret, EnvString, EnvUrl } from './env-decorators.js';
 
 /**
  * The variables every service reads. Extend it with the service's own and give `SERVICE_NAME` a
@@ -24,6 +24,20 @@ export class BaseServiceConfig {
 
   @EnvUrl(['nats', 'tls', 'ws', 'wss'], { list: true })
   NATS_URL: string = 'nats://127.0.0.1:4222';
+
+  /**
+   * The process's NATS user (ADR 0020: one per process, permissions generated from the system
+   * manifest). Unset: an anonymous connection, as the development NATS server allows.
+   */
+  @EnvOptional()
+  @EnvString({ pattern: /^[a-z][a-z0-9-]*$/, description: 'a NATS user name such as "relay-orders"' })
+  NATS_USER?: string;
+
+  /** The NATS user's password. A secret: never logged, never echoed in configuration errors. */
+  @EnvOptional()
+  @EnvSecret()
+  @EnvString({ pattern: /^\S{16,}$/, description: 'a password of at least 16 characters without spaces' })
+  NATS_PASSWORD?: string;
 
   /** Prefix of every subject and stream name; isolates test runs and tenants sharing one NATS server. */
   @EnvOptional()

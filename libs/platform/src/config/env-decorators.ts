@@ -15,6 +15,25 @@ function compose(...decorators: PropertyDecorator[]): PropertyDecorator {
 
 const message = (expectation: string): ValidationOptions => ({ message: `$property must be ${expectation}` });
 
+const secrets = new WeakMap<object, Set<string>>();
+
+/** The variable holds a secret: a configuration error names it but never shows its value. */
+export function EnvSecret(): PropertyDecorator {
+  return (target, key) => {
+    const names = secrets.get(target) ?? new Set<string>();
+    names.add(String(key));
+    secrets.set(target, names);
+  };
+}
+
+/** Whether a configuration class (or one it extends) declares `variable` a secret. */
+export function isSecretVariable(schema: abstract new (...args: never[]) => object, variable: string): boolean {
+  for (let proto: object | null = schema.prototype as object; proto; proto = Object.getPrototypeOf(proto) as object | null) {
+    if (secrets.get(proto)?.has(variable)) return true;
+  }
+  return false;
+}
+
 /** The variable may be absent (or empty); the property then keeps its initializer, if any. */
 export function EnvOptional(): PropertyDecorator {
   return IsOptional();

@@ -1,13 +1,16 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
+import { isSecretVariable } from './env-decorators.js';
 
 /** One variable that is missing or invalid. */
 export interface ConfigIssue {
   readonly variable: string;
   /** What a valid value looks like, e.g. `an integer between 1 and 65535`. */
   readonly expected: string;
-  /** The raw value from the environment; `undefined` when the variable is missing. */
+  /** The raw value from the environment; `undefined` when the variable is missing; never a secret's value. */
   readonly received: string | undefined;
+  /** The variable holds a secret: its value is not shown. */
+  readonly secret?: boolean;
 }
 
 /**
@@ -26,7 +29,7 @@ export class ConfigError extends Error {
 }
 
 export function describeIssue(issue: ConfigIssue): string {
-  const got = issue.received === undefined ? 'missing' : `got ${JSON.stringify(issue.received)}`;
+  const got = issue.received === undefined ? 'missing' : issue.secret ? 'value hidden' : `got ${JSON.stringify(issue.received)}`;
   return `${issue.variable} must be ${issue.expected} (${got})`;
 }
 
@@ -56,7 +59,7 @@ export function loadConfig<T extends object>(
   const config = plainToInstance(schema, raw);
   const errors = validateSync(config, { validationError: { target: false, value: false }, forbidUnknownValues: false });
   if (errors.length > 0) {
-    const issues = errors.map((error) => toIssue(error, raw));
+    const issues = errors.map((error) => toIssue(error, raw, isSecretVariable(schema, error.property)));
     throw new ConfigError(serviceName(schema, env, options), issues);
   }
   return config;
@@ -68,14 +71,16 @@ export function declaredVariables(schema: abstract new (...args: never[]) => obj
   return [...new Set(metadata.map((m) => m.propertyName))];
 }
 
-function toIssue(error: ValidationError, raw: Record<string, string>): ConfigIssue {
+function toIssue(error: ValidationError, raw: Record<string, string>, secret: boolean): ConfigIssue {
   const prefix = `${error.property} must be `;
   const expectations: string[] = [];
   for (const message of Object.values(error.constraints ?? {})) {
     const expectation = message.startsWith(prefix) ? message.slice(prefix.length) : message.replace(`${error.property} `, '');
     if (!expectations.includes(expectation)) expectations.push(expectation);
   }
-  return { variable: error.property, expected: expectations.join(' and ') || 'valid', received: raw[error.property] };
+  const received = raw[error.property];
+  if (secret) return { variable: error.property, expected: expectations.join(' and ') || 'valid', received: received === undefined ? undefined : '', secret: true };
+  return { variable: error.property, expected: expectations.join(' and ') || 'valid', received };
 }
 
 function serviceName(schema: abstract new (...args: never[]) => object, env: Record<string, string | undefined>, options: LoadConfigOptions): string {

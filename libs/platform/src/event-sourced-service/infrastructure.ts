@@ -17,6 +17,8 @@ export interface InfrastructureSettings {
   readonly DATABASE_URL: string;
   readonly DB_SCHEMA: string;
   readonly NATS_URL: string;
+  readonly NATS_USER?: string;
+  readonly NATS_PASSWORD?: string;
   /** Group commit of concurrent appends (see BaseServiceConfig.APPEND_BATCH_MAX); 1 turns it off. */
   readonly APPEND_BATCH_MAX?: number;
   readonly DB_POOL_MAX?: number;
@@ -39,7 +41,7 @@ export async function connectInfrastructure(settings: InfrastructureSettings): P
   const pool = createPool({ connectionString: settings.DATABASE_URL, max: settings.DB_POOL_MAX ?? 8, applicationName: settings.name });
   let nats: NatsConnection | undefined;
   try {
-    nats = await connectNats({ url: settings.NATS_URL, name: settings.name });
+    nats = await connectNats({ url: settings.NATS_URL, name: settings.name, user: settings.NATS_USER, password: settings.NATS_PASSWORD });
     const batch = settings.APPEND_BATCH_MAX ?? 256;
     const store = await PostgresEventStore.create({
       pool,

@@ -27,6 +27,9 @@ export interface EventSourcedServiceConfig {
   readonly DATABASE_URL: string;
   readonly DB_SCHEMA: string;
   readonly NATS_URL: string;
+  /** The process's NATS user and password (ADR 0020); unset: anonymous (development). */
+  readonly NATS_USER?: string;
+  readonly NATS_PASSWORD?: string;
   readonly LOG_LEVEL: LogLevel;
   /** Subject namespace shared with the relays (tests and tenants on one NATS server). */
   readonly NATS_NAMESPACE?: string;

@@ -8,3 +8,4 @@ export * from './postgres-checkpoint-store.js';
 export * from './idempotent-inbox.js';
 export * from './test-schema.js';
 export * from './transaction.js';
+export * from './service-roles.js';

@@ -29,7 +29,10 @@ export function migrate(pool: Pool, schema: string, migrations: readonly Migrati
   return inTransaction(pool, async (client) => {
     // Taken before CREATE SCHEMA IF NOT EXISTS, which is not itself safe against a concurrent twin.
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`stockflow.migrate:${schema}`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+    // Only when missing: a service's own role (ADR 0020) owns its schema but may not create schemas,
+    // and PostgreSQL checks that right before it sees IF NOT EXISTS.
+    const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${quoted}.schema_migrations`);
     const done = new Set(rows.map((r) => r.id));

@@ -10,3 +10,4 @@ export * from './dev-servers/nats-server.js';
 export * from './dev-servers/provide-servers.js';
 export * from './system-data.js';
 export * from './nats-users.js';
+export * from './database-roles.js';

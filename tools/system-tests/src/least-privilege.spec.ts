@@ -1,7 +1,7 @@
-// Least privilege on NATS (ADR 0020), on a nats-server of this test's own started with the users
+// Least privilege on NATS and PostgreSQL (ADR 0020), on a nats-server of this test's own started with the users
 // generated from the system manifest: anonymous and wrong credentials are refused; no process
 // publishes onto another context's stream; a forged event never reaches a consumer; and the whole
-// system, every process with its own user, still runs the order flow, the read side and a restock
+// system, every process with its own NATS user and its schema's own PostgreSQL role, still runs the order flow, the read side and a restock
 // notification.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -9,7 +9,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { contextStreamName, eventSubject, stockflowCatalog, type EventEnvelope } from '@stockflow/contracts';
 import { connectNats, contextStreamSpec, DurableEventConsumer, ensureStream, renderNatsAuthorization, type ReceivedEvent } from '@stockflow/messaging';
 import { startPrivateNatsServer, type PrivateNatsServer } from '@stockflow/messaging/testing';
-import { NATS_ADMIN_USER, natsPasswordVariable, natsUsers, startIsolatedSystem, type IsolatedSystem } from '@stockflow/system-launcher';
+import { createPool, DEFAULT_DATABASE_URL, dropServiceRole, provisionServiceRole } from '@stockflow/postgres';
+import { databaseRoles, databaseUrlAs, NATS_ADMIN_USER, natsPasswordVariable, natsUsers, startIsolatedSystem, type IsolatedSystem } from '@stockflow/system-launcher';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { eventually, http, workspaceRoot } from './test-system.js';
 
@@ -156,18 +157,48 @@ describe('NATS users and permissions generated from the manifest', () => {
   });
 });
 
-describe('the whole system, each process with its own NATS user', () => {
+describe('the whole system, each process with its own NATS user and its schema’s PostgreSQL role', () => {
   let sys: IsolatedSystem;
   const url = (name: string, path: string): string => `${sys.url(name)}${path}`;
+  const adminUrl = process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
+  const roles = databaseRoles({ schemaPrefix: id });
 
   beforeAll(async () => {
     const env: Record<string, Record<string, string>> = {};
     for (const u of users) if (u.user !== NATS_ADMIN_USER) env[u.user] = { NATS_USER: u.user, NATS_PASSWORD: passwords.get(u.user)! };
-    sys = await startIsolatedSystem({ root: workspaceRoot, label: 'least-privilege', idPrefix: 's', id, natsUrl: server.url, env, natsAdmin: credentials(NATS_ADMIN_USER) });
+    const admin = createPool({ connectionString: adminUrl, max: 1 });
+    try {
+      for (const r of roles) {
+        const password = randomBytes(18).toString('base64url');
+        await provisionServiceRole(admin, { role: r.role, schema: r.schema, password });
+        for (const process of r.processes) env[process] = { ...env[process], DATABASE_URL: databaseUrlAs(adminUrl, r.role, password) };
+      }
+    } finally {
+      await admin.end();
+    }
+    sys = await startIsolatedSystem({ root: workspaceRoot, label: 'least-privilege', idPrefix: 's', id, databaseUrl: adminUrl, natsUrl: server.url, env, natsAdmin: credentials(NATS_ADMIN_USER) });
   }, 180_000);
 
   afterAll(async () => {
     await sys?.stop();
+    const admin = createPool({ connectionString: adminUrl, max: 1 });
+    for (const r of roles) await dropServiceRole(admin, r.role).catch(() => undefined);
+    await admin.end();
+  });
+
+  it("logs each process in as its schema's role, which no other schema lets in", async () => {
+    const admin = createPool({ connectionString: adminUrl, max: 1 });
+    try {
+      const { rows } = await admin.query<{ usename: string; application_name: string }>(
+        'SELECT DISTINCT usename, application_name FROM pg_stat_activity WHERE usename = ANY($1)',
+        [roles.map((r) => r.role)],
+      );
+      for (const r of roles) expect(rows.map((row) => row.usename)).toContain(r.role);
+      const { rows: owners } = await admin.query<{ nspname: string; owner: string }>('SELECT nspname, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = ANY($1)', [roles.map((r) => r.schema)]);
+      expect(Object.fromEntries(owners.map((o) => [o.nspname, o.owner]))).toEqual(Object.fromEntries(roles.map((r) => [r.schema, r.role])));
+    } finally {
+      await admin.end();
+    }
   });
 
   it('gives every NATS-speaking process of the manifest a user of its own', () => {

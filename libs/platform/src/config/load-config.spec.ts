@@ -112,4 +112,14 @@ describe('loadConfig', () => {
       process.env = saved;
     }
   });
+
+  it('reads the NATS user and password, and never shows a bad password in the error', () => {
+    const ok = loadConfig(BaseServiceConfig, { PORT: '3000', DB_SCHEMA: 'orders', NATS_USER: 'relay-orders', NATS_PASSWORD: 'a-long-enough-password-1' });
+    expect(ok).toMatchObject({ NATS_USER: 'relay-orders', NATS_PASSWORD: 'a-long-enough-password-1' });
+    const error = configError(() => loadConfig(BaseServiceConfig, { PORT: '3000', DB_SCHEMA: 'orders', NATS_USER: 'Bad User', NATS_PASSWORD: 'short secret' }, { service: 'orders' }));
+    expect(error.message).toContain('NATS_PASSWORD must be a password of at least 16 characters without spaces (value hidden)');
+    expect(error.message).toContain('NATS_USER must be a NATS user name');
+    expect(error.message).not.toContain('short secret');
+    expect(JSON.stringify(error.issues)).not.toContain('short secret');
+  });
 });

@@ -166,6 +166,11 @@ describe('the whole system, each process with its own NATS user and its schemaâ€
   beforeAll(async () => {
     const env: Record<string, Record<string, string>> = {};
     for (const u of users) if (u.user !== NATS_ADMIN_USER) env[u.user] = { NATS_USER: u.user, NATS_PASSWORD: passwords.get(u.user)! };
+    // The streams the permission tests above made (with made-up events) must not look like the relays' work.
+    const nats = await as(NATS_ADMIN_USER);
+    const jsm = await jetstreamManager(nats);
+    for await (const stream of jsm.streams.names()) await jsm.streams.delete(stream);
+    await nats.close();
     const admin = createPool({ connectionString: adminUrl, max: 1 });
     try {
       for (const r of roles) {

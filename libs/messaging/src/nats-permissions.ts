@@ -64,8 +64,8 @@ export interface ConsumerOfStream {
 }
 
 /**
- * One durable pull consumer (DurableEventConsumer, ADR 0004) on its own durable only: create or
- * update it (the 2.9 API names the consumer and its filter in the subject), read its state, pull
+ * One durable pull consumer (DurableEventConsumer, ADR 0004) on its own durable only: create,
+ * update or delete it (the 2.9 API names the consumer and its filter in the subject), read its state, pull
  * from it, acknowledge its messages, and dead-letter onto its own `dlq.<durable>` subject. It may
  * create (not change) its source stream and the dead-letter stream, so it can start before the
  * producing relay has ever run.
@@ -78,6 +78,8 @@ export function durableConsumerGrant(consumer: ConsumerOfStream, scheme: Subject
       publish: [
         JETSTREAM_ACCOUNT_INFO,
         `$JS.API.CONSUMER.INFO.${stream}.${durable}`,
+        // A consumer with an external checkpoint re-creates its durable at the checkpoint.
+        `$JS.API.CONSUMER.DELETE.${stream}.${durable}`,
         `$JS.API.CONSUMER.CREATE.${stream}.${durable}`,
         `$JS.API.CONSUMER.CREATE.${stream}.${durable}.>`,
         `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.${durable}`,

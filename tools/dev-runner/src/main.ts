@@ -48,6 +48,11 @@ async function main(): Promise<void> {
   const unlock = lockDataDir(options.dataDir);
   const logs = new LogRouter(join(options.dataDir, 'logs'), options.verbose);
   say('starting stockflow…');
+  // Ctrl-C while the servers start: stop them as soon as they are up, then leave.
+  let interrupted = false;
+  const interrupt = (): void => void (interrupted = true);
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   const provided = await provideServers({
     root,
     dataDir: options.dataDir,
@@ -55,10 +60,15 @@ async function main(): Promise<void> {
     ownServers: options.ownServers,
     output: (server, line) => logs.line(server, line, 'stdout'),
   });
-  if (!provided.ok) {
-    for (const problem of provided.problems) console.error(`npm start: ${problem}`);
+  process.off('SIGINT', interrupt);
+  process.off('SIGTERM', interrupt);
+  if (!provided.ok || interrupted) {
+    if (provided.ok) {
+      await provided.stop();
+      say('stopped before starting the system: the servers it started are gone');
+    } else for (const problem of provided.problems) console.error(`npm start: ${problem}`);
     unlock();
-    process.exit(1);
+    process.exit(provided.ok ? 0 : 1);
   }
 
   const specs = systemManifest({ databaseUrl: provided.databaseUrl, natsUrl: provided.natsUrl, portOffset: options.portOffset }).filter(

@@ -78,6 +78,8 @@ async function main(): Promise<void> {
   const system = new RunningSystem(specs, {
     root,
     output: (name, line, stream) => logs.line(name, line, stream),
+    // Fourteen Node processes loading at once on a busy two-core machine can take a minute or more.
+    startTimeoutMs: 180_000,
     supervise: {
       onRestarting: (name, exit) => say(`${name} | exited (${exit.signal ?? `code ${exit.code}`}); restarting in ${exit.delayMs / 1000} s`),
       onRestarted: (name, live) => {

@@ -5,12 +5,13 @@ import { ConfigError, createService, lagReadinessCheck, loadConfig } from '@stoc
 import { RelayConfig } from './relay-config.js';
 import { RelayModule } from './relay.module.js';
 import { startRelayRuntime } from './relay-runtime.js';
+import { stuckReadinessCheck } from './stuck-readiness.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(RelayConfig, process.env, { service: `relay-${process.env.RELAY_CONTEXT ?? 'unknown'}` });
   const name = `relay-${config.RELAY_CONTEXT}`;
   let lag = 0;
-  let metricsSink: { published(n: number): void; lag(n: number): void } | null = null;
+  let metricsSink: { published(n: number): void; lag(n: number): void; foreign(n: number): void } | null = null;
   let warn = (error: unknown): void => console.error('relay: publish failed; resuming from the stream', error);
   const runtime = await startRelayRuntime(
     {
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
         lag = n;
         metricsSink?.lag(n);
       },
+      foreign: (n) => metricsSink?.foreign(n),
       error: (error) => warn(error),
     },
   );
@@ -39,13 +41,20 @@ async function main(): Promise<void> {
     config,
     pool: runtime.pool,
     nats: runtime.nats,
-    readinessChecks: { relayLag: lagReadinessCheck(() => lag, { maxLag: config.RELAY_MAX_READY_LAG }) },
+    readinessChecks: {
+      relayLag: lagReadinessCheck(() => lag, { maxLag: config.RELAY_MAX_READY_LAG }),
+      relayStuck: stuckReadinessCheck(runtime.relay, config.RELAY_STUCK_AFTER_MS),
+    },
     shutdownHooks: false,
   });
   warn = (error) => service.logger.warn({ err: error }, 'relay: publish failed; resuming from the stream');
   metricsSink = {
     published: (n) => service.metrics.relayPublished.inc(n),
     lag: (n) => service.metrics.relayLag.set(n),
+    foreign: (n) => {
+      service.metrics.relayForeignMessages.inc(n);
+      service.logger.warn({ count: n }, 'relay: skipped messages on its stream that it did not publish');
+    },
   };
   const url = await service.listen();
   service.logger.info({ url, context: config.RELAY_CONTEXT, schema: config.DB_SCHEMA }, `relay for ${config.RELAY_CONTEXT} listening on ${url}`);

@@ -14,4 +14,8 @@ export class RelayConfig extends BaseServiceConfig {
   /** /health/ready turns 503 above this many unpublished events. */
   @EnvInt({ min: 0 })
   RELAY_MAX_READY_LAG: number = 10_000;
+
+  /** /health/ready turns 503 ("stuck") when the log has had unpublished events this long without the relay publishing any. */
+  @EnvInt({ min: 1000, max: 3_600_000 })
+  RELAY_STUCK_AFTER_MS: number = 5000;
 }

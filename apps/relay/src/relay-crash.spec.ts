@@ -7,23 +7,12 @@ import type { EventToAppend } from '@stockflow/event-sourcing';
 import { connectNats, type NatsConnection } from '@stockflow/messaging';
 import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
 import { PostgresEventStore, createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import type { Pool } from 'pg';
-
-const relayEntry = resolve(process.cwd(), 'dist/main.js');
+import { relayProcesses, stopped, waitFor } from './testing/relay-process.js';
 
 function stockReceived(sku: string, quantity: number): EventToAppend {
   return { eventId: randomUUID(), type: 'StockReceived', schemaVersion: 1, data: { sku, quantity }, correlationId: 'crash-test', causationId: null, traceparent: null };
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('relay process killed hard mid-stream', () => {
@@ -34,31 +23,10 @@ describe('relay process killed hard mid-stream', () => {
   const schema = uniqueSchemaName('t_relay');
   const namespace = uniqueNamespace();
   const streamName = contextStreamName('inventory', { namespace });
-  const children: ChildProcess[] = [];
-
-  function startRelay(port: number): ChildProcess {
-    const child = spawn(process.execPath, [relayEntry], {
-      env: {
-        ...process.env,
-        RELAY_CONTEXT: 'inventory',
-        DB_SCHEMA: schema,
-        NATS_NAMESPACE: namespace,
-        PORT: String(port),
-        RELAY_BATCH_SIZE: '50',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    children.push(child);
-    child.once('exit', (code, signal) => {
-      if (signal !== 'SIGKILL' && signal !== 'SIGTERM' && code !== 0) exitedEarly = `relay exited with ${signal ?? code}`;
-    });
-    return child;
-  }
-
-  let exitedEarly: string | null = null;
+  const relays = relayProcesses(schema, namespace);
+  const startRelay = (port: number) => relays.start(port, { RELAY_BATCH_SIZE: '50' });
   const storedCount = async (): Promise<number> => {
-    if (exitedEarly) throw new Error(exitedEarly);
+    relays.assertNoneExitedEarly();
     try {
       return (await jsm.streams.info(streamName)).state.messages;
     } catch {
@@ -73,7 +41,7 @@ describe('relay process killed hard mid-stream', () => {
     jsm = await jetstreamManager(nc);
   });
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    relays.killAll();
     await deleteNamespaceStreams(nc, namespace);
     await nc.close();
     await dropSchema(pool, schema);
@@ -95,8 +63,7 @@ describe('relay process killed hard mid-stream', () => {
     const first = startRelay(port);
     const writing = write('a');
     await waitFor(async () => (await storedCount()) >= 500, 30_000, 'the relay to publish 500 events');
-    first.kill('SIGKILL');
-    await new Promise<void>((r) => first.once('exit', () => r()));
+    await stopped(first, 'SIGKILL');
     const atKill = await storedCount();
     await writing;
     const total = writers * perWriter;
@@ -106,8 +73,7 @@ describe('relay process killed hard mid-stream', () => {
     const second = startRelay(port + 1);
     await waitFor(async () => (await storedCount()) >= 2 * total, 60_000, 'the restarted relay to catch up');
     await new Promise((r) => setTimeout(r, 500));
-    second.kill('SIGTERM');
-    await new Promise<void>((r) => second.once('exit', () => r()));
+    await stopped(second, 'SIGTERM');
 
     const log = [];
     for (let after: string | null = null; ; ) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { EnvelopeHeaders, stockflowCatalog } from '@stockflow/contracts';
 import { InMemoryCheckpointStore, InMemoryEventStore, type EventToAppend } from '@stockflow/event-sourcing';
 import { randomUUID } from 'node:crypto';
@@ -48,7 +48,7 @@ describe('EventRelay (real NATS JetStream)', () => {
   });
   afterAll(async () => {
     // Each test relays into a namespace of its own (the run's namespace plus a letter).
-    for (const suffix of ['', 'a', 'b', 'c', 'k']) await deleteNamespaceStreams(nc, `${namespace}${suffix}`);
+    for (const suffix of ['', 'a', 'b', 'c', 'k', 'f', 'r']) await deleteNamespaceStreams(nc, `${namespace}${suffix}`);
     await nc.close();
   });
 
@@ -138,4 +138,83 @@ describe('EventRelay (real NATS JetStream)', () => {
     const log = await store.readAll({ after: null, maxCount: 1000 });
     expect((await storedMessages(jsm, stream)).map((m) => m.id)).toEqual(log.map((e) => e.eventId));
   });
+
+  /** Messages another client publishes on the relay's stream: none is the relay's own. */
+  async function publishForeign(scheme: { namespace: string }, kind: 'bare' | 'garbage' | 'ahead' | 'forged', realEventId?: string): Promise<void> {
+    const h = headers();
+    if (kind !== 'bare') {
+      h.set(EnvelopeHeaders.logPosition, kind === 'garbage' ? 'not-a-position' : '999999999999:999999999');
+      h.set('Nats-Msg-Id', randomUUID());
+    }
+    // A copy of a real envelope under another id, or a real id under a far-ahead position.
+    const body = kind === 'forged' ? { eventId: realEventId, streamId: 'sku-F', streamPosition: 1 } : { eventId: randomUUID(), streamId: 'sku-F', streamPosition: 1 };
+    if (kind === 'forged') h.set('Nats-Msg-Id', `${realEventId}-${randomUUID()}`);
+    await jetstream(nc).publish(`${scheme.namespace}.inventory.sku.Anything`, JSON.stringify(body), { headers: h });
+  }
+
+  it('skips and counts foreign messages: a bare one, a garbage position, a far-ahead position, a forged copy; every event still once, in order', async () => {
+    const scheme = { namespace: `${namespace}f` };
+    const store = new InMemoryEventStore(stockflowCatalog);
+    const checkpoints = new InMemoryCheckpointStore();
+    const stream = contextStreamSpec('inventory', scheme).name;
+    let foreign = 0;
+    const relay = (): EventRelay =>
+      new EventRelay({ store, checkpoints, js: jetstream(nc), jsm, context: 'inventory', scheme, batchSize: 10, observer: { foreign: (n) => (foreign += n) } });
+    const ownCount = async (): Promise<number> => {
+      const ids = new Set((await store.readAll({ after: null, maxCount: 10_000 })).map((e) => e.eventId));
+      return (await storedMessages(jsm, stream)).filter((m) => ids.has(m.id)).length;
+    };
+    let running = relay();
+    await running.start();
+    let appended = 0;
+    const append = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++, appended++) await store.appendToStream(`sku-F${appended % 3}`, [received(`F${appended % 3}`, 1)]);
+      await waitFor(async () => (await ownCount()) === appended);
+    };
+    await append(20);
+    for (const kind of ['bare', 'garbage', 'ahead', 'forged'] as const) {
+      await publishForeign(scheme, kind, (await store.readAll({ after: null, maxCount: 1 }))[0]!.eventId);
+      await append(15); // the running relay: its next publish meets the foreign message
+      await publishForeign(scheme, kind, (await store.readAll({ after: null, maxCount: 1 }))[0]!.eventId);
+      await running.stop(); // a restart with the foreign message last on the stream
+      running = relay();
+      await running.start();
+      await append(15);
+    }
+    await running.stop();
+    const log = await store.readAll({ after: null, maxCount: 10_000 });
+    const ids = new Set(log.map((e) => e.eventId));
+    const messages = await storedMessages(jsm, stream);
+    expect(messages.filter((m) => ids.has(m.id)).map((m) => m.id)).toEqual(log.map((e) => e.eventId));
+    expect(messages.filter((m) => !ids.has(m.id))).toHaveLength(8);
+    expect(foreign).toBe(8);
+    expect(running.position).toBe(log.at(-1)!.logPosition);
+    expect(await checkpoints.load('relay:inventory')).toBe(log.at(-1)!.logPosition);
+  });
+
+  it('stays exactly-once and in order with two relays racing while another client keeps writing on the stream', async () => {
+    const scheme = { namespace: `${namespace}r` };
+    const store = new InMemoryEventStore(stockflowCatalog);
+    const stream = contextStreamSpec('inventory', scheme).name;
+    const a = relayFor(store, new InMemoryCheckpointStore(), scheme);
+    const b = relayFor(store, new InMemoryCheckpointStore(), scheme);
+    await Promise.all([a.start(), b.start()]);
+    const kinds = ['bare', 'garbage', 'ahead'] as const;
+    const intruder = (async () => {
+      for (let i = 0; i < 30; i++) {
+        await publishForeign(scheme, kinds[i % 3]!);
+        await new Promise((r) => setTimeout(r, 15));
+      }
+    })();
+    for (let i = 0; i < 300; i++) await store.appendToStream(`sku-R${i % 3}`, [received(`R${i % 3}`, 1)]);
+    await intruder;
+    const log = await store.readAll({ after: null, maxCount: 1000 });
+    const ids = new Set(log.map((e) => e.eventId));
+    await waitFor(async () => (await storedMessages(jsm, stream)).filter((m) => ids.has(m.id)).length >= 300, 30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    await Promise.all([a.stop(), b.stop()]);
+    const messages = await storedMessages(jsm, stream);
+    expect(messages.filter((m) => ids.has(m.id)).map((m) => m.id)).toEqual(log.map((e) => e.eventId));
+    expect(messages.filter((m) => !ids.has(m.id))).toHaveLength(30);
+  }, 60_000);
 });

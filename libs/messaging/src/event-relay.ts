@@ -1,12 +1,18 @@
 import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
-import { EnvelopeHeaders, type SubjectScheme } from '@stockflow/contracts';
+import type { SubjectScheme } from '@stockflow/contracts';
 import { sleep, type CheckpointStore, type EventStore, type RecordedEvent } from '@stockflow/event-sourcing';
 import { encodeEnvelope, eventHeaders, subjectForEvent } from './event-message.js';
+import { relayedLogPosition } from './relayed-message.js';
 import { contextStreamSpec, ensureStream } from './stream-provisioning.js';
+
+/** What a publish expects of the stream: its predecessor's sequence (the first after a resume) or its predecessor's id. */
+type PublishExpectation = { readonly lastSequence: number } | { readonly lastMsgID: string };
 
 export interface RelayObserver {
   published?(count: number): void;
   lag?(events: number): void;
+  /** Messages on the stream that are not the relay's own (foreign or malformed), each counted once. */
+  foreign?(count: number): void;
   error?(error: unknown): void;
 }
 
@@ -33,20 +39,30 @@ export interface EventRelayOptions {
 }
 
 interface ResumePoint {
+  /** Log position of the last event the relay knows it published (its own record), or null. */
   readonly after: string | null;
-  /** Nats-Msg-Id of the stream's last message: the next publish must follow exactly it. */
-  readonly lastMsgId: string | null;
+  /** The stream's last sequence, whoever wrote it: the next publish must follow exactly it. */
+  readonly lastSeq: number;
+}
+
+/** The newest message on the stream known to be the relay's own, and how far the stream was examined. */
+interface OwnRecord {
+  readonly position: string | null;
+  /** Messages above this sequence have not been looked at yet. */
+  readonly examinedSeq: number;
 }
 
 /**
- * Turns a context's event log into its JetStream stream, once and in log order (ADR 0003).
+ * Turns a context's event log into its JetStream stream, once and in log order (ADR 0003, 0017).
  *
- * Each message carries `Nats-Msg-Id = eventId` and `Nats-Expected-Last-Msg-Id = previous eventId`,
- * so the server stores a message only directly after its predecessor: a pipelined publish that
- * fails makes every later one fail too (no gap, no reordering), and a second relay racing this
- * one is fenced off. On start and after any failure the relay resumes right after the stream's
- * last message (its log position is a header), falling back to the checkpoint when the stream
- * is empty. The checkpoint, that fallback, is saved at most once a second and when the relay stops.
+ * Each message carries `Nats-Msg-Id = eventId`; the first publish after a (re)start expects the
+ * stream's last sequence as read then, every later one `Nats-Expected-Last-Msg-Id = previous
+ * eventId`, so the server stores a message only directly after its predecessor: a pipelined publish
+ * that fails makes every later one fail too (no gap, no reordering), and a second relay racing this
+ * one is fenced off. On start and after any failure the relay resumes right after the newest
+ * message of the stream that is its own — its headers name an event of the log, read back to be
+ * sure — skipping and counting foreign or malformed messages, and falls back to the checkpoint when
+ * the stream holds none of its own. The checkpoint is saved at most once a second and at stop.
  */
 export class EventRelay {
   private readonly scheme: SubjectScheme;
@@ -60,6 +76,10 @@ export class EventRelay {
   private savedAt = 0;
   private saving: Promise<void> = Promise.resolve();
   private checkpointTimer: NodeJS.Timeout | null = null;
+  private own: OwnRecord = { position: null, examinedSeq: 0 };
+  /** Since when the log has had events not yet published (null while caught up), and the last progress. */
+  private behindSince: number | null = null;
+  private progressAt = Date.now();
 
   constructor(private readonly options: EventRelayOptions) {
     this.scheme = options.scheme ?? {};
@@ -88,12 +108,20 @@ export class EventRelay {
     return this.lastPublished;
   }
 
+  /**
+   * How long the log has had events this relay has not published without it publishing any (0 while
+   * it keeps up or makes progress), as of the last lag measurement (every `lagIntervalMs`).
+   */
+  stalledForMs(now = Date.now()): number {
+    return this.behindSince === null ? 0 : Math.max(0, now - Math.max(this.behindSince, this.progressAt));
+  }
+
   private async runUntilStopped(signal: AbortSignal): Promise<void> {
     const lagTimer = setInterval(() => void this.reportLag(), this.options.lagIntervalMs ?? 1000);
     try {
       while (!signal.aborted) {
         try {
-          await this.relayFrom(await this.resumePoint(), signal);
+          await this.relayFrom(await this.resumePoint(signal), signal);
         } catch (error) {
           if (signal.aborted) break;
           this.options.observer?.error?.(error);
@@ -105,41 +133,63 @@ export class EventRelay {
     }
   }
 
-  private async resumePoint(): Promise<ResumePoint> {
+  private async resumePoint(signal: AbortSignal): Promise<ResumePoint> {
     const info = await this.options.jsm.streams.info(this.streamName);
-    if (info.state.last_seq > 0 && info.state.messages > 0) {
-      const last = await this.options.jsm.streams.getMessage(this.streamName, { seq: info.state.last_seq });
-      const position = last?.header.get(EnvelopeHeaders.logPosition);
-      const msgId = last?.header.get('Nats-Msg-Id');
-      if (position && msgId) return { after: position, lastMsgId: msgId };
+    const lastSeq = info.state.last_seq;
+    if (lastSeq < this.own.examinedSeq) this.own = { position: null, examinedSeq: 0 }; // the stream was recreated
+    const position = await this.newestOwnPosition(lastSeq, Math.max(info.state.first_seq, 1), signal);
+    this.own = { position, examinedSeq: lastSeq };
+    return { after: position ?? (await this.options.checkpoints.load(this.subscriber)), lastSeq };
+  }
+
+  /**
+   * Walks the stream back from `lastSeq` to the newest message that is the relay's own; what lies
+   * above it is foreign or malformed and is counted once. Messages examined by an earlier walk are
+   * not fetched again: the newest own one among them is remembered.
+   */
+  private async newestOwnPosition(lastSeq: number, firstSeq: number, signal: AbortSignal): Promise<string | null> {
+    const { jsm, store, context } = this.options;
+    let foreign = 0;
+    try {
+      for (let seq = lastSeq; seq > this.own.examinedSeq && seq >= firstSeq; seq--) {
+        if (signal.aborted) throw new Error('relay stopped');
+        const message = await jsm.streams.getMessage(this.streamName, { seq });
+        if (!message) continue; // deleted
+        const position = await relayedLogPosition(message, store, context, this.scheme);
+        if (position) return position;
+        foreign++;
+      }
+      return this.own.position;
+    } finally {
+      if (foreign > 0) this.options.observer?.foreign?.(foreign);
     }
-    return { after: await this.options.checkpoints.load(this.subscriber), lastMsgId: null };
   }
 
   private async relayFrom(resume: ResumePoint, signal: AbortSignal): Promise<void> {
     const { store, js } = this.options;
     const maxInFlight = this.options.maxInFlight ?? 256;
-    let previousId = resume.lastMsgId;
+    let previous: PublishExpectation = { lastSequence: resume.lastSeq };
     this.lastPublished = resume.after;
     for await (const batch of store.subscribeToAll({ after: resume.after, batchSize: this.options.batchSize ?? 1000, signal })) {
-      // A failed publish fails every later one (expected-last-msg-id), so stop at the first
-      // failure, let the rest settle, and resume from what the stream really holds.
+      // A failed publish fails every later one (expected last sequence / msg id), so stop at the
+      // first failure, let the rest settle, and resume from what the stream really holds.
       let failure: unknown = null;
       const inFlight: Promise<unknown>[] = [];
       for (const event of batch) {
         if (failure) break;
         inFlight.push(
-          this.publish(js, event, previousId).catch((error: unknown) => {
+          this.publish(js, event, previous).catch((error: unknown) => {
             failure ??= error;
           }),
         );
-        previousId = event.eventId;
+        previous = { lastMsgID: event.eventId };
         if (inFlight.length >= maxInFlight) await Promise.all(inFlight.splice(0, inFlight.length >> 1));
       }
       await Promise.all(inFlight);
       if (failure) throw failure;
       const last: RecordedEvent = batch[batch.length - 1]!;
       this.lastPublished = last.logPosition;
+      this.progressAt = Date.now();
       this.checkpointSoon();
       this.options.observer?.published?.(batch.length);
     }
@@ -175,18 +225,20 @@ export class EventRelay {
     return this.saving;
   }
 
-  private publish(js: JetStreamClient, event: RecordedEvent, previousId: string | null): Promise<PubAck> {
+  private publish(js: JetStreamClient, event: RecordedEvent, expect: PublishExpectation): Promise<PubAck> {
     return js.publish(subjectForEvent(this.options.context, event, this.scheme), encodeEnvelope(event), {
       msgID: event.eventId,
       headers: eventHeaders(event),
-      ...(previousId ? { expect: { lastMsgID: previousId } } : {}),
+      expect,
     });
   }
 
   private async reportLag(): Promise<void> {
-    if (!this.options.observer?.lag) return;
     try {
-      this.options.observer.lag(await this.options.store.countAfter(this.lastPublished));
+      const lag = await this.options.store.countAfter(this.lastPublished);
+      if (lag === 0) this.behindSince = null;
+      else this.behindSince ??= Date.now();
+      this.options.observer?.lag?.(lag);
     } catch {
       // Lag is best effort; the relay loop reports real failures.
     }

@@ -356,7 +356,7 @@ describe('createService', () => {
       expect(res.text).toMatch(/http_server_request_duration_seconds_count\{method="GET",route="\/orders\/:id",status_code="200"\} [1-9]/);
       expect(res.text).not.toContain('route="/orders/o-42"');
       expect(res.text).toContain('process_cpu_user_seconds_total');
-      for (const name of ['events_appended_total', 'relay_lag_events', 'relay_published_total', 'consumer_lag_messages', 'consumer_handled_total', 'dead_letters_total']) {
+      for (const name of ['events_appended_total', 'relay_lag_events', 'relay_published_total', 'relay_foreign_messages_total', 'consumer_lag_messages', 'consumer_handled_total', 'dead_letters_total']) {
         expect(res.text).toContain(`# TYPE ${name}`);
       }
     });

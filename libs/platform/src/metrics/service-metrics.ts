@@ -26,6 +26,8 @@ export class ServiceMetrics {
   readonly relayLag: Gauge;
   /** `relay_published_total` — events the relay published to NATS. */
   readonly relayPublished: Counter;
+  /** `relay_foreign_messages_total` — messages on the relay's stream that are not its own (skipped). */
+  readonly relayForeignMessages: Counter;
   /** `consumer_lag_messages{consumer}` — messages pending for a consumer. */
   readonly consumerLag: Gauge<'consumer'>;
   /** `consumer_handled_total{consumer,outcome}` — messages a consumer handled, by outcome. */
@@ -60,6 +62,11 @@ export class ServiceMetrics {
     this.relayPublished = new Counter({
       name: 'relay_published_total',
       help: 'Events published to NATS by the outbox relay.',
+      registers,
+    });
+    this.relayForeignMessages = new Counter({
+      name: 'relay_foreign_messages_total',
+      help: "Messages found on the relay's stream that it did not publish from its log (foreign or malformed); skipped.",
       registers,
     });
     this.consumerLag = new Gauge({

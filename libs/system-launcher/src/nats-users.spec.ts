@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { databaseRoles } from './database-roles.js';
+import { findNatsServer } from './dev-servers/nats-server.js';
 import { NATS_ADMIN_USER, NATS_USERS_CONFIG_HEADER, NATS_USERS_CONFIG_PATH, natsUsers } from './nats-users.js';
 
 const root = resolve(process.cwd(), '../..');
@@ -20,9 +21,9 @@ describe('the NATS users generated from the manifest', () => {
       writeFileSync(join(dir, 'users.conf'), readFileSync(resolve(root, NATS_USERS_CONFIG_PATH)));
       writeFileSync(join(dir, 'server.conf'), 'listen: "127.0.0.1:4999"\ninclude ./users.conf\n');
       const env = Object.fromEntries(natsUsers().map((u) => [u.passwordVariable, 'x'.repeat(24)]));
-      expect(execFileSync('nats-server', ['-t', '-c', join(dir, 'server.conf')], { env: { ...process.env, ...env }, encoding: 'utf8', stdio: 'pipe' })).toBeDefined();
+      expect(execFileSync(findNatsServer()!, ['-t', '-c', join(dir, 'server.conf')], { env: { ...process.env, ...env }, encoding: 'utf8', stdio: 'pipe' })).toBeDefined();
       const withoutOne = { ...process.env, ...env, [natsUsers()[0]!.passwordVariable]: undefined };
-      expect(() => execFileSync('nats-server', ['-t', '-c', join(dir, 'server.conf')], { env: withoutOne, stdio: 'pipe' })).toThrow();
+      expect(() => execFileSync(findNatsServer()!, ['-t', '-c', join(dir, 'server.conf')], { env: withoutOne, stdio: 'pipe' })).toThrow();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -8,9 +8,11 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { contextStreamName, eventSubject, stockflowCatalog, type EventEnvelope } from '@stockflow/contracts';
 import { connectNats, contextStreamSpec, DurableEventConsumer, ensureStream, renderNatsAuthorization, type ReceivedEvent } from '@stockflow/messaging';
-import { startPrivateNatsServer, type PrivateNatsServer } from '@stockflow/messaging/testing';
 import { createPool, DEFAULT_DATABASE_URL, dropServiceRole, provisionServiceRole } from '@stockflow/postgres';
-import { databaseRoles, databaseUrlAs, NATS_ADMIN_USER, natsPasswordVariable, natsUsers, startIsolatedSystem, type IsolatedSystem } from '@stockflow/system-launcher';
+import { databaseRoles, databaseUrlAs, findNatsServer, freePort, NATS_ADMIN_USER, natsPasswordVariable, natsUsers, startIsolatedSystem, startNatsServer, type DevServer, type IsolatedSystem } from '@stockflow/system-launcher';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { eventually, http, workspaceRoot } from './test-system.js';
 
@@ -21,7 +23,8 @@ const passwords = new Map(users.map((u) => [u.user, randomBytes(18).toString('ba
 const credentials = (user: string): { user: string; password: string } => ({ user, password: passwords.get(user)! });
 const as = (user: string): Promise<NatsConnection> => connectNats({ url: server.url, name: `least-privilege-${user}`, ...credentials(user) });
 const inventoryStream = contextStreamName('inventory', scheme);
-let server: PrivateNatsServer;
+let server: DevServer;
+const natsDir = mkdtempSync(join(tmpdir(), 'stockflow-least-privilege-'));
 
 /** A valid BackInStock envelope: only its publisher decides whether it counts. */
 function backInStock(sku: string): EventEnvelope {
@@ -62,7 +65,12 @@ async function messagesIn(stream: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  server = await startPrivateNatsServer({
+  // A nats-server of this test's own: free port, own store, the generated users with random passwords.
+  server = await startNatsServer({
+    executable: findNatsServer()!,
+    dataDir: natsDir,
+    port: await freePort(),
+    output: () => undefined,
     config: renderNatsAuthorization(users),
     env: Object.fromEntries(users.map((u) => [u.passwordVariable, passwords.get(u.user)!])),
   });
@@ -70,6 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  rmSync(natsDir, { recursive: true, force: true });
 });
 
 describe('NATS users and permissions generated from the manifest', () => {

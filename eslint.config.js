@@ -8,14 +8,18 @@ const frameworkAndDrivers = ['@nestjs/*', '@nats-io/*', 'nats', 'pg', '@eventsto
 
 /**
  * Which tags may depend on which. `type:tooling` libs (the process launcher, the sinks' kit) serve the
- * developer tools and tests only: tools may use them anywhere, apps and libs only in test code.
+ * developer tools and tests only: tools may use them anywhere, apps and libs only in test code. The
+ * `type:testing` lib (@stockflow/testing: what every test harness shares) serves tests only: tools may
+ * use it anywhere, apps only in test code (libs' own tests may not: it depends on them).
  */
 function depConstraints({ testCode }) {
   const tooling = testCode ? ['type:tooling'] : [];
+  const testing = testCode ? ['type:testing'] : [];
   return [
-    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:adapter', 'type:platform', 'type:tooling'] },
+    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:adapter', 'type:platform', 'type:tooling', 'type:testing'] },
     { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:adapter', 'type:platform', 'type:tooling'] },
-    { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:adapter', 'type:platform', ...tooling] },
+    { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:adapter', 'type:platform', 'type:tooling'] },
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:adapter', 'type:platform', ...tooling, ...testing] },
     { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:adapter', ...tooling] },
     { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:adapter', ...tooling] },
     { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'], bannedExternalImports: frameworkAndDrivers },
@@ -47,7 +51,7 @@ export default tseslint.config(
     },
   },
   {
-    // Test code of apps and libs may start the system through the launcher.
+    // Test code of apps and libs may start the system through the launcher; apps' also use the testing lib.
     files: testFiles,
     rules: {
       '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: depConstraints({ testCode: true }) }],

@@ -7,7 +7,7 @@ import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { InventoryConfig } from './inventory-config.js';
-import { randomPort } from './testing/inventory-harness.js';
+import { freePort } from '@stockflow/testing';
 
 const entry = resolve(process.cwd(), 'dist/main.js');
 
@@ -56,7 +56,7 @@ describe('dist/main.js', () => {
   it('starts, serves, and stops cleanly on SIGTERM', async () => {
     const schema = uniqueSchemaName('t_inv_main');
     const namespace = uniqueNamespace();
-    const port = randomPort();
+    const port = await freePort();
     const child = run({ PORT: String(port), DB_SCHEMA: schema, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn' });
     try {
       let ready: Response | null = null;

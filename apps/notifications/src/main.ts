@@ -3,13 +3,13 @@
 // `notifications`) and are relayed to NOTIFICATIONS_EVENTS by `relay` with RELAY_CONTEXT=notifications;
 // the notifier (apps/notifier) shares the schema (ADR 0007).
 import 'reflect-metadata';
-import { ConfigError, loadConfig, runEventSourcedService } from '@stockflow/platform';
+import { ConfigError, loadConfig } from '@stockflow/platform';
 import { NotificationsConfig } from './notifications-config.js';
-import { NotificationsModule, notificationsOpenApi } from './notifications.module.js';
+import { startNotificationsService } from './notifications-service.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(NotificationsConfig, process.env, { service: 'notifications' });
-  const running = await runEventSourcedService({ name: 'notifications', config, module: () => NotificationsModule, openApi: notificationsOpenApi });
+  const running = await startNotificationsService(config);
   running.service.logger.info({ url: running.url, schema: config.DB_SCHEMA }, `notifications listening on ${running.url}`);
 }
 

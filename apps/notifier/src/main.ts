@@ -3,21 +3,13 @@
 // by email (SMTP), SMS (Twilio-shaped HTTP providers with failover) and the web inbox. It shares the
 // notifications context's schema (DB_SCHEMA, default `notifications`; ADR 0007).
 import 'reflect-metadata';
-import { ConfigError, loadConfig, runEventSourcedService } from '@stockflow/platform';
-import { CONSUMER } from './planning/stock-events.handler.js';
+import { ConfigError, loadConfig } from '@stockflow/platform';
 import { NotifierConfig } from './notifier-config.js';
-import { NotifierModule, notifierOpenApi } from './notifier.module.js';
+import { startNotifierService } from './notifier-service.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(NotifierConfig, process.env, { service: 'notifier' });
-  const running = await runEventSourcedService({
-    name: 'notifier',
-    config,
-    module: () => NotifierModule,
-    openApi: notifierOpenApi,
-    // A redelivery after a crash comes after ackWait: short, since one event's planning is one bounded wave.
-    consumers: [{ sourceContext: 'inventory', aggregate: 'sku', durable: CONSUMER, ackWaitMs: 10_000 }],
-  });
+  const running = await startNotifierService(config);
   running.service.logger.info({ url: running.url, schema: config.DB_SCHEMA }, `notifier listening on ${running.url}`);
 }
 

@@ -7,7 +7,8 @@ import { deadLetterStreamSpec, DeadLetterHeaders } from '@stockflow/messaging';
 import { stockTable, customerOrdersTable, cartsTable, notificationDeliveriesTable, type AnyReadModelTable } from './engine/read-model-tables.js';
 import type { RebuildReport } from './engine/rebuild-all.js';
 import { durableName } from './engine/live-projector.js';
-import { envelope, eventually, ProjectionsTestSystem } from './testing/projections-test-system.js';
+import { eventually } from '@stockflow/testing';
+import { envelope, ProjectionsTestSystem } from './testing/projections-test-system.js';
 
 interface StockView {
   sku: string;

@@ -2,6 +2,7 @@
 // SMS sink and the web inbox/stream of the notifications service.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SMS_SINK_ACCOUNTS } from '@stockflow/system-launcher';
+import { sleep } from '@stockflow/testing';
 import {
   mailMode,
   mailsTo,
@@ -15,8 +16,6 @@ import {
   subscribe,
 } from './notifications-support.js';
 import { eventually, http, startTestSystem, type TestSystem } from './test-system.js';
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('notifications across inventory, the notifier and the sinks', () => {
   let sys: TestSystem;
@@ -58,7 +57,7 @@ describe('notifications across inventory, the notifier and the sinks', () => {
 
       // Restocked again while still in stock: no BackInStock, nothing sent.
       await receive(sys, 'SYS-MUG', 7);
-      await settle(2_000);
+      await sleep(2_000);
       expect(await mailsTo(sys, email)).toHaveLength(1);
       expect(await smsTo(sys, phone)).toHaveLength(1);
       expect(stream.events).toHaveLength(1);
@@ -83,7 +82,7 @@ describe('notifications across inventory, the notifier and the sinks', () => {
       return [...new Set(mails.filter((m) => m.subject.startsWith('Limited print')).map((m) => m.to[0]!.replace('@example.com', '')))].sort();
     };
     await eventually(told, (t) => t.length >= 10, 20_000, '10 emails');
-    await settle(2_000);
+    await sleep(2_000);
     expect(await told()).toEqual(customers.slice(0, 10));
     const subs = await Promise.all(customers.map((c) => http<{ status: string }[]>('GET', `${sys.url('notifications')}/customers/${c}/subscriptions`)));
     expect(subs.map((s) => s.body[0]!.status)).toEqual([...Array(10).fill('fulfilled'), ...Array(20).fill('active')]);
@@ -98,7 +97,7 @@ describe('notifications across inventory, the notifier and the sinks', () => {
     try {
       await receive(sys, 'SYS-SMS', 3);
       const texts = await eventually(() => smsTo(sys, phone), (m) => m.length >= 1, 20_000, 'the SMS');
-      await settle(1_000);
+      await sleep(1_000);
       expect(await smsTo(sys, phone)).toHaveLength(1);
       expect(texts[0]!.accountSid).toBe(SMS_SINK_ACCOUNTS.secondary);
     } finally {
@@ -115,7 +114,7 @@ describe('notifications across inventory, the notifier and the sinks', () => {
     let restoredAt = 0;
     try {
       await receive(sys, 'SYS-SMTP', 2);
-      await settle(3_000);
+      await sleep(3_000);
       expect(await mailsTo(sys, email)).toHaveLength(0);
     } finally {
       await mailMode(sys, 'accept');
@@ -123,7 +122,7 @@ describe('notifications across inventory, the notifier and the sinks', () => {
     }
     const [mail] = await eventually(() => mailsTo(sys, email), (m) => m.length >= 1, 30_000, 'the delayed email');
     expect(new Date(mail!.receivedAt).getTime()).toBeGreaterThanOrEqual(restoredAt - 1_000);
-    await settle(2_000);
+    await sleep(2_000);
     expect(await mailsTo(sys, email)).toHaveLength(1);
   });
 

@@ -1,39 +1,15 @@
 // Helpers for the notifications system tests: the sinks' APIs, an SSE reader, inventory stock moves.
 import { expect } from '@jest/globals';
+import { openSse, sentMails, sentSms, setMailSinkMode, setSmsSinkMode, sleep, type MailSinkMode, type SentMail, type SentSms, type SmsSinkMode, type SseClient } from '@stockflow/testing';
 import { http, type TestSystem } from './test-system.js';
 
-export interface SinkMail {
-  id: string;
-  to: string[];
-  subject: string;
-  text: string | null;
-  headers: Partial<Record<'list-unsubscribe' | 'list-unsubscribe-post' | 'message-id', string>>;
-  receivedAt: string;
-}
+export const mailsTo = (sys: TestSystem, to?: string): Promise<SentMail[]> => sentMails(sys.url('mail-sink'), to);
 
-export interface SinkSms {
-  sid: string;
-  to: string;
-  body: string;
-  accountSid: string;
-  receivedAt: string;
-}
+export const smsTo = (sys: TestSystem, to?: string): Promise<SentSms[]> => sentSms(sys.url('sms-sink'), to);
 
-export async function mailsTo(sys: TestSystem, to?: string): Promise<SinkMail[]> {
-  return (await http<SinkMail[]>('GET', `${sys.url('mail-sink')}/api/messages${to ? `?to=${encodeURIComponent(to)}` : ''}`)).body;
-}
+export const mailMode = (sys: TestSystem, mode: MailSinkMode): Promise<void> => setMailSinkMode(sys.url('mail-sink'), mode);
 
-export async function smsTo(sys: TestSystem, to?: string): Promise<SinkSms[]> {
-  return (await http<SinkSms[]>('GET', `${sys.url('sms-sink')}/api/messages${to ? `?to=${encodeURIComponent(to)}` : ''}`)).body;
-}
-
-export async function mailMode(sys: TestSystem, mode: 'accept' | 'reject-temporary' | 'reject-permanent'): Promise<void> {
-  expect((await http('POST', `${sys.url('mail-sink')}/api/control`, { mode })).status).toBe(200);
-}
-
-export async function smsMode(sys: TestSystem, mode: 'accept' | 'fail-500' | 'fail-429' | 'timeout', accounts?: string[]): Promise<void> {
-  expect((await http('POST', `${sys.url('sms-sink')}/api/control`, accounts ? { mode, accounts } : { mode })).status).toBe(200);
-}
+export const smsMode = (sys: TestSystem, mode: SmsSinkMode, accounts?: string[]): Promise<void> => setSmsSinkMode(sys.url('sms-sink'), mode, accounts);
 
 /** Registers a SKU with no stock in inventory. */
 export async function registerSku(sys: TestSystem, sku: string, name: string): Promise<void> {
@@ -60,37 +36,13 @@ export async function subscribe(sys: TestSystem, customerId: string, sku: string
   return response.body.id;
 }
 
-export interface Sse {
-  readonly events: { id: string; data: Record<string, unknown>; at: number }[];
-  close(): void;
-}
+export type Sse = SseClient<Record<string, unknown>>;
 
-/** Opens a customer's notification stream and collects its events with their arrival time. */
+/** Opens a customer's notification stream and collects its events (JSON) with their arrival time. */
 export async function openStream(sys: TestSystem, customerId: string): Promise<Sse> {
-  const controller = new AbortController();
-  const response = await fetch(`${sys.url('notifications')}/customers/${customerId}/notifications/stream`, { signal: controller.signal });
-  expect(response.status).toBe(200);
-  const events: Sse['events'] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const id = /^id: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (id && data) events.push({ id, data: JSON.parse(data) as Record<string, unknown>, at: Date.now() });
-        }
-      }
-    } catch {
-      // closed
-    }
-  })();
+  const stream = await openSse(`${sys.url('notifications')}/customers/${customerId}/notifications/stream`, { parse: (data) => JSON.parse(data) as Record<string, unknown> });
+  expect(stream.status).toBe(200);
   // The stream is registered once its first bytes (retry + comment) arrived.
-  await new Promise((r) => setTimeout(r, 100));
-  return { events, close: () => controller.abort() };
+  await sleep(100);
+  return stream;
 }

@@ -1,7 +1,8 @@
 import { startIsolatedSystem, type IsolatedSystem, type IsolatedSystemOptions } from '@stockflow/system-launcher';
-import { resolve } from 'node:path';
+import { workspaceRoot } from '@stockflow/testing';
 
-export const workspaceRoot = resolve(process.cwd(), '../..');
+// The system tests' short names for the shared test helpers.
+export { eventually, fetchJson as http, workspaceRoot } from '@stockflow/testing';
 
 export type TestSystem = IsolatedSystem;
 export type TestSystemOptions = Pick<IsolatedSystemOptions, 'only' | 'env'>;
@@ -15,27 +16,4 @@ export const WRITE_SIDE = ['relay-orders', 'relay-inventory', 'relay-carts', 'or
  */
 export function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   return startIsolatedSystem({ root: workspaceRoot, label: 'system', idPrefix: 's', startTimeoutMs: 120_000, ...options });
-}
-
-/** Polls `probe` until it returns a value `accept` takes, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < until) {
-    last = await probe();
-    if (accept(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-}
-
-/** JSON over HTTP with the status, for tests. */
-export async function http<T = unknown>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
-  const response = await fetch(url, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
 }

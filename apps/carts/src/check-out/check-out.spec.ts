@@ -3,16 +3,8 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { contextStreamName, eventSubject } from '@stockflow/contracts';
 import { InMemoryCheckpointStore } from '@stockflow/event-sourcing';
 import { EventRelay } from '@stockflow/messaging';
-import {
-  badCartIds,
-  expectNothingAppended,
-  expectProblem,
-  routerRefusedSegments,
-  sendRaw,
-  startCartsTestService,
-  unparseableBodies,
-  type CartsTestService,
-} from '../testing/carts-test-service.js';
+import { expectNothingAppended, expectProblem, routerRefusedSegments, sendRaw, unparseableBodies } from '@stockflow/testing';
+import { badCartIds, startCartsTestService, type CartsTestService } from '../testing/carts-test-service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

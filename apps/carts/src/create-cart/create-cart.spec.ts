@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  expectNothingAppended,
-  expectProblem,
-  sendRaw,
-  startCartsTestService,
-  unparseableBodies,
-  type CartsTestService,
-} from '../testing/carts-test-service.js';
+import { expectNothingAppended, expectProblem, sendRaw, unparseableBodies } from '@stockflow/testing';
+import { startCartsTestService, type CartsTestService } from '../testing/carts-test-service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

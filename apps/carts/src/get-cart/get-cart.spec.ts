@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import {
-  badCartIds,
-  expectNothingAppended,
-  expectProblem,
-  routerRefusedSegments,
-  startCartsTestService,
-  type CartsTestService,
-} from '../testing/carts-test-service.js';
+import { expectNothingAppended, expectProblem, routerRefusedSegments } from '@stockflow/testing';
+import { badCartIds, startCartsTestService, type CartsTestService } from '../testing/carts-test-service.js';
 
 describe('GET /carts/:id (read a cart)', () => {
   let carts: CartsTestService;

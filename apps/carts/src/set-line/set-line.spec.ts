@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  badCartIds,
-  badSkus,
-  expectNothingAppended,
-  expectProblem,
-  routerRefusedSegments,
-  sendRaw,
-  startCartsTestService,
-  unparseableBodies,
-  type CartsTestService,
-} from '../testing/carts-test-service.js';
+import { expectNothingAppended, expectProblem, routerRefusedSegments, sendRaw, unparseableBodies } from '@stockflow/testing';
+import { badCartIds, badSkus, startCartsTestService, type CartsTestService } from '../testing/carts-test-service.js';
 
 describe('PUT /carts/:id/lines/:sku (set a line)', () => {
   let carts: CartsTestService;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectProblem, expectRefusedWithoutAppend, oversizedBody, startInventoryHarness, typesOf, type InventoryHarness } from '../testing/inventory-harness.js';
+import { expectProblem, oversizedBody } from '@stockflow/testing';
+import { expectRefusedWithoutAppend, startInventoryHarness, typesOf, type InventoryHarness } from '../testing/inventory-harness.js';
 
 describe('POST /skus/:sku/adjustments (real PostgreSQL and NATS)', () => {
   let inv: InventoryHarness;
@@ -35,11 +36,11 @@ describe('POST /skus/:sku/adjustments (real PostgreSQL and NATS)', () => {
   it('never drops on-hand below what is reserved: 422 rejected, nothing appended', async () => {
     await stocked('A-2', 10);
     await inv.commands.execute({ type: 'ReserveStock', sku: 'A-2', orderId: 'order-1', quantity: 6 }, { metadata });
-    const before = await inv.footprint();
+    const before = await inv.logState();
     const response = await inv.http().post('/skus/A-2/adjustments').send({ delta: -5, reason: 'count' });
     expectProblem(response, 422);
     expect(response.body.code).toBe('adjustment-below-reserved');
-    expect(await inv.footprint()).toEqual(before);
+    expect(await inv.logState()).toEqual(before);
     const exact = await inv.http().post('/skus/A-2/adjustments').send({ delta: -4, reason: 'count' }).expect(200);
     expect(exact.body).toMatchObject({ onHand: 6, reserved: 6, available: 0 });
     expect(typesOf(await inv.stream('A-2')).slice(-3)).toEqual(['StockAdjusted', 'StockLevelChanged', 'OutOfStock']);
@@ -67,9 +68,9 @@ describe('POST /skus/:sku/adjustments (real PostgreSQL and NATS)', () => {
     await stocked('A-4', 5);
     const read = await inv.http().get('/skus/A-4').expect(200);
     await inv.http().post('/skus/A-4/adjustments').set('If-Match', read.headers.etag!).send({ delta: -1, reason: 'count' }).expect(200);
-    const before = await inv.footprint();
+    const before = await inv.logState();
     expectProblem(await inv.http().post('/skus/A-4/adjustments').set('If-Match', read.headers.etag!).send({ delta: -1, reason: 'count' }), 412);
-    expect(await inv.footprint()).toEqual(before);
+    expect(await inv.logState()).toEqual(before);
   });
 
   it('replays a repeated Idempotency-Key, and answers 404 for an unknown SKU', async () => {
@@ -106,7 +107,7 @@ describe('POST /skus/:sku/adjustments (real PostgreSQL and NATS)', () => {
       { name: 'array body', send: raw('[]'), status: 400 },
       { name: 'malformed JSON', send: raw('{"delta": -1, "reason": "x"'), status: 400 },
       { name: 'empty JSON body', send: raw(''), status: 400 },
-      { name: 'oversized body', send: raw(oversizedBody('delta')), status: 413 },
+      { name: 'oversized body', send: raw(oversizedBody({ delta: 1 })), status: 413 },
       { name: 'XML body', send: raw('<delta>1</delta>', 'application/xml'), status: 415 },
       { name: 'bad SKU', send: post({ delta: 1, reason: 'count' }, 'A*B'), status: 400, fields: ['sku'] },
       { name: 'SKU too long', send: post({ delta: 1, reason: 'count' }, 'X'.repeat(65)), status: 400, fields: ['sku'] },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { expectProblem, expectRefusedWithoutAppend, startInventoryHarness, type InventoryHarness } from '../testing/inventory-harness.js';
+import { expectProblem } from '@stockflow/testing';
+import { expectRefusedWithoutAppend, startInventoryHarness, type InventoryHarness } from '../testing/inventory-harness.js';
 
 describe('GET /skus/:sku (real PostgreSQL and NATS)', () => {
   let inv: InventoryHarness;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectProblem, expectRefusedWithoutAppend, oversizedBody, startInventoryHarness, typesOf, type InventoryHarness } from '../testing/inventory-harness.js';
+import { expectProblem, oversizedBody } from '@stockflow/testing';
+import { expectRefusedWithoutAppend, startInventoryHarness, typesOf, type InventoryHarness } from '../testing/inventory-harness.js';
 
 describe('POST /skus/:sku/receipts (real PostgreSQL and NATS)', () => {
   let inv: InventoryHarness;
@@ -52,14 +53,14 @@ describe('POST /skus/:sku/receipts (real PostgreSQL and NATS)', () => {
     const current = await inv.http().post('/skus/R-3/receipts').set('If-Match', first.headers.etag!).send({ quantity: 1 });
     expect(current.status).toBe(200);
     expect(current.body.onHand).toBe(6);
-    const before = await inv.footprint();
+    const before = await inv.logState();
     const stale = await inv.http().post('/skus/R-3/receipts').set('If-Match', first.headers.etag!).send({ quantity: 1 });
     expectProblem(stale, 412);
     const weak = await inv.http().post('/skus/R-3/receipts').set('If-Match', `W/${first.headers.etag}`).send({ quantity: 1 });
     expectProblem(weak, 412);
     const malformed = await inv.http().post('/skus/R-3/receipts').set('If-Match', 'version-6').send({ quantity: 1 });
     expectProblem(malformed, 400);
-    expect(await inv.footprint()).toEqual(before);
+    expect(await inv.logState()).toEqual(before);
     const any = await inv.http().post('/skus/R-3/receipts').set('If-Match', '*').send({ quantity: 1 });
     expect(any.body.onHand).toBe(7);
   });
@@ -78,11 +79,11 @@ describe('POST /skus/:sku/receipts (real PostgreSQL and NATS)', () => {
   });
 
   it('answers 404 for an unknown SKU and appends nothing', async () => {
-    const before = await inv.footprint();
+    const before = await inv.logState();
     const response = await inv.http().post('/skus/NOPE-1/receipts').send({ quantity: 1 });
     expectProblem(response, 404);
     expect(response.body.code).toBe('sku-not-found');
-    expect(await inv.footprint()).toEqual(before);
+    expect(await inv.logState()).toEqual(before);
   });
 
   it('serialises concurrent receipts of one SKU: none is lost, none fails', async () => {
@@ -116,7 +117,7 @@ describe('POST /skus/:sku/receipts (real PostgreSQL and NATS)', () => {
       { name: 'trailing garbage', send: raw('{"quantity": 1} x'), status: 400 },
       { name: 'empty JSON body', send: raw(''), status: 400 },
       { name: 'no body', send: (http) => http.post('/skus/R-1/receipts'), status: 400, fields: ['quantity'] },
-      { name: 'oversized body', send: raw(oversizedBody()), status: 413 },
+      { name: 'oversized body', send: raw(oversizedBody({ quantity: 1 })), status: 413 },
       { name: 'XML body', send: raw('<quantity>1</quantity>', 'application/xml'), status: 415 },
       { name: 'SKU with a space', send: post({ quantity: 1 }, 'A%20B'), status: 400, fields: ['sku'] },
       { name: 'SKU too long', send: post({ quantity: 1 }, 'X'.repeat(65)), status: 400, fields: ['sku'] },

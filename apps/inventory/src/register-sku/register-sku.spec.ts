@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { traceIdOf } from '@stockflow/platform';
-import { expectProblem, expectRefusedWithoutAppend, oversizedBody, startInventoryHarness, typesOf, type InventoryHarness } from '../testing/inventory-harness.js';
+import { expectProblem, oversizedBody } from '@stockflow/testing';
+import { expectRefusedWithoutAppend, startInventoryHarness, typesOf, type InventoryHarness } from '../testing/inventory-harness.js';
 
 describe('POST /skus (real PostgreSQL and NATS)', () => {
   let inv: InventoryHarness;
@@ -52,11 +53,11 @@ describe('POST /skus (real PostgreSQL and NATS)', () => {
 
   it('answers 409 to a duplicate SKU and appends nothing', async () => {
     await inv.http().post('/skus').send({ sku: 'DUP-1', name: 'first' }).expect(201);
-    const before = await inv.footprint();
+    const before = await inv.logState();
     const duplicate = await inv.http().post('/skus').send({ sku: 'DUP-1', name: 'second' });
     expectProblem(duplicate, 409);
     expect(duplicate.body.code).toBe('sku-already-registered');
-    expect(await inv.footprint()).toEqual(before);
+    expect(await inv.logState()).toEqual(before);
     expect(typesOf(await inv.stream('DUP-1'))).toEqual(['SkuRegistered']);
   });
 
@@ -103,7 +104,7 @@ describe('POST /skus (real PostgreSQL and NATS)', () => {
       { name: 'malformed JSON', send: raw('{"sku": "OK-14", "name": '), status: 400 },
       { name: 'empty JSON body', send: raw(''), status: 400 },
       { name: 'prototype pollution', send: raw('{"sku":"OK-15","name":"x","__proto__":{"admin":true}}'), status: 400 },
-      { name: 'oversized body', send: raw(oversizedBody('sku')), status: 413 },
+      { name: 'oversized body', send: raw(oversizedBody({ sku: 1 })), status: 413 },
       { name: 'plain text body', send: raw('sku=OK-16&name=x', 'text/plain'), status: 400, fields: ['sku', 'name'] },
       { name: 'XML body', send: raw('<sku>OK-16</sku>', 'application/xml'), status: 415 },
       { name: 'malformed Idempotency-Key', send: (http) => http.post('/skus').set('Idempotency-Key', 'bad key with spaces').send({ sku: 'OK-17', name: 'x' }), status: 400 },

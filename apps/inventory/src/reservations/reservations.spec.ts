@@ -85,7 +85,7 @@ describe('reservation requests from the order saga (real PostgreSQL, NATS, relay
 
   /** Every message on inventory's stream, once the relay has published every stored event. */
   async function publishedEvents(): Promise<EventEnvelope[]> {
-    const stored = (await inv.footprint()).events;
+    const stored = (await inv.logState()).events;
     await waitFor('the relay to publish every stored event', async () => (await jsm.streams.info(inventoryStream)).state.messages === stored);
     const info = await jsm.streams.info(inventoryStream);
     const events: EventEnvelope[] = [];
@@ -149,7 +149,7 @@ describe('reservation requests from the order saga (real PostgreSQL, NATS, relay
     for (const request of [reserve, rejected, release]) await publish(request);
     await consumerIdle();
     const before = await publishedEvents();
-    const footprint = await inv.footprint();
+    const footprint = await inv.logState();
     expect(answersTo(before, reserve).map((e) => e.type)).toEqual(['StockReserved', 'StockLevelChanged', 'OutOfStock']);
     expect(answersTo(before, rejected).map((e) => e.type)).toEqual(['StockReservationRejected']);
 
@@ -160,7 +160,7 @@ describe('reservation requests from the order saga (real PostgreSQL, NATS, relay
     await publish(rejected, false);
     await consumerIdle();
     const after = await publishedEvents();
-    expect((await inv.footprint()).events).toBe(footprint.events + 3); // the receipt's StockReceived, StockLevelChanged, BackInStock; nothing else
+    expect((await inv.logState()).events).toBe(footprint.events + 3); // the receipt's StockReceived, StockLevelChanged, BackInStock; nothing else
     expect(answersTo(after, reserve)).toEqual(answersTo(before, reserve));
     expect(answersTo(after, rejected)).toEqual(answersTo(before, rejected));
     expect((await inv.http().get('/skus/C-2').expect(200)).body).toMatchObject({ onHand: 12, reserved: 2, available: 10 });

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  badCustomerIds,
-  expectNothingAppended,
-  expectProblem,
-  openSse,
-  startNotificationsTestService,
-  type NotificationsTestService,
-} from '../testing/notifications-test-service.js';
+import { expectNothingAppended, expectProblem, openSse } from '@stockflow/testing';
+import { badCustomerIds, startNotificationsTestService, type NotificationsTestService } from '../testing/notifications-test-service.js';
 
 describe('web inbox and its live stream', () => {
   let svc: NotificationsTestService;
@@ -70,7 +64,7 @@ describe('web inbox and its live stream', () => {
     const seen = await svc.deliverToInbox('max', { title: 'seen' }, false);
     const missed1 = await svc.deliverToInbox('max', { title: 'missed 1' }, false);
     const missed2 = await svc.deliverToInbox('max', { title: 'missed 2' }, false);
-    const sse = await openSse(`${svc.url}/customers/max/notifications/stream`, { 'Last-Event-ID': String(seen.id) });
+    const sse = await openSse(`${svc.url}/customers/max/notifications/stream`, { headers: { 'Last-Event-ID': String(seen.id) } });
     await sse.waitFor(2);
     const live = await svc.deliverToInbox('max', { title: 'live' });
     await sse.waitFor(3);

@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  badCustomerIds,
-  expectNothingAppended,
-  expectProblem,
-  sendRaw,
-  startNotificationsTestService,
-  unparseableBodies,
-  type NotificationsTestService,
-} from '../testing/notifications-test-service.js';
+import { expectNothingAppended, expectProblem, sendRaw, unparseableBodies } from '@stockflow/testing';
+import { badCustomerIds, startNotificationsTestService, type NotificationsTestService } from '../testing/notifications-test-service.js';
 
 const full = {
   email: 'ada@example.com',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { signUnsubscribeToken } from '../shared/unsubscribe-token.js';
-import { expectNothingAppended, expectProblem, startNotificationsTestService, type NotificationsTestService } from '../testing/notifications-test-service.js';
+import { expectNothingAppended, expectProblem } from '@stockflow/testing';
+import { startNotificationsTestService, type NotificationsTestService } from '../testing/notifications-test-service.js';
 
 describe('one-click unsubscribe', () => {
   let svc: NotificationsTestService;

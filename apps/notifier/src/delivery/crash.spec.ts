@@ -1,35 +1,21 @@
 // The notifier as a real process, killed with SIGKILL in the middle of a fan-out and started again.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually, sleep, spawnProcess, startNotifierHarness, type Child, type NotifierHarness } from '../testing/notifier-harness.js';
+import { eventually, sleep, type TestProcesses } from '@stockflow/testing';
+import { startNotifierHarness, type NotifierHarness } from '../testing/notifier-harness.js';
 
 const N = 300;
 
 describe('notifier killed hard mid-fan-out', () => {
   let h: NotifierHarness;
-  let notifier: Child | undefined;
+  let notifier: TestProcesses | undefined;
 
   beforeAll(async () => {
     h = await startNotifierHarness();
   }, 90_000);
   afterAll(async () => {
-    await notifier?.kill('SIGKILL');
+    await notifier?.kill('notifier', 'SIGKILL');
     await h?.stop();
   });
-
-  const start = (port: number): Promise<Child> =>
-    spawnProcess(
-      'notifier',
-      'apps/notifier/dist/main.js',
-      {
-        ...h.notifierEnv,
-        PORT: String(port),
-        WAVE_SIZE: '100',
-        EMAIL_CONCURRENCY: '4',
-        SMS_CONCURRENCY: '4',
-        SMS_PROVIDERS: JSON.stringify(h.providers.map((p) => ({ ...p, ratePerSecond: 80 }))),
-      },
-      `http://127.0.0.1:${port}`,
-    );
 
   it(`${N} subscribers on email, SMS and web: after SIGKILL and a restart nobody is skipped and nobody sees a duplicate`, async () => {
     const customers = Array.from({ length: N }, (_, i) => ({
@@ -45,16 +31,20 @@ describe('notifier killed hard mid-fan-out', () => {
         }),
       );
     }
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    notifier = await start(port);
+    notifier = await h.startNotifierProcess({
+      WAVE_SIZE: '100',
+      EMAIL_CONCURRENCY: '4',
+      SMS_CONCURRENCY: '4',
+      SMS_PROVIDERS: JSON.stringify(h.providers.map((p) => ({ ...p, ratePerSecond: 80 }))),
+    });
     await h.restock('CRASH-1', N);
     await eventually(() => h.mails(), (m) => m.length >= 40, 30_000, 'the fan-out under way');
-    await notifier.kill('SIGKILL');
+    await notifier.kill('notifier', 'SIGKILL');
     const atKill = { mails: (await h.mails()).length, sms: (await h.sms()).length };
     expect(atKill.mails).toBeLessThan(N);
     await sleep(300);
 
-    notifier = await start(port);
+    await notifier.restart('notifier'); // on the same port, with the same environment
     await eventually(() => h.mails(), (m) => m.length >= N, 60_000, 'every email');
     await eventually(() => h.sms(), (m) => m.length >= N, 60_000, 'every SMS');
     await eventually(

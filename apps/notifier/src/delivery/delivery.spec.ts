@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually, sleep, startNotifierHarness, type NotifierHarness } from '../testing/notifier-harness.js';
+import { eventually, sleep } from '@stockflow/testing';
+import { startNotifierHarness, type NotifierHarness } from '../testing/notifier-harness.js';
 
 interface Delivery {
   id: string;
@@ -57,7 +58,7 @@ describe('notifier: delivery on email, SMS and web', () => {
     expect(mails[0]!.text).toContain('5 Stück verfügbar');
     expect(mails[0]!.text).toContain('https://shop.example/products/MUG-1');
     expect(mails[0]!.headers['message-id']).toMatch(/^<[0-9a-f-]{36}@notifier\.stockflow>$/);
-    expect(mails[0]!.headers['list-unsubscribe']).toMatch(new RegExp(`^<${h.notifications.url}/unsubscribe\\?token=v1\\.[^>]+>$`));
+    expect(mails[0]!.headers['list-unsubscribe']).toMatch(new RegExp(`^<${h.notificationsUrl}/unsubscribe\\?token=v1\\.[^>]+>$`));
     expect(mails[0]!.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
     expect(texts[0]).toMatchObject({ to: phone, accountSid: h.providers[0]!.accountSid });
     expect(texts[0]!.body).toContain('Kaffeebecher ist wieder da');
@@ -173,7 +174,7 @@ describe('notifier: delivery on email, SMS and web', () => {
   it('a permanent refusal (550) is dead at once with the reason; a number that opted out (STOP) gets no SMS planned', async () => {
     await customer('gus', { email: 'gus@example.com', phone: '+4915100000404', channels: { email: true, sms: true, web: false } }, 'CUP-5');
     await h.mailMode('reject-permanent');
-    const stop = await fetch(`${h.notifications.url}/webhooks/sms`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'From=%2B4915100000404&Body=STOP' });
+    const stop = await fetch(`${h.notificationsUrl}/webhooks/sms`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'From=%2B4915100000404&Body=STOP' });
     expect(stop.status).toBe(200);
     try {
       await h.restock('CUP-5', 1);
@@ -226,7 +227,7 @@ describe('notifier: delivery on email, SMS and web', () => {
     );
     await h.restock('CUP-8', 1);
     await eventually(() => deliveries('jay'), (d) => d[0]?.status === 'queued', 10_000, 'held');
-    await fetch(`${h.notifications.url}/webhooks/sms`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `From=${encodeURIComponent(phone)}&Body=stop` });
+    await fetch(`${h.notificationsUrl}/webhooks/sms`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `From=${encodeURIComponent(phone)}&Body=stop` });
     await h.query(`UPDATE $schema.deliveries SET next_attempt_at = now() WHERE customer_id = 'jay'`);
     const [cancelled] = await eventually(() => deliveries('jay'), (d) => d[0]?.status === 'cancelled', 10_000, 'cancelled');
     expect(cancelled!.lastError).toBe('the phone number opted out (STOP)');

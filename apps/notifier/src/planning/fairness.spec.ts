@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually, sleep, startNotifierHarness, type NotifierHarness } from '../testing/notifier-harness.js';
+import { eventually, sleep } from '@stockflow/testing';
+import { startNotifierHarness, type NotifierHarness } from '../testing/notifier-harness.js';
 
 describe('notifier: back-in-stock fairness', () => {
   let h: NotifierHarness;

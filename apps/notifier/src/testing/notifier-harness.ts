@@ -1,95 +1,49 @@
 // Test support (not used by main.ts): the notifier against the real PostgreSQL and NATS, with the real
-// notifications service, mail sink and SMS sink as child processes (built entry points), a stand-in for
-// inventory's GET /skus/:sku, and inventory's events published straight to JetStream. Everything has
-// its own schema, namespace and ports; `stop()` removes them.
+// notifications service, mail sink and SMS sink as child processes (built entry points, started by
+// the system launcher), a stand-in for inventory's GET /skus/:sku, and inventory's events published
+// straight to JetStream. Everything has its own schema, namespace and ports; `stop()` removes them.
+// The notifier itself starts through `startNotifierService`, the function its main.ts runs.
 import { jetstream } from '@nats-io/jetstream';
 import { connectNats, type NatsConnection } from '@stockflow/messaging';
-import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
-import { runEventSourcedService, type RunningService } from '@stockflow/platform';
-import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import type { RunningService } from '@stockflow/platform';
+import { createPool } from '@stockflow/postgres';
+import {
+  fetchJson,
+  IN_PROCESS,
+  newIsolation,
+  publishAsRelay,
+  removeIsolation,
+  sentMails,
+  sentSms,
+  setMailSinkMode,
+  setSmsSinkMode,
+  startTestProcesses,
+  testEnvelope,
+  withFreePorts,
+  type MailSinkMode,
+  type SentMail,
+  type SentSms,
+  type SmsSinkMode,
+  type TestProcesses,
+} from '@stockflow/testing';
 import { createServer, type Server } from 'node:http';
-import { resolve } from 'node:path';
 import { NotifierConfig, type SmsProviderConfig } from '../notifier-config.js';
-import { NotifierModule, notifierOpenApi } from '../notifier.module.js';
-import { CONSUMER } from '../planning/stock-events.handler.js';
-
-export const workspaceRoot = resolve(process.cwd(), '../..');
-
-export interface Child {
-  readonly name: string;
-  readonly url: string;
-  readonly process: ChildProcess;
-  output(): string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-}
-
-function randomPort(): number {
-  return 20000 + Math.floor(Math.random() * 25000);
-}
-
-/** Spawns a built entry point and waits until `url/health/live` answers. */
-export async function spawnProcess(name: string, entry: string, env: Record<string, string>, url: string): Promise<Child> {
-  const child = spawn(process.execPath, [resolve(workspaceRoot, entry)], { cwd: workspaceRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited while starting:\n${output}`);
-    const live = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);
-    if (live) break;
-    if (i > 600) throw new Error(`${name} not live after 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    name,
-    url,
-    process: child,
-    output: () => output,
-    async kill(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
-}
-
-export interface SentMail {
-  id: string;
-  to: string[];
-  subject: string;
-  text: string | null;
-  html: string | null;
-  headers: Partial<Record<'list-unsubscribe' | 'list-unsubscribe-post' | 'message-id', string>>;
-  receivedAt: string;
-}
-
-export interface SentSms {
-  sid: string;
-  to: string;
-  from: string | null;
-  body: string;
-  accountSid: string;
-  receivedAt: string;
-}
+import { startNotifierService } from '../notifier-service.js';
 
 export interface NotifierHarness {
   readonly schema: string;
   readonly namespace: string;
-  readonly notifications: Child;
-  readonly mailSink: Child;
-  readonly smsSink: Child;
+  readonly notificationsUrl: string;
   readonly providers: SmsProviderConfig[];
   readonly nats: NatsConnection;
-  /** The in-process notifier (null after `stopNotifier`, or when started as a process). */
+  /** The in-process notifier (null after `stopNotifier`, or before `startNotifier`). */
   notifier: RunningService | null;
-  /** The notifier's environment, to start it as a process (crash tests). */
-  readonly notifierEnv: Record<string, string>;
   /** Stock figures the stand-in for inventory's GET /skus/:sku answers. */
   readonly stock: Map<string, number>;
   startNotifier(overrides?: Partial<NotifierConfig>): Promise<RunningService>;
   stopNotifier(): Promise<void>;
+  /** The notifier as a process of its own (`apps/notifier/dist/main.js`), with `env` over the harness's settings (crash tests). */
+  startNotifierProcess(env?: Record<string, string>): Promise<TestProcesses>;
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Publishes an inventory event on JetStream as inventory's relay would. */
   publish(type: string, data: Record<string, unknown>, options?: { occurredAt?: Date; streamPosition?: number }): Promise<string>;
@@ -97,20 +51,15 @@ export interface NotifierHarness {
   restock(sku: string, available: number, options?: { occurredAt?: Date }): Promise<string>;
   mails(to?: string): Promise<SentMail[]>;
   sms(to?: string): Promise<SentSms[]>;
-  mailMode(mode: 'accept' | 'reject-temporary' | 'reject-permanent'): Promise<void>;
-  smsMode(mode: 'accept' | 'fail-500' | 'fail-429' | 'timeout', accounts?: string[]): Promise<void>;
+  mailMode(mode: MailSinkMode): Promise<void>;
+  smsMode(mode: SmsSinkMode, accounts?: string[]): Promise<void>;
   query<R extends Record<string, unknown>>(sql: string, values?: unknown[]): Promise<R[]>;
   stop(): Promise<void>;
 }
 
-export async function startNotifierHarness(): Promise<NotifierHarness> {
-  const schema = uniqueSchemaName('t_notifier');
-  const namespace = uniqueNamespace();
-  const pool = createPool({ max: 4 });
-  const nats = await connectNats({ name: 'notifier-harness' });
-  const children: Child[] = [];
-  const stock = new Map<string, number>();
-  const inventory: Server = createServer((req, res) => {
+/** Serves inventory's GET /skus/:sku from `stock`, so the notifier's stock check has something to ask. */
+async function startInventoryStandIn(stock: Map<string, number>): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
     const sku = decodeURIComponent((req.url ?? '').replace(/^\/skus\//, ''));
     const available = stock.get(sku);
     if (available === undefined) {
@@ -119,171 +68,117 @@ export async function startNotifierHarness(): Promise<NotifierHarness> {
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sku, name: sku, onHand: available, reserved: 0, available }));
   });
-  await new Promise<void>((done) => inventory.listen(0, '127.0.0.1', done));
-  const inventoryUrl = `http://127.0.0.1:${(inventory.address() as { port: number }).port}`;
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
+}
 
-  const notificationsPort = randomPort();
-  const smtpPort = randomPort();
-  const mailHttpPort = randomPort();
-  const smsPort = randomPort();
+export async function startNotifierHarness(): Promise<NotifierHarness> {
+  const isolation = newIsolation('t_notifier');
+  const { schema, namespace } = isolation;
+  const pool = createPool({ max: 4 });
+  const nats = await connectNats({ name: 'notifier-harness' });
+  const stock = new Map<string, number>();
+  const inventory = await startInventoryStandIn(stock);
+  let children: TestProcesses | undefined;
   try {
-    const [notifications, mailSink, smsSink] = await Promise.all([
-      spawnProcess('notifications', 'apps/notifications/dist/main.js', { PORT: String(notificationsPort), DB_SCHEMA: schema, NATS_NAMESPACE: namespace }, `http://127.0.0.1:${notificationsPort}`),
-      spawnProcess('mail-sink', 'tools/mail-sink/dist/main.js', { SMTP_PORT: String(smtpPort), HTTP_PORT: String(mailHttpPort) }, `http://127.0.0.1:${mailHttpPort}`),
-      spawnProcess('sms-sink', 'tools/sms-sink/dist/main.js', { PORT: String(smsPort) }, `http://127.0.0.1:${smsPort}`),
-    ]);
-    children.push(notifications, mailSink, smsSink);
+    const started = await withFreePorts(4, async ([notificationsPort, smtpPort, mailHttpPort, smsPort]) => ({
+      smtpPort: smtpPort!,
+      processes: await startTestProcesses([
+        { name: 'notifications', entry: 'apps/notifications/dist/main.js', port: notificationsPort!, env: { DB_SCHEMA: schema, NATS_NAMESPACE: namespace } },
+        { name: 'mail-sink', entry: 'tools/mail-sink/dist/main.js', port: mailHttpPort!, env: { SMTP_PORT: String(smtpPort), HTTP_PORT: String(mailHttpPort) } },
+        { name: 'sms-sink', entry: 'tools/sms-sink/dist/main.js', port: smsPort!, env: {} },
+      ]),
+    }));
+    children = started.processes;
+    const processes = started.processes;
+    const notificationsUrl = processes.url('notifications');
+    const mailSinkUrl = processes.url('mail-sink');
+    const smsSinkUrl = processes.url('sms-sink');
     const providers: SmsProviderConfig[] = [
-      { name: 'primary', baseUrl: smsSink.url, accountSid: `ACprimary${namespace}`, authToken: 'token-a', from: '+15005550006', ratePerSecond: 500 },
-      { name: 'secondary', baseUrl: smsSink.url, accountSid: `ACsecondary${namespace}`, authToken: 'token-b', from: '+15005550007', ratePerSecond: 500 },
+      { name: 'primary', baseUrl: smsSinkUrl, accountSid: `ACprimary${namespace}`, authToken: 'token-a', from: '+15005550006', ratePerSecond: 500 },
+      { name: 'secondary', baseUrl: smsSinkUrl, accountSid: `ACsecondary${namespace}`, authToken: 'token-b', from: '+15005550007', ratePerSecond: 500 },
     ];
-    const notifierEnv: Record<string, string> = {
+    const settings = {
       DB_SCHEMA: schema,
       NATS_NAMESPACE: namespace,
-      SMTP_PORT: String(smtpPort),
+      SMTP_PORT: started.smtpPort,
       SMS_PROVIDERS: JSON.stringify(providers),
-      INVENTORY_URL: inventoryUrl,
-      UNSUBSCRIBE_BASE_URL: notifications.url,
+      INVENTORY_URL: inventory.url,
+      UNSUBSCRIBE_BASE_URL: notificationsUrl,
       LINK_BASE_URL: 'https://shop.example/products',
-      RETRY_BASE_MS: '200',
-      POLL_MS: '50',
-    };
-    const post = async (url: string, body: unknown): Promise<void> => {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+      RETRY_BASE_MS: 200,
+      POLL_MS: 50,
     };
     const js = jetstream(nats);
     const positions = new Map<string, number>();
+    const notifierProcesses: TestProcesses[] = [];
 
     const harness: NotifierHarness = {
       schema,
       namespace,
-      notifications,
-      mailSink,
-      smsSink,
+      notificationsUrl,
       providers,
       nats,
       notifier: null,
-      notifierEnv,
       stock,
       async startNotifier(overrides = {}) {
-        const config = Object.assign(new NotifierConfig(), {
-          DB_SCHEMA: schema,
-          NATS_NAMESPACE: namespace,
-          LOG_LEVEL: 'warn' as const,
-          SMTP_PORT: smtpPort,
-          SMS_PROVIDERS: JSON.stringify(providers),
-          INVENTORY_URL: inventoryUrl,
-          UNSUBSCRIBE_BASE_URL: notifications.url,
-          LINK_BASE_URL: 'https://shop.example/products',
-          RETRY_BASE_MS: 200,
-          POLL_MS: 50,
-          ...overrides,
-        });
-        for (let attempt = 1; ; attempt++) {
-          try {
-            harness.notifier = await runEventSourcedService({
-              name: 'notifier',
-              config,
-              module: () => NotifierModule,
-              openApi: notifierOpenApi,
-              consumers: [{ sourceContext: 'inventory', aggregate: 'sku', durable: CONSUMER, ackWaitMs: 10_000 }],
-              port: randomPort(),
-              handleSignals: false,
-            });
-            return harness.notifier;
-          } catch (error) {
-            if (attempt >= 5 || (error as { code?: string }).code !== 'EADDRINUSE') throw error;
-          }
-        }
+        const config = Object.assign(new NotifierConfig(), { ...settings, LOG_LEVEL: 'warn' as const, ...overrides });
+        harness.notifier = await startNotifierService(config, IN_PROCESS);
+        return harness.notifier;
       },
       async stopNotifier() {
         await harness.notifier?.stop();
         harness.notifier = null;
       },
-      async api<T>(method: string, path: string, body?: unknown) {
-        const response = await fetch(`${notifications.url}${path}`, {
-          method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const text = await response.text();
-        return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+      async startNotifierProcess(env = {}) {
+        const asEnv = Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, String(value)]));
+        const process = await withFreePorts(1, ([port]) => startTestProcesses([{ name: 'notifier', entry: 'apps/notifier/dist/main.js', port: port!, env: { ...asEnv, ...env } }]));
+        notifierProcesses.push(process);
+        return process;
       },
+      api: <T>(method: string, path: string, body?: unknown) => fetchJson<T>(method, `${notificationsUrl}${path}`, body),
       async publish(type, data, options = {}) {
         const sku = String(data.sku);
         const position = options.streamPosition ?? (positions.get(sku) ?? 0) + 1;
         positions.set(sku, position);
-        const eventId = randomUUID();
-        await js.publish(
-          `${namespace}.inventory.sku.${type}`,
-          JSON.stringify({
-            eventId,
-            type,
-            schemaVersion: type === 'SkuRegistered' ? 2 : 1,
-            streamId: `sku-${sku}`,
-            streamPosition: position,
-            globalPosition: position,
-            occurredAt: (options.occurredAt ?? new Date()).toISOString(),
-            correlationId: randomUUID(),
-            causationId: null,
-            traceparent: null,
-            data,
-          }),
-          { msgID: eventId },
-        );
-        return eventId;
+        const envelope = testEnvelope(type, data, `sku-${sku}`, {
+          streamPosition: position,
+          globalPosition: position,
+          occurredAt: (options.occurredAt ?? new Date()).toISOString(),
+        });
+        await publishAsRelay(js, namespace, 'inventory', 'sku', envelope);
+        return envelope.eventId;
       },
       async restock(sku, available, options = {}) {
         stock.set(sku, available);
         await harness.publish('StockLevelChanged', { sku, onHand: available, reserved: 0, available }, options);
         return harness.publish('BackInStock', { sku, available }, options);
       },
-      async mails(to) {
-        const response = await fetch(`${mailSink.url}/api/messages${to ? `?to=${encodeURIComponent(to)}` : ''}`);
-        return (await response.json()) as SentMail[];
-      },
-      async sms(to) {
-        const response = await fetch(`${smsSink.url}/api/messages${to ? `?to=${encodeURIComponent(to)}` : ''}`);
-        return (await response.json()) as SentSms[];
-      },
-      mailMode: (mode) => post(`${mailSink.url}/api/control`, { mode }),
-      smsMode: (mode, accounts) => post(`${smsSink.url}/api/control`, accounts ? { mode, accounts } : { mode }),
+      mails: (to) => sentMails(mailSinkUrl, to),
+      sms: (to) => sentSms(smsSinkUrl, to),
+      mailMode: (mode) => setMailSinkMode(mailSinkUrl, mode),
+      smsMode: (mode, accounts) => setSmsSinkMode(smsSinkUrl, mode, accounts),
       async query(sql, values = []) {
         const { rows } = await pool.query(sql.replaceAll('$schema', `"${schema}"`), values);
         return rows;
       },
       async stop() {
         await harness.stopNotifier().catch(() => undefined);
-        await Promise.all(children.map((c) => c.kill()));
-        await deleteNamespaceStreams(nats, namespace).catch(() => undefined);
+        await Promise.all(notifierProcesses.map((p) => p.stop()));
+        await processes.stop();
+        await removeIsolation(isolation, { pool, nats });
         await nats.close();
-        await new Promise((done) => inventory.close(done));
-        await dropSchema(pool, schema);
+        await new Promise((done) => inventory.server.close(done));
         await pool.end();
       },
     };
     return harness;
   } catch (error) {
-    await Promise.all(children.map((c) => c.kill('SIGKILL')));
+    await children?.stop();
+    await removeIsolation(isolation, { pool, nats }).catch(() => undefined);
     await nats.close();
-    inventory.close();
-    await dropSchema(pool, schema).catch(() => undefined);
+    inventory.server.close();
     await pool.end();
     throw error;
   }
 }
-
-/** Polls until `probe` satisfies `accept`. */
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await probe();
-    if (accept(last)) return last;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

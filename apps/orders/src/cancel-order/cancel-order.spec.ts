@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { eventually, OrdersTestSystem, typesAndData } from '../testing/orders-test-system.js';
+import { eventually } from '@stockflow/testing';
+import { OrdersTestSystem, typesAndData } from '../testing/orders-test-system.js';
 
 describe('POST /orders/:id/cancel (real PostgreSQL and NATS)', () => {
   let system: OrdersTestSystem;
@@ -15,7 +16,7 @@ describe('POST /orders/:id/cancel (real PostgreSQL and NATS)', () => {
   it('cancels a pending order (empty body), and the saga releases every line', async () => {
     system.inventory.stock('CX-A', 5).silence('CX-B');
     const id = await system.placeOrder([{ sku: 'CX-A', quantity: 2 }, { sku: 'CX-B', quantity: 1 }]);
-    await eventually(() => system.inventory.requestsFor(id).length === 2 && system.inventory.answers.length > 0, 10_000, () => 'the requests');
+    await eventually(() => system.inventory.requestsFor(id).length === 2 && system.inventory.answers.length > 0, Boolean, 10_000, 'the requests');
 
     const response = await system.http.post(`/orders/${id}/cancel`);
     expect(response.status).toBe(202);
@@ -29,12 +30,12 @@ describe('POST /orders/:id/cancel (real PostgreSQL and NATS)', () => {
     });
     expect(response.headers.etag).toBe('"2"');
 
-    await eventually(async () => (await system.sagaEvents(id)).some((e) => e.type === 'OrderSagaCompleted' && (e.data as { outcome: string }).outcome === 'cancelled'), 10_000, () => 'the saga to cancel');
+    await eventually(async () => (await system.sagaEvents(id)).some((e) => e.type === 'OrderSagaCompleted' && (e.data as { outcome: string }).outcome === 'cancelled'), Boolean, 10_000, 'the saga to cancel');
     await system.quiet();
     const saga = typesAndData(await system.sagaEvents(id));
     expect(saga.filter((e) => e.type === 'ReservationReleaseRequested').map((e) => (e.data as { sku: string }).sku)).toEqual(['CX-A', 'CX-B']);
     expect(saga.filter((e) => e.type === 'OrderSagaCompleted').map((e) => e.data)).toEqual([{ orderId: id, outcome: 'cancelled' }]);
-    await eventually(() => system.inventory.releasesFor(id).length === 2, 10_000, () => 'the releases on NATS');
+    await eventually(() => system.inventory.releasesFor(id).length === 2, Boolean, 10_000, 'the releases on NATS');
     expect(await system.deadlineRows(id)).toBe(0);
     expect((await system.order(id)).status).toBe('cancelled');
   });
@@ -46,7 +47,7 @@ describe('POST /orders/:id/cancel (real PostgreSQL and NATS)', () => {
     const response = await system.http.post(`/orders/${id}/cancel`).set('If-Match', `"${confirmed.version}"`).send({ reason: 'found it cheaper' });
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({ status: 'cancelled', reason: 'found it cheaper', version: 3 });
-    await eventually(() => system.inventory.releasesFor(id).length === 1, 10_000, () => 'the release');
+    await eventually(() => system.inventory.releasesFor(id).length === 1, Boolean, 10_000, 'the release');
     const completions = (await system.sagaEvents(id)).filter((e) => e.type === 'OrderSagaCompleted').map((e) => (e.data as { outcome: string }).outcome);
     expect(completions).toEqual(['confirmed', 'cancelled']);
   });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { RecordedEvent } from '@stockflow/event-sourcing';
 import { OrderCommands } from '../shared/order-commands.js';
-import { eventually, OrdersTestSystem } from '../testing/orders-test-system.js';
+import { eventually } from '@stockflow/testing';
+import { OrdersTestSystem } from '../testing/orders-test-system.js';
 
 const outcomes = (events: readonly RecordedEvent[]) =>
   events.filter((e) => e.type === 'OrderSagaCompleted').map((e) => (e.data as { outcome: string }).outcome);
@@ -22,7 +23,7 @@ describe('order saga timeout (SAGA_TIMEOUT_MS = 600, sweep every 50 ms)', () => 
     system.inventory.stock('TO-A', 5).silence('TO-B');
     const placedAt = Date.now();
     const id = await system.placeOrder([{ sku: 'TO-A', quantity: 1 }, { sku: 'TO-B', quantity: 1 }]);
-    await eventually(() => system.inventory.answers.some((a) => (a.data as { orderId: string }).orderId === id), 10_000, () => 'the answer for TO-A');
+    await eventually(() => system.inventory.answers.some((a) => (a.data as { orderId: string }).orderId === id), Boolean, 10_000, 'the answer for TO-A');
     expect(await system.deadlineRows(id)).toBe(1);
     expect((await system.order(id)).status).toBe('pending');
 
@@ -39,7 +40,7 @@ describe('order saga timeout (SAGA_TIMEOUT_MS = 600, sweep every 50 ms)', () => 
     const completion = saga[saga.length - 1]!;
     expect(completion).toMatchObject({ causationId: started.eventId, correlationId: started.correlationId });
     expect(rejected).toMatchObject({ causationId: completion.eventId });
-    await eventually(() => system.inventory.releasesFor(id).length === 2, 10_000, () => 'the releases on NATS');
+    await eventually(() => system.inventory.releasesFor(id).length === 2, Boolean, 10_000, 'the releases on NATS');
     expect(await system.deadlineRows(id)).toBe(0);
 
     // A late answer changes nothing: the release already covers it.
@@ -89,7 +90,7 @@ describe('order saga timeout (SAGA_TIMEOUT_MS = 600, sweep every 50 ms)', () => 
       expect(outcomes(saga)).toEqual(['timed-out']);
       expect(released(saga)).toEqual(['TC-A']);
       expect(await system.orderEvents(id)).toHaveLength(2);
-      await eventually(async () => (await system.deadlineRows(id)) === 0, 5_000, () => 'the deadline row to go');
+      await eventually(async () => (await system.deadlineRows(id)) === 0, Boolean, 5_000, 'the deadline row to go');
     } finally {
       spy.mockRestore();
     }
@@ -109,7 +110,7 @@ describe('order saga timeout (SAGA_TIMEOUT_MS = 600, sweep every 50 ms)', () => 
   it('times out a saga whose deadline passed while the service was down', async () => {
     system.inventory.silence('TD-A');
     const id = await system.placeOrder([{ sku: 'TD-A', quantity: 1 }]);
-    await eventually(() => system.inventory.requestsFor(id).length === 1, 10_000, () => 'the request');
+    await eventually(() => system.inventory.requestsFor(id).length === 1, Boolean, 10_000, 'the request');
     await system.stopService();
     await new Promise((r) => setTimeout(r, 800));
     expect(await system.deadlineRows(id)).toBe(1);

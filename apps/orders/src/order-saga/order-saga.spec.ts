@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { RecordedEvent } from '@stockflow/event-sourcing';
 import { randomUUID } from 'node:crypto';
 import { OrderCommands } from '../shared/order-commands.js';
-import { eventually, OrdersTestSystem, typesAndData } from '../testing/orders-test-system.js';
+import { eventually } from '@stockflow/testing';
+import { OrdersTestSystem, typesAndData } from '../testing/orders-test-system.js';
 import { OrderSagaHandlers } from './order-saga.handlers.js';
 import { OrderSagaProcess } from './order-saga.process.js';
 
@@ -85,7 +86,7 @@ describe('order saga (real PostgreSQL and NATS; inventory played by the test)', 
     const saga = await system.sagaEvents(id);
     expect(ofType(saga, 'ReservationReleaseRequested').map((e) => (e.data as { sku: string }).sku).sort()).toEqual(['SH-A', 'SH-C']);
     expect(outcomes(saga)).toEqual(['rejected']);
-    await eventually(() => system.inventory.releasesFor(id).length === 2, 10_000, () => 'the release requests on NATS');
+    await eventually(() => system.inventory.releasesFor(id).length === 2, Boolean, 10_000, 'the release requests on NATS');
     expect(system.inventory.releasesFor(id).sort()).toEqual(['SH-A', 'SH-C']);
     expect(await system.deadlineRows(id)).toBe(0);
   });
@@ -93,7 +94,7 @@ describe('order saga (real PostgreSQL and NATS; inventory played by the test)', 
   it('changes nothing when an answer is delivered again', async () => {
     system.inventory.stock('RD-A', 5).silence('RD-B');
     const id = await system.placeOrder([{ sku: 'RD-A', quantity: 1 }, { sku: 'RD-B', quantity: 1 }]);
-    await eventually(() => system.inventory.answers.some((a) => (a.data as { orderId: string }).orderId === id), 10_000, () => 'the answer for RD-A');
+    await eventually(() => system.inventory.answers.some((a) => (a.data as { orderId: string }).orderId === id), Boolean, 10_000, 'the answer for RD-A');
     await system.quiet();
     const answer = system.inventory.answers.find((a) => (a.data as { orderId: string }).orderId === id)!;
     const before = await system.lastWritten();
@@ -166,7 +167,7 @@ describe('order saga (real PostgreSQL and NATS; inventory played by the test)', 
     });
     try {
       const id = await system.placeOrder([{ sku: 'CR-A', quantity: 1 }]);
-      await eventually(async () => outcomes(await system.sagaEvents(id)).includes('confirmed'), 10_000, () => 'the saga to complete');
+      await eventually(async () => outcomes(await system.sagaEvents(id)).includes('confirmed'), Boolean, 10_000, 'the saga to complete');
       await system.orderReaches(id, 'confirmed');
       expect(crashes).toBe(1);
       await system.quiet();
@@ -183,7 +184,7 @@ describe('order saga (real PostgreSQL and NATS; inventory played by the test)', 
   it('continues after a restart while the answers were published', async () => {
     system.inventory.silence('RS-A').silence('RS-B');
     const id = await system.placeOrder([{ sku: 'RS-A', quantity: 1 }, { sku: 'RS-B', quantity: 2 }]);
-    await eventually(() => system.inventory.requestsFor(id).length === 2, 10_000, () => 'both requests');
+    await eventually(() => system.inventory.requestsFor(id).length === 2, Boolean, 10_000, 'both requests');
     await system.stopService();
     for (const request of system.inventory.requestsFor(id)) await system.inventory.answer(request, 'reserved');
     await system.startService();

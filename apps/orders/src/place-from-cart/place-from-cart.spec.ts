@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { DeadLetterHeaders } from '@stockflow/messaging';
 import { randomUUID } from 'node:crypto';
-import { eventually, OrdersTestSystem, typesAndData } from '../testing/orders-test-system.js';
+import { eventually } from '@stockflow/testing';
+import { OrdersTestSystem, typesAndData } from '../testing/orders-test-system.js';
 
 describe('CartCheckedOut → PlaceOrder (real PostgreSQL and NATS)', () => {
   let system: OrdersTestSystem;
@@ -58,7 +59,7 @@ describe('CartCheckedOut → PlaceOrder (real PostgreSQL and NATS)', () => {
     await system.orderReaches(good, 'confirmed');
     expect(await system.orderEvents(bad)).toEqual([]);
     const jsm = await jetstreamManager(system.nats);
-    await eventually(async () => (await jsm.streams.info(`${system.namespace.toUpperCase()}_DEAD_LETTERS`)).state.messages >= 1, 10_000, () => 'the dead letter');
+    await eventually(async () => (await jsm.streams.info(`${system.namespace.toUpperCase()}_DEAD_LETTERS`)).state.messages >= 1, Boolean, 10_000, 'the dead letter');
     const info = await jsm.streams.info(`${system.namespace.toUpperCase()}_DEAD_LETTERS`);
     const letter = await jsm.streams.getMessage(info.config.name, { seq: info.state.last_seq });
     expect(letter!.subject).toBe(`${system.namespace}.dlq.orders-from-carts`);

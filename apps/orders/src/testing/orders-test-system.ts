@@ -5,9 +5,9 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { contextStreamName, stockflowCatalog, type EventEnvelope } from '@stockflow/contracts';
 import type { RecordedEvent } from '@stockflow/event-sourcing';
 import { EventRelay, connectNats, type NatsConnection } from '@stockflow/messaging';
-import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
 import type { RunningService } from '@stockflow/platform';
-import { PostgresCheckpointStore, PostgresEventStore, createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { PostgresCheckpointStore, PostgresEventStore, createPool } from '@stockflow/postgres';
+import { eventually, IN_PROCESS, newIsolation, removeIsolation, sleep } from '@stockflow/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import request from 'supertest';
@@ -36,8 +36,7 @@ export class OrdersTestSystem {
   ) {}
 
   static async start(options: OrdersTestOptions = {}): Promise<OrdersTestSystem> {
-    const schema = uniqueSchemaName('t_orders');
-    const namespace = uniqueNamespace();
+    const { schema, namespace } = newIsolation('t_orders');
     const pool = createPool({ max: 4 });
     const nats = await connectNats({ name: 'orders-spec' });
     const store = await PostgresEventStore.create({ pool, schema, catalog: stockflowCatalog });
@@ -66,8 +65,7 @@ export class OrdersTestSystem {
       LOG_LEVEL: 'warn' as const,
       ...this.options,
     });
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    this.running = await runOrdersService(config, { port, handleSignals: false });
+    this.running = await runOrdersService(config, IN_PROCESS);
   }
 
   async stopService(): Promise<void> {
@@ -91,9 +89,8 @@ export class OrdersTestSystem {
     await this.inventory.stop();
     await this.relay?.stop();
     await this.stopService();
-    await deleteNamespaceStreams(this.nats, this.namespace);
+    await removeIsolation(this, { pool: this.pool, nats: this.nats });
     await this.nats.close();
-    await dropSchema(this.pool, this.schema);
     await this.pool.end();
   }
 
@@ -109,15 +106,18 @@ export class OrdersTestSystem {
 
   /** Waits until the order reaches `status`, and returns it. */
   async orderReaches(orderId: string, status: string, timeoutMs = 15_000): Promise<Awaited<ReturnType<OrdersTestSystem['order']>>> {
-    let last: Awaited<ReturnType<OrdersTestSystem['order']>> | undefined;
-    await eventually(async () => {
-      const response = await this.http.get(`/orders/${orderId}`);
-      if (response.status === 404) return false; // not placed yet (e.g. a checkout on its way)
-      if (response.status !== 200) throw new Error(`GET /orders/${orderId}: ${response.status} ${response.text}`);
-      last = response.body;
-      return last!.status === status;
-    }, timeoutMs, () => `order ${orderId} to be ${status} (is ${last?.status ?? 'not found'})`);
-    return last!;
+    const order = await eventually(
+      async () => {
+        const response = await this.http.get(`/orders/${orderId}`);
+        if (response.status === 404) return null; // not placed yet (e.g. a checkout on its way)
+        if (response.status !== 200) throw new Error(`GET /orders/${orderId}: ${response.status} ${response.text}`);
+        return response.body as Awaited<ReturnType<OrdersTestSystem['order']>>;
+      },
+      (found) => found?.status === status,
+      timeoutMs,
+      `order ${orderId} to be ${status}`,
+    );
+    return order!;
   }
 
   async sagaEvents(orderId: string): Promise<RecordedEvent[]> {
@@ -171,7 +171,7 @@ export class OrdersTestSystem {
         if (info.num_pending + info.num_ack_pending > 0) return false;
       }
       return true;
-    }, timeoutMs, () => 'the consumers to be idle');
+    }, Boolean, timeoutMs, 'the consumers to be idle');
   }
 
   /** Waits until nothing more happens: the log stops growing and every consumer is idle. */
@@ -196,18 +196,6 @@ export class OrdersTestSystem {
       scheme: { namespace: this.namespace },
     });
     await this.relay.start();
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await sleep(25);
   }
 }
 

@@ -4,9 +4,9 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { eventSubject, stockflowCatalog, type EventEnvelope } from '@stockflow/contracts';
 import { connectNats, contextStreamSpec, ensureStream, type NatsConnection } from '@stockflow/messaging';
-import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
 import { loadConfig } from '@stockflow/platform';
-import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { createPool } from '@stockflow/postgres';
+import { fetchJson, IN_PROCESS, newIsolation, removeIsolation, type JsonAnswer } from '@stockflow/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { ProjectionsConfig } from '../projections-config.js';
@@ -43,8 +43,7 @@ export class ProjectionsTestSystem {
   ) {}
 
   static async start(): Promise<ProjectionsTestSystem> {
-    const schema = uniqueSchemaName('t_proj');
-    const namespace = uniqueNamespace();
+    const { schema, namespace } = newIsolation('t_proj');
     const pool = createPool({ max: 3 });
     const nats = await connectNats({ name: 'projections-spec' });
     const system = new ProjectionsTestSystem(schema, namespace, pool, nats, jetstream(nats), await jetstreamManager(nats));
@@ -60,7 +59,7 @@ export class ProjectionsTestSystem {
 
   async startService(): Promise<RunningProjections> {
     const config = loadConfig(ProjectionsConfig, { ...process.env, DB_SCHEMA: this.schema, NATS_NAMESPACE: this.namespace, LOG_LEVEL: 'warn', PORT: '3005' });
-    this.running = await runProjectionsService(config, { port: 0, handleSignals: false });
+    this.running = await runProjectionsService(config, IN_PROCESS);
     return this.running;
   }
 
@@ -82,29 +81,14 @@ export class ProjectionsTestSystem {
     await this.js.publish(`${this.namespace}.${subject}`, body);
   }
 
-  async get<T = unknown>(path: string): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${this.url}${path}`);
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  get<T = unknown>(path: string): Promise<JsonAnswer<T>> {
+    return fetchJson<T>('GET', `${this.url}${path}`);
   }
 
   async stop(): Promise<void> {
     await this.stopService().catch(() => undefined);
-    await dropSchema(this.pool, this.schema);
-    await deleteNamespaceStreams(this.nats, this.namespace);
+    await removeIsolation(this, { pool: this.pool, nats: this.nats });
     await this.nats.close();
     await this.pool.end();
   }
-}
-
-/** Polls until `accept` holds, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < until) {
-    last = await probe();
-    if (accept(last)) return last;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
 }

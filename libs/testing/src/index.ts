@@ -1,0 +1,12 @@
+export * from './waiting.js';
+export * from './problem-assertions.js';
+export * from './bad-requests.js';
+export * from './event-log.js';
+export * from './isolation.js';
+export * from './service-under-test.js';
+export * from './test-processes.js';
+export * from './fetch-json.js';
+export * from './sse-client.js';
+export * from './sink-clients.js';
+export * from './relayed-events.js';
+export { freePort } from '@stockflow/system-launcher';

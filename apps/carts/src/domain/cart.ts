@@ -1,6 +1,6 @@
 // The cart aggregate as a pure decider: commands in, events out, state folded from events.
 // No NestJS, PostgreSQL or NATS here (domain-purity.spec.ts checks the imports).
-import type { carts } from '@stockflow/contracts';
+import { isSku, MAX_ID_LENGTH, type carts } from '@stockflow/contracts';
 import { DomainError, type Decider } from '@stockflow/event-sourcing';
 
 export type CartEvent = carts.CartEvent;
@@ -13,10 +13,6 @@ export type CartCheckedOut = Extract<CartEvent, { type: 'CartCheckedOut' }>;
 export const MAX_CART_LINES = 100;
 /** Largest quantity of one line. */
 export const MAX_LINE_QUANTITY = 10_000;
-/** A SKU: 1–64 letters, digits, dots, underscores or hyphens. */
-export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-/** Longest cart, customer or order id (the contracts' limit). */
-export const MAX_ID_LENGTH = 64;
 
 export type CreateCart = { readonly type: 'CreateCart'; readonly data: { readonly cartId: string; readonly customerId: string } };
 export type SetLine = { readonly type: 'SetLine'; readonly data: { readonly sku: string; readonly quantity: number } };
@@ -156,7 +152,7 @@ function assertId(name: string, value: string): void {
 }
 
 function assertSku(sku: string): void {
-  if (typeof sku !== 'string' || !SKU_PATTERN.test(sku)) {
+  if (!isSku(sku)) {
     throw new DomainError('rejected', `A SKU is 1 to 64 letters, digits, '.', '_' or '-' (got ${JSON.stringify(sku)})`, CartErrors.invalidSku);
   }
 }

@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { MAX_ID_LENGTH, SKU_PATTERN } from '../domain/cart.js';
+import { isSku, MAX_ID_LENGTH } from '@stockflow/contracts';
 
 // Control characters and unpaired surrogates cannot be stored in PostgreSQL jsonb (a NUL or a lone
 // surrogate escape fails the insert), so identifiers refuse them here, as a 400 on their field.
@@ -33,7 +33,7 @@ export function IsSku(options?: ValidationOptions): PropertyDecorator {
     {
       name: 'isSku',
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && SKU_PATTERN.test(value),
+        validate: isSku,
         defaultMessage: () => '$property must be 1 to 64 letters, digits, ".", "_" or "-"',
       },
     },

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { SKU_MAX_LENGTH, SKU_PATTERN } from '@stockflow/contracts';
 import { IsInt, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { MAX_QUANTITY, SKU_MAX_LENGTH, SKU_PATTERN, SKU_PATTERN_MESSAGE } from '../shared/sku-params.js';
+import { MAX_QUANTITY, SKU_PATTERN_MESSAGE } from '../shared/sku-params.js';
 
 export class RegisterSkuDto {
   @ApiProperty({ minLength: 1, maxLength: SKU_MAX_LENGTH, pattern: SKU_PATTERN.source, example: 'TSHIRT-RED-M' })

@@ -1,9 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { orderSaga } from '@stockflow/contracts';
-import { DomainError, type EventMetadata } from '@stockflow/event-sourcing';
+import { DomainError } from '@stockflow/event-sourcing';
 import { PoisonMessageError, type ReceivedEvent } from '@stockflow/messaging';
-import { isValidTraceparent, newTraceparent } from '@stockflow/platform';
+import { causedBy } from '@stockflow/platform';
 import type { SkuCommand } from '../domain/sku.js';
 import { SkuCommands } from '../shared/sku-commands.js';
 
@@ -44,16 +44,4 @@ export class ReservationsHandler {
       throw error;
     }
   }
-}
-
-/**
- * The metadata of an answer: caused by the request, in its correlation and its trace. The request's
- * `traceparent` is carried as is; a request without a valid one starts a new trace.
- */
-export function causedBy(event: ReceivedEvent): EventMetadata {
-  return {
-    correlationId: typeof event.correlationId === 'string' && event.correlationId !== '' ? event.correlationId : event.eventId,
-    causationId: event.eventId,
-    traceparent: isValidTraceparent(event.traceparent) ? event.traceparent : newTraceparent(),
-  };
 }

@@ -1,9 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { SKU_MAX_LENGTH, SKU_PATTERN } from '@stockflow/contracts';
 import { IsString, Length, Matches } from 'class-validator';
 
-/** A SKU code: 1–64 letters, digits, `.`, `_` or `-`. */
-export const SKU_PATTERN = /^[A-Za-z0-9._-]+$/;
-export const SKU_MAX_LENGTH = 64;
 /** Largest quantity, delta or threshold one request may carry. */
 export const MAX_QUANTITY = 1_000_000_000;
 

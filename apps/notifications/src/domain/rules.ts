@@ -1,9 +1,7 @@
-// Pure value rules of the notifications context: no NestJS, no pg, no NATS.
+// Pure value rules of the notifications context: no NestJS, no pg, no NATS. SKU codes and ids are
+// the contracts' vocabulary (@stockflow/contracts).
+import { MAX_ID_LENGTH } from '@stockflow/contracts';
 
-/** Customer ids as the other contexts issue them: 1–64 UTF-16 code units (the contracts' measure). */
-export const MAX_ID_LENGTH = 64;
-/** SKU codes as inventory issues them. */
-export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 /** E.164: `+`, a country code that does not start with 0, at most 15 digits in all. */
 export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
 /** `HH:MM`, 00:00–23:59. */
@@ -25,10 +23,6 @@ export function isIdentifier(value: unknown): value is string {
     !CONTROL.test(value) &&
     !LONE_SURROGATE.test(value)
   );
-}
-
-export function isSku(value: unknown): value is string {
-  return typeof value === 'string' && SKU_PATTERN.test(value);
 }
 
 export function isE164(value: unknown): value is string {

@@ -1,5 +1,6 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { canonicalTimeZone, isClockTime, isE164, isIdentifier, isSku, isUuid, LOCALE_PATTERN, MAX_ID_LENGTH } from '../domain/rules.js';
+import { isSku, MAX_ID_LENGTH } from '@stockflow/contracts';
+import { canonicalTimeZone, isClockTime, isE164, isIdentifier, isUuid, LOCALE_PATTERN } from '../domain/rules.js';
 
 function rule(name: string, validate: (value: unknown) => boolean, message: string, options?: ValidationOptions): PropertyDecorator {
   return ValidateBy({ name, validator: { validate, defaultMessage: () => message } }, options);

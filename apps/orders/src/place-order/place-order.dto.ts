@@ -1,15 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { SKU_MAX_LENGTH, SKU_PATTERN } from '@stockflow/contracts';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { MAX_ORDER_LINES } from '../domain/order.js';
 
-export const SKU_PATTERN = /^[A-Za-z0-9._-]+$/;
 export const MAX_LINE_QUANTITY = 10_000;
 
 export class OrderLineDto {
-  @ApiProperty({ minLength: 1, maxLength: 64, pattern: SKU_PATTERN.source, example: 'SKU-123' })
+  @ApiProperty({ minLength: 1, maxLength: SKU_MAX_LENGTH, pattern: SKU_PATTERN.source, example: 'SKU-123' })
   @IsString()
-  @Length(1, 64)
+  @Length(1, SKU_MAX_LENGTH)
   @Matches(SKU_PATTERN, { message: 'sku may only contain letters, digits, ".", "_" and "-"' })
   sku!: string;
 

@@ -1,11 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent, type DomainEventOf } from '../event-definition.js';
+import { EntityId as Id, Sku } from '../vocabulary.js';
 
 const context = 'carts';
 const aggregate = 'cart';
 
-const Id = Type.String({ minLength: 1, maxLength: 64 });
-const Sku = Type.String({ minLength: 1, maxLength: 64 });
 const Quantity = Type.Integer({ minimum: 1, maximum: 1_000_000 });
 export const OrderLineSchema = Type.Object({ sku: Sku, quantity: Quantity }, { additionalProperties: false });
 

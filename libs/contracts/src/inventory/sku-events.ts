@@ -1,11 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent, type DomainEventOf } from '../event-definition.js';
+import { EntityId as OrderId, Sku } from '../vocabulary.js';
 
 const context = 'inventory';
 const aggregate = 'sku';
 
-const Sku = Type.String({ minLength: 1, maxLength: 64, description: 'Stock-keeping unit code' });
-const OrderId = Type.String({ minLength: 1, maxLength: 64 });
 const Quantity = Type.Integer({ minimum: 1 });
 const Count = Type.Integer({ minimum: 0 });
 

@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent, type DomainEventOf } from '../event-definition.js';
+import { EntityId } from '../vocabulary.js';
 
 const context = 'notifications';
 const aggregate = 'customer';
 
 /** A customer id as the other contexts use it (opaque, 1–64 characters). */
-export const CustomerId = Type.String({ minLength: 1, maxLength: 64 });
+export const CustomerId = EntityId;
 /** An E.164 phone number: `+`, country code, subscriber number, 8 to 16 characters in all. */
 export const PhoneNumber = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +4915123456789' });
 /** An email address (a pattern, not a TypeBox `format`: formats need a registry the catalog does not install). */

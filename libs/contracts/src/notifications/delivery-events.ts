@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent, type DomainEventOf } from '../event-definition.js';
+import { LOWER_UUID_PATTERN as Uuid, Sku } from '../vocabulary.js';
 import { CustomerId } from './customer-events.js';
 import { Channel } from './subscription-events.js';
 
@@ -11,8 +12,6 @@ const context = 'notifications';
  */
 const aggregate = 'delivery';
 
-const Uuid = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
-const Sku = Type.String({ minLength: 1, maxLength: 64, description: 'Stock-keeping unit code' });
 
 const deliveryFields = {
   deliveryId: Type.String({ pattern: Uuid, description: 'The delivery (one per subscription, stock event and channel)' }),

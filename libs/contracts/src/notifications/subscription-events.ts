@@ -1,13 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent, type DomainEventOf } from '../event-definition.js';
+import { LOWER_UUID_PATTERN as Uuid, Sku } from '../vocabulary.js';
 import { CustomerId } from './customer-events.js';
 
 const context = 'notifications';
 const aggregate = 'subscription';
 
-const Uuid = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const SubscriptionId = Type.String({ pattern: Uuid, description: 'The subscription id (a lower-case UUID)' });
-const Sku = Type.String({ minLength: 1, maxLength: 64, description: 'Stock-keeping unit code' });
 
 /**
  * `back-in-stock`: one-shot, told once when the SKU is back (first subscribed first, as many as there

@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { OrderLineSchema } from '../carts/cart-events.js';
 import { defineEvent, type DomainEventOf } from '../event-definition.js';
+import { EntityId as Id, Sku } from '../vocabulary.js';
 
 const context = 'orders';
 const aggregate = 'order';
 
-const Id = Type.String({ minLength: 1, maxLength: 64 });
 const Count = Type.Integer({ minimum: 0 });
 
 export const OrderPlaced = defineEvent({
@@ -37,7 +37,7 @@ export const OrderConfirmed = defineEvent({
   versions: [{ version: 1, schema: Type.Object({ orderId: Id }, { additionalProperties: false }) }],
 });
 
-export const ShortLineSchema = Type.Object({ sku: Type.String(), requested: Type.Integer({ minimum: 1 }), available: Count }, { additionalProperties: false });
+export const ShortLineSchema = Type.Object({ sku: Sku, requested: Type.Integer({ minimum: 1 }), available: Count }, { additionalProperties: false });
 
 export const OrderRejected = defineEvent({
   type: 'OrderRejected',

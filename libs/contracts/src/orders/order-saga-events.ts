@@ -1,14 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { OrderLineSchema } from '../carts/cart-events.js';
 import { defineEvent, type DomainEventOf } from '../event-definition.js';
+import { EntityId as Id, Sku } from '../vocabulary.js';
 
 // The order saga (process manager) keeps its own stream per order, `ordersaga-<orderId>`. Its
 // requests are inventory's input: inventory consumes `orders.ordersaga.>`.
 const context = 'orders';
 const aggregate = 'ordersaga';
 
-const Id = Type.String({ minLength: 1, maxLength: 64 });
-const Sku = Type.String({ minLength: 1, maxLength: 64 });
 const Quantity = Type.Integer({ minimum: 1 });
 const Count = Type.Integer({ minimum: 0 });
 

@@ -1,5 +1,5 @@
 import type { EventMetadata } from '@stockflow/event-sourcing';
-import { newTraceparent } from './trace-context.js';
+import { isValidTraceparent, newTraceparent } from './trace-context.js';
 
 /** The envelope fields that say who caused an event (any received or recorded event has them). */
 export interface CausingEvent {
@@ -10,8 +10,13 @@ export interface CausingEvent {
 
 /**
  * Metadata of events appended in reaction to `event`: caused by it, in its correlation and its
- * trace. An event without a trace starts one, so no event goes out without it.
+ * trace. An event without a valid trace starts one, so no event goes out without it; one without a
+ * correlation starts its own, named by its id.
  */
 export function causedBy(event: CausingEvent): EventMetadata {
-  return { correlationId: event.correlationId, causationId: event.eventId, traceparent: event.traceparent ?? newTraceparent() };
+  return {
+    correlationId: typeof event.correlationId === 'string' && event.correlationId !== '' ? event.correlationId : event.eventId,
+    causationId: event.eventId,
+    traceparent: isValidTraceparent(event.traceparent) ? event.traceparent : newTraceparent(),
+  };
 }

@@ -35,7 +35,7 @@ export function parseTraceparent(header: string | readonly string[] | null | und
 }
 
 /** True when `header` is a `traceparent` this service would accept. */
-export function isValidTraceparent(header: string | null | undefined): boolean {
+export function isValidTraceparent(header: string | null | undefined): header is string {
   return parseTraceparent(header) !== null;
 }
 

@@ -14,7 +14,7 @@ describe('the shared vocabulary', () => {
       ['SkuRegistered', 2, { name: 'x', lowStockThreshold: 0 }],
       ['StockReceived', 1, { quantity: 1 }],
       ['ReservationRequested', 1, { orderId: 'o-1', quantity: 1 }],
-      ['CartLineSet', 1, { quantity: 1 }],
+      ['CartLineSet', 1, { cartId: 'cart-1', quantity: 1 }],
       ['SubscriptionCreated', 1, { subscriptionId: '0b5a3c9e-7d1f-4c2a-9e8b-3f6d2a1c4b5e', customerId: 'c-1', kind: 'back-in-stock' }],
     ];
     for (const [type, version, rest] of carrying) {

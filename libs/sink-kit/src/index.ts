@@ -2,3 +2,4 @@ export * from './http-util.js';
 export * from './log.js';
 export * from './env.js';
 export * from './run-sink.js';
+export * from './sink-api.js';

@@ -1,28 +1,9 @@
 // Clients of the development mail and SMS sinks (tools/mail-sink, tools/sms-sink): what they
 // received, and how they answer the next sends.
+import type { MailMode, SmsMode, StoredMail, StoredSms } from '@stockflow/sink-kit';
 import { fetchJson } from './fetch-json.js';
 
-export interface SentMail {
-  readonly id: string;
-  readonly to: string[];
-  readonly subject: string;
-  readonly text: string | null;
-  readonly html: string | null;
-  readonly headers: Partial<Record<'list-unsubscribe' | 'list-unsubscribe-post' | 'message-id', string>>;
-  readonly receivedAt: string;
-}
-
-export interface SentSms {
-  readonly sid: string;
-  readonly to: string;
-  readonly from: string | null;
-  readonly body: string;
-  readonly accountSid: string;
-  readonly receivedAt: string;
-}
-
-export type MailSinkMode = 'accept' | 'reject-temporary' | 'reject-permanent';
-export type SmsSinkMode = 'accept' | 'fail-500' | 'fail-429' | 'timeout';
+export type { MailMode, SmsMode, StoredMail, StoredSms };
 
 async function received<T>(sinkUrl: string, to: string | undefined): Promise<T[]> {
   const answer = await fetchJson<T[]>('GET', `${sinkUrl}/api/messages${to ? `?to=${encodeURIComponent(to)}` : ''}`);
@@ -36,13 +17,13 @@ async function control(sinkUrl: string, body: Record<string, unknown>): Promise<
 }
 
 /** The mails the sink at `sinkUrl` (its HTTP API) received, to `to` or to anyone. */
-export const sentMails = (sinkUrl: string, to?: string): Promise<SentMail[]> => received<SentMail>(sinkUrl, to);
+export const sentMails = (sinkUrl: string, to?: string): Promise<StoredMail[]> => received<StoredMail>(sinkUrl, to);
 
 /** The text messages the SMS sink received, to `to` or to anyone. */
-export const sentSms = (sinkUrl: string, to?: string): Promise<SentSms[]> => received<SentSms>(sinkUrl, to);
+export const sentSms = (sinkUrl: string, to?: string): Promise<StoredSms[]> => received<StoredSms>(sinkUrl, to);
 
-export const setMailSinkMode = (sinkUrl: string, mode: MailSinkMode): Promise<void> => control(sinkUrl, { mode });
+export const setMailSinkMode = (sinkUrl: string, mode: MailMode): Promise<void> => control(sinkUrl, { mode });
 
 /** How the SMS sink answers the next sends: for the given provider accounts, or for every account. */
-export const setSmsSinkMode = (sinkUrl: string, mode: SmsSinkMode, accounts?: readonly string[]): Promise<void> =>
+export const setSmsSinkMode = (sinkUrl: string, mode: SmsMode, accounts?: readonly string[]): Promise<void> =>
   control(sinkUrl, accounts ? { mode, accounts } : { mode });

@@ -1,24 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { KEPT_HEADERS, type KeptHeader, type StoredMail } from '@stockflow/sink-kit';
 import type { HeaderLines, ParsedMail } from 'mailparser';
-
-/** Headers the notifier's tests look at, raw (unfolded) as they were sent. */
-export const KEPT_HEADERS = ['list-unsubscribe', 'list-unsubscribe-post', 'message-id'] as const;
-export type KeptHeader = (typeof KEPT_HEADERS)[number];
-
-/** One received mail as `GET /api/messages` returns it. */
-export interface StoredMail {
-  readonly id: string;
-  /** Address of the `From` header (the envelope's MAIL FROM when there is none). */
-  readonly from: string;
-  /** The envelope's RCPT TO addresses: everyone the mail was delivered to, Cc and Bcc included. */
-  readonly to: string[];
-  readonly subject: string;
-  readonly text: string | null;
-  readonly html: string | null;
-  readonly headers: Partial<Record<KeptHeader, string>>;
-  /** ISO 8601. */
-  readonly receivedAt: string;
-}
 
 export interface Envelope {
   readonly mailFrom: string | null;

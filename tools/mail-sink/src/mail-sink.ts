@@ -1,13 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
-import { closeHttp, HttpError, listen, readJsonObject, sendHtml, sendJson, sendNoContent, toFilter, silentLogger, type SinkLogger } from '@stockflow/sink-kit';
-import { toStoredMail, type StoredMail } from './mail-record.js';
+import { closeHttp, HttpError, listen, readJsonObject, sendHtml, sendJson, sendNoContent, toFilter, silentLogger, MAIL_MODES, type MailMode, type SinkLogger, type StoredMail } from '@stockflow/sink-kit';
+import { toStoredMail } from './mail-record.js';
 import { mailPage } from './page.js';
-
-/** How the SMTP side answers: `reject-*` play "the mail server is down" (451) or "refuses" (550). */
-export type MailMode = 'accept' | 'reject-temporary' | 'reject-permanent';
-export const MAIL_MODES: readonly MailMode[] = ['accept', 'reject-temporary', 'reject-permanent'];
 
 export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 

@@ -1,14 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { closeHttp, HttpError, listen, readBody, readJsonObject, sendHtml, sendJson, sendNoContent, toFilter, silentLogger, type SinkLogger } from '@stockflow/sink-kit';
+import { closeHttp, HttpError, listen, readBody, readJsonObject, sendHtml, sendJson, sendNoContent, toFilter, silentLogger, SMS_MODES, type SinkLogger, type SmsMode, type StoredSms } from '@stockflow/sink-kit';
 import { smsPage } from './page.js';
-import { MESSAGES_PATH, messageResource, twilioError, validateCreate, type StoredSms } from './twilio.js';
-
-/**
- * How `POST …/Messages.json` answers: `fail-500` and `fail-429` answer Twilio-style errors,
- * `timeout` never answers (the client's timeout fires). Nothing is stored while failing.
- */
-export type SmsMode = 'accept' | 'fail-500' | 'fail-429' | 'timeout';
-export const SMS_MODES: readonly SmsMode[] = ['accept', 'fail-500', 'fail-429', 'timeout'];
+import { MESSAGES_PATH, messageResource, twilioError, validateCreate } from './twilio.js';
 
 /** The failure injection in force: `accounts` null means every account SID fails. */
 export interface SmsControl {

@@ -1,20 +1,10 @@
+import type { StoredSms } from '@stockflow/sink-kit';
 import { randomBytes } from 'node:crypto';
 
 /** Twilio's Messages API, the part the notifier speaks: `POST /2010-04-01/Accounts/:sid/Messages.json`. */
 export const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 
 export const E164 = /^\+[1-9]\d{6,14}$/;
-
-/** One accepted message as `GET /api/messages` returns it. */
-export interface StoredSms {
-  readonly sid: string;
-  readonly to: string;
-  readonly from: string | null;
-  readonly body: string;
-  readonly accountSid: string;
-  /** ISO 8601. */
-  readonly receivedAt: string;
-}
 
 /** Twilio's error body: `{ code, message, more_info, status }`. */
 export interface TwilioError {

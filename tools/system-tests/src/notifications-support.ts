@@ -1,15 +1,15 @@
 // Helpers for the notifications system tests: the sinks' APIs, an SSE reader, inventory stock moves.
 import { expect } from '@jest/globals';
-import { openSse, sentMails, sentSms, setMailSinkMode, setSmsSinkMode, sleep, type MailSinkMode, type SentMail, type SentSms, type SmsSinkMode, type SseClient } from '@stockflow/testing';
+import { openSse, sentMails, sentSms, setMailSinkMode, setSmsSinkMode, sleep, type MailMode, type StoredMail, type StoredSms, type SmsMode, type SseClient } from '@stockflow/testing';
 import { http, type TestSystem } from './test-system.js';
 
-export const mailsTo = (sys: TestSystem, to?: string): Promise<SentMail[]> => sentMails(sys.url('mail-sink'), to);
+export const mailsTo = (sys: TestSystem, to?: string): Promise<StoredMail[]> => sentMails(sys.url('mail-sink'), to);
 
-export const smsTo = (sys: TestSystem, to?: string): Promise<SentSms[]> => sentSms(sys.url('sms-sink'), to);
+export const smsTo = (sys: TestSystem, to?: string): Promise<StoredSms[]> => sentSms(sys.url('sms-sink'), to);
 
-export const mailMode = (sys: TestSystem, mode: MailSinkMode): Promise<void> => setMailSinkMode(sys.url('mail-sink'), mode);
+export const mailMode = (sys: TestSystem, mode: MailMode): Promise<void> => setMailSinkMode(sys.url('mail-sink'), mode);
 
-export const smsMode = (sys: TestSystem, mode: SmsSinkMode, accounts?: string[]): Promise<void> => setSmsSinkMode(sys.url('sms-sink'), mode, accounts);
+export const smsMode = (sys: TestSystem, mode: SmsMode, accounts?: string[]): Promise<void> => setSmsSinkMode(sys.url('sms-sink'), mode, accounts);
 
 /** Registers a SKU with no stock in inventory. */
 export async function registerSku(sys: TestSystem, sku: string, name: string): Promise<void> {

@@ -20,10 +20,10 @@ import {
   startTestProcesses,
   testEnvelope,
   withFreePorts,
-  type MailSinkMode,
-  type SentMail,
-  type SentSms,
-  type SmsSinkMode,
+  type MailMode,
+  type StoredMail,
+  type StoredSms,
+  type SmsMode,
   type TestProcesses,
 } from '@stockflow/testing';
 import { createServer, type Server } from 'node:http';
@@ -49,10 +49,10 @@ export interface NotifierHarness {
   publish(type: string, data: Record<string, unknown>, options?: { occurredAt?: Date; streamPosition?: number }): Promise<string>;
   /** StockLevelChanged + BackInStock for a restock from 0 to `available`; returns the BackInStock event id. */
   restock(sku: string, available: number, options?: { occurredAt?: Date }): Promise<string>;
-  mails(to?: string): Promise<SentMail[]>;
-  sms(to?: string): Promise<SentSms[]>;
-  mailMode(mode: MailSinkMode): Promise<void>;
-  smsMode(mode: SmsSinkMode, accounts?: string[]): Promise<void>;
+  mails(to?: string): Promise<StoredMail[]>;
+  sms(to?: string): Promise<StoredSms[]>;
+  mailMode(mode: MailMode): Promise<void>;
+  smsMode(mode: SmsMode, accounts?: string[]): Promise<void>;
   query<R extends Record<string, unknown>>(sql: string, values?: unknown[]): Promise<R[]>;
   stop(): Promise<void>;
 }

@@ -4,7 +4,7 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { EventEnvelope } from '@stockflow/contracts';
 import type { NatsConnection } from '@stockflow/messaging';
-import { randomUUID } from 'node:crypto';
+import { publishAsRelay, testEnvelope } from '@stockflow/testing';
 
 type Subscription = ReturnType<NatsConnection['subscribe']>;
 
@@ -90,7 +90,7 @@ export class FakeInventory {
 
   /** Publishes an envelope to its inventory subject; `msgId` other than the event id redelivers it. */
   async publish(envelope: EventEnvelope, msgId: string = envelope.eventId): Promise<void> {
-    await this.js.publish(`${this.namespace}.inventory.sku.${envelope.type}`, JSON.stringify(envelope), { msgID: msgId });
+    await publishAsRelay(this.js, this.namespace, 'inventory', 'sku', envelope, msgId);
     this.answers.push(envelope);
   }
 
@@ -116,18 +116,13 @@ export class FakeInventory {
 
   private envelope(cause: EventEnvelope, type: string, sku: string, data: unknown): EventEnvelope {
     this.position++;
-    return {
-      eventId: randomUUID(),
-      type,
+    return testEnvelope(type, data, `sku-${sku}`, {
       schemaVersion: 1,
-      streamId: `sku-${sku}`,
       streamPosition: this.position,
       globalPosition: this.position,
-      occurredAt: new Date().toISOString(),
       correlationId: cause.correlationId,
       causationId: cause.eventId,
       traceparent: cause.traceparent,
-      data,
-    };
+    });
   }
 }

@@ -7,7 +7,7 @@ import type { RecordedEvent } from '@stockflow/event-sourcing';
 import { EventRelay, connectNats, type NatsConnection } from '@stockflow/messaging';
 import type { RunningService } from '@stockflow/platform';
 import { PostgresCheckpointStore, PostgresEventStore, createPool } from '@stockflow/postgres';
-import { eventually, IN_PROCESS, newIsolation, removeIsolation, sleep } from '@stockflow/testing';
+import { eventually, IN_PROCESS, newIsolation, publishAsRelay, removeIsolation, sleep, testEnvelope } from '@stockflow/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import request from 'supertest';
@@ -145,20 +145,8 @@ export class OrdersTestSystem {
 
   /** Publishes an event of another context (e.g. a CartCheckedOut) as its relay would. */
   async publish(context: string, aggregate: string, type: string, data: unknown, streamId = `${aggregate}-${randomUUID()}`): Promise<EventEnvelope> {
-    const envelope: EventEnvelope = {
-      eventId: randomUUID(),
-      type,
-      schemaVersion: stockflowCatalog.currentVersion(type),
-      streamId,
-      streamPosition: 1,
-      globalPosition: 1,
-      occurredAt: new Date().toISOString(),
-      correlationId: randomUUID(),
-      causationId: null,
-      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-      data,
-    };
-    await jetstream(this.nats).publish(`${this.namespace}.${context}.${aggregate}.${type}`, JSON.stringify(envelope), { msgID: envelope.eventId });
+    const envelope = testEnvelope(type, data, streamId, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    await publishAsRelay(jetstream(this.nats), this.namespace, context, aggregate, envelope);
     return envelope;
   }
 

@@ -2,12 +2,11 @@
 // subject namespace of its own; the test publishes envelopes straight onto the context streams, as
 // the relays would.
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { eventSubject, stockflowCatalog, type EventEnvelope } from '@stockflow/contracts';
+import type { EventEnvelope } from '@stockflow/contracts';
 import { connectNats, contextStreamSpec, ensureStream, type NatsConnection } from '@stockflow/messaging';
 import { loadConfig } from '@stockflow/platform';
 import { createPool } from '@stockflow/postgres';
-import { fetchJson, IN_PROCESS, newIsolation, removeIsolation, type JsonAnswer } from '@stockflow/testing';
-import { randomUUID } from 'node:crypto';
+import { fetchJson, IN_PROCESS, newIsolation, publishAsRelay, removeIsolation, testEnvelope, type JsonAnswer } from '@stockflow/testing';
 import type { Pool } from 'pg';
 import { ProjectionsConfig } from '../projections-config.js';
 import { runProjectionsService, type RunningProjections } from '../projections.service.js';
@@ -15,19 +14,7 @@ import { runProjectionsService, type RunningProjections } from '../projections.s
 let globalPosition = 0;
 
 export function envelope(type: string, data: unknown, streamId: string, occurredAt = new Date().toISOString()): EventEnvelope {
-  return {
-    eventId: randomUUID(),
-    type,
-    schemaVersion: stockflowCatalog.currentVersion(type),
-    streamId,
-    streamPosition: 1,
-    globalPosition: ++globalPosition,
-    occurredAt,
-    correlationId: randomUUID(),
-    causationId: null,
-    traceparent: null,
-    data,
-  };
+  return testEnvelope(type, data, streamId, { globalPosition: ++globalPosition, occurredAt });
 }
 
 export class ProjectionsTestSystem {
@@ -71,9 +58,7 @@ export class ProjectionsTestSystem {
   /** Publishes as a relay does: subject by context/aggregate/type, Nats-Msg-Id = eventId. */
   async publish(context: string, aggregate: string, events: readonly EventEnvelope[], window = 500): Promise<void> {
     for (let i = 0; i < events.length; i += window) {
-      await Promise.all(
-        events.slice(i, i + window).map((e) => this.js.publish(eventSubject(context, aggregate, e.type, { namespace: this.namespace }), JSON.stringify(e), { msgID: e.eventId })),
-      );
+      await Promise.all(events.slice(i, i + window).map((e) => publishAsRelay(this.js, this.namespace, context, aggregate, e)));
     }
   }
 

@@ -7,6 +7,7 @@ import { deadLetterStreamSpec, DeadLetterHeaders } from '@stockflow/messaging';
 import { stockTable, customerOrdersTable, cartsTable, notificationDeliveriesTable, type AnyReadModelTable } from './engine/read-model-tables.js';
 import type { RebuildReport } from './engine/rebuild-all.js';
 import { durableName } from './engine/live-projector.js';
+import { readAllPages, type Page } from '@stockflow/platform';
 import { eventually } from '@stockflow/testing';
 import { envelope, ProjectionsTestSystem } from './testing/projections-test-system.js';
 
@@ -23,6 +24,32 @@ interface StockView {
 describe('projections service', () => {
   let sys: ProjectionsTestSystem;
   const stock = (sku: string) => sys.get<StockView>(`/views/stock/${sku}`);
+  /** Every page of a list, `limit` items at a time (each page checked to hold no more). */
+  const allPages = async <T>(path: string, limit: number): Promise<T[]> => {
+    const pages = await readAllPages(async (cursor) => {
+      const separator = path.includes('?') ? '&' : '?';
+      const response = await sys.get<Page<T>>(`${path}${separator}limit=${limit}${cursor === null ? '' : `&cursor=${cursor}`}`);
+      expect(response.status).toBe(200);
+      expect(response.body.items.length).toBeLessThanOrEqual(limit);
+      return response.body;
+    }, 1000);
+    return pages.flatMap((page) => page.items);
+  };
+  /** A bad query is a 400 problem naming the field, never a 500. */
+  const expectBadQuery = async (path: string, field: string): Promise<void> => {
+    const response = await fetch(`${sys.url}${path}`);
+    expect([path, response.status]).toEqual([path, 400]);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = (await response.json()) as { errors?: { field: string }[] };
+    expect(problem.errors?.map((e) => e.field)).toContain(field);
+  };
+  const badPageQueries = async (path: string): Promise<void> => {
+    const separator = path.includes('?') ? '&' : '?';
+    for (const limit of ['0', '-1', '501', 'abc', '1.5', '']) await expectBadQuery(`${path}${separator}limit=${limit}`, 'limit');
+    const otherListsCursor = Buffer.from(JSON.stringify(['views.nothing', 'x'])).toString('base64url');
+    const nulInKey = Buffer.from(JSON.stringify(['views.stock', 'a\u0000'])).toString('base64url');
+    for (const cursor of ['%00', '%27%3B', 'not-base64-json', otherListsCursor, nulInKey, 'A'.repeat(600)]) await expectBadQuery(`${path}${separator}cursor=${cursor}`, 'cursor');
+  };
   const dump = async (spec: AnyReadModelTable): Promise<unknown[]> =>
     (await sys.pool.query(`SELECT * FROM "${sys.schema}".${spec.table} ORDER BY ${spec.key.column}`)).rows;
   const checkpoint = async (projection: string): Promise<{ sequence: number; events_applied: number }> =>
@@ -44,8 +71,8 @@ describe('projections service', () => {
       envelope('StockLevelChanged', { sku: 'MUG-1', onHand: 10, reserved: 8, available: 2 }, 'sku-MUG-1'),
     ]);
     const mug = await eventually(() => stock('MUG-1'), (r) => r.status === 200 && r.body.reserved === 8, 10_000, 'MUG-1 reserved 8');
-    expect(mug.body).toEqual({ sku: 'MUG-1', name: 'Mug', onHand: 10, reserved: 8, available: 2, status: 'low_stock', updatedAt: expect.any(String) });
-    expect((await stock('CUP-1')).body).toMatchObject({ status: 'out_of_stock', available: 0 });
+    expect(mug.body).toEqual({ sku: 'MUG-1', name: 'Mug', onHand: 10, reserved: 8, available: 2, status: 'low-stock', updatedAt: expect.any(String) });
+    expect((await stock('CUP-1')).body).toMatchObject({ status: 'out-of-stock', available: 0 });
     expect((await stock('NOPE')).status).toBe(404);
   });
 
@@ -56,13 +83,25 @@ describe('projections service', () => {
       Array.from({ length: 5 }, (_, i) => envelope('SkuRegistered', { sku: `PAGE-${i}`, name: `P${i}`, lowStockThreshold: 0 }, `sku-PAGE-${i}`)),
     );
     await eventually(() => stock('PAGE-4'), (r) => r.status === 200);
-    const first = await sys.get<{ items: StockView[]; nextCursor: string | null }>('/views/stock?limit=3&status=out_of_stock');
+    const first = await sys.get<{ items: StockView[]; nextCursor: string | null }>('/views/stock?limit=3&status=out-of-stock');
     expect(first.body.items.map((s) => s.sku)).toEqual(['CUP-1', 'PAGE-0', 'PAGE-1']);
-    const second = await sys.get<{ items: StockView[]; nextCursor: string | null }>(`/views/stock?limit=3&status=out_of_stock&cursor=${first.body.nextCursor}`);
+    const second = await sys.get<{ items: StockView[]; nextCursor: string | null }>(`/views/stock?limit=3&status=out-of-stock&cursor=${first.body.nextCursor}`);
     expect(second.body.items.map((s) => s.sku)).toEqual(['PAGE-2', 'PAGE-3', 'PAGE-4']);
     expect(second.body.nextCursor).toBeNull();
     expect((await sys.get('/views/stock?status=bogus')).status).toBe(400);
     expect((await sys.get('/views/stock?limit=0')).status).toBe(400);
+  });
+
+  it('walks the whole stock list two at a time, each SKU once and in order; bad limits and cursors are 400 problems', async () => {
+    const everything = await sys.get<Page<StockView>>('/views/stock?limit=500');
+    expect(everything.body.nextCursor).toBeNull();
+    const skus = everything.body.items.map((s) => s.sku);
+    expect(skus.length).toBeGreaterThanOrEqual(7);
+    expect((await allPages<StockView>('/views/stock', 2)).map((s) => s.sku)).toEqual(skus);
+    expect((await allPages<StockView>('/views/stock?status=out-of-stock', 1)).map((s) => s.sku)).toEqual(everything.body.items.filter((s) => s.status === 'out-of-stock').map((s) => s.sku));
+    expect((await sys.get<Page<StockView>>('/views/stock')).body.items).toHaveLength(Math.min(50, skus.length));
+    await badPageQueries('/views/stock');
+    await badPageQueries('/views/stock?status=in-stock');
   });
 
   it('projects order summaries per customer and cart views', async () => {
@@ -78,19 +117,42 @@ describe('projections service', () => {
       envelope('OrderRejected', { orderId: 'o-2', reason: 'insufficient stock', shortLines: [{ sku: 'CUP-1', requested: 1, available: 0 }] }, 'order-o-2'),
     ]);
     const orders = await eventually(
-      () => sys.get<{ orders: { orderId: string; status: string }[] }>('/views/customers/alice/orders'),
-      (r) => r.body.orders.length === 2 && r.body.orders.every((o) => o.status !== 'pending'),
+      () => sys.get<Page<{ orderId: string; status: string }>>('/views/customers/alice/orders'),
+      (r) => r.body.items.length === 2 && r.body.items.every((o) => o.status !== 'pending'),
       10_000,
       "alice's orders",
     );
-    expect(orders.body.orders.map((o) => [o.orderId, o.status]).sort()).toEqual([
+    expect(orders.body.nextCursor).toBeNull();
+    expect(orders.body.items.map((o) => [o.orderId, o.status]).sort()).toEqual([
       ['o-1', 'confirmed'],
       ['o-2', 'rejected'],
     ]);
-    const cart = await eventually(() => sys.get<{ status: string }>('/views/carts/cart-1'), (r) => r.body?.status === 'checked_out');
-    expect(cart.body).toMatchObject({ cartId: 'cart-1', customerId: 'alice', status: 'checked_out', orderId: 'o-1', lines: [{ sku: 'MUG-1', quantity: 2 }] });
-    expect((await sys.get('/views/customers/nobody/orders')).body).toEqual({ customerId: 'nobody', orders: [] });
+    const cart = await eventually(() => sys.get<{ status: string }>('/views/carts/cart-1'), (r) => r.body?.status === 'checked-out');
+    expect(cart.body).toMatchObject({ cartId: 'cart-1', customerId: 'alice', status: 'checked-out', orderId: 'o-1', lines: [{ sku: 'MUG-1', quantity: 2 }] });
+    expect((await sys.get('/views/customers/nobody/orders')).body).toEqual({ items: [], nextCursor: null });
     expect((await sys.get('/views/carts/none')).status).toBe(404);
+  });
+
+  it("pages a customer's orders newest first, ties in the same millisecond included, past the old cap of 200", async () => {
+    const base = Date.parse('2026-06-01T12:00:00.000Z');
+    // 230 orders: every ten share one placement instant, so the key's second part (the order id) decides.
+    const placed = Array.from({ length: 230 }, (_, i) => ({ orderId: `pg-${String(i).padStart(3, '0')}`, at: new Date(base + Math.floor(i / 10) * 1000).toISOString() }));
+    await sys.publish(
+      'orders',
+      'order',
+      placed.map((o) => envelope('OrderPlaced', { orderId: o.orderId, customerId: 'pager', lines: [{ sku: 'MUG-1', quantity: 1 }], cartId: null }, `order-${o.orderId}`, o.at)),
+      1000,
+    );
+    const newestFirst = [...placed].sort((a, b) => (a.at === b.at ? (a.orderId < b.orderId ? 1 : -1) : a.at < b.at ? 1 : -1)).map((o) => o.orderId);
+    await eventually(() => sys.get<Page<unknown>>('/views/customers/pager/orders?limit=500'), (r) => r.body.items.length === 230, 20_000, "pager's 230 orders");
+    expect((await allPages<{ orderId: string }>('/views/customers/pager/orders', 7)).map((o) => o.orderId)).toEqual(newestFirst);
+    expect((await allPages<{ orderId: string }>('/views/customers/pager/orders', 500)).map((o) => o.orderId)).toEqual(newestFirst);
+    expect((await sys.get<Page<unknown>>('/views/customers/pager/orders')).body.items).toHaveLength(50);
+    await badPageQueries('/views/customers/pager/orders');
+    const stockCursor = (await sys.get<Page<unknown>>('/views/stock?limit=1')).body.nextCursor!;
+    await expectBadQuery(`/views/customers/pager/orders?cursor=${stockCursor}`, 'cursor');
+    const impossibleDate = Buffer.from(JSON.stringify(['views.customer-orders', '2026-02-31T00:00:00.000000Z', 'x'])).toString('base64url');
+    await expectBadQuery(`/views/customers/pager/orders?cursor=${impossibleDate}`, 'cursor');
   });
 
   it('streams committed changes to SSE clients', async () => {
@@ -109,7 +171,7 @@ describe('projections service', () => {
     }
     controller.abort();
     expect(Date.now() - sent).toBeLessThan(1000);
-    expect(text).toMatch(/event: stock\ndata: \{.*"sku":"MUG-1".*"status":"in_stock"/);
+    expect(text).toMatch(/event: stock\ndata: \{.*"sku":"MUG-1".*"status":"in-stock"/);
   });
 
   it('dead-letters poison and applies the events behind it', async () => {
@@ -130,8 +192,9 @@ describe('projections service', () => {
   });
 
   it('counts notification deliveries per channel from the outcomes the notifier publishes', async () => {
-    const empty = await sys.get<{ channels: unknown[] }>('/views/notifications/deliveries');
-    expect(empty.body.channels).toEqual(['email', 'sms', 'web'].map((channel) => ({ channel, delivered: 0, failed: 0, lastLatencyMs: null, updatedAt: null })));
+    const empty = await sys.get<Page<unknown>>('/views/notifications/deliveries');
+    expect(empty.body.nextCursor).toBeNull();
+    expect(empty.body.items).toEqual(['email', 'sms', 'web'].map((channel) => ({ channel, delivered: 0, failed: 0, lastLatencyMs: null, updatedAt: null })));
     const outcome = (type: string, channel: string, extra: Record<string, unknown>) => {
       const deliveryId = randomUUID();
       const data = { deliveryId, subscriptionId: randomUUID(), customerId: 'ada', sku: 'MUG-1', channel, kind: 'back-in-stock', stockEventId: randomUUID(), attempts: 1, ...extra };
@@ -144,18 +207,20 @@ describe('projections service', () => {
     // The relay re-publishing an outcome after a crash (same Nats-Msg-Id) must not count it twice.
     await sys.publish('notifications', 'delivery', [events[0]!]);
     const view = await eventually(
-      () => sys.get<{ channels: { channel: string; delivered: number; failed: number; lastLatencyMs: number | null }[] }>('/views/notifications/deliveries'),
-      (r) => r.body.channels.reduce((n, c) => n + c.delivered + c.failed, 0) === 6,
+      () => sys.get<Page<{ channel: string; delivered: number; failed: number; lastLatencyMs: number | null }>>('/views/notifications/deliveries'),
+      (r) => r.body.items.reduce((n, c) => n + c.delivered + c.failed, 0) === 6,
       10_000,
       'six outcomes counted',
     );
-    expect(view.body.channels.map((c) => [c.channel, c.delivered, c.failed, c.lastLatencyMs])).toEqual([
+    expect(view.body.items.map((c) => [c.channel, c.delivered, c.failed, c.lastLatencyMs])).toEqual([
       ['email', 2, 1, 60],
       ['sms', 1, 0, 30],
       ['web', 2, 0, 7],
     ]);
     const summary = await sys.get<{ deliveries: unknown[] }>('/views/summary');
-    expect(summary.body.deliveries).toEqual(view.body.channels);
+    expect(summary.body.deliveries).toEqual(view.body.items);
+    expect(await allPages('/views/notifications/deliveries', 1)).toEqual(view.body.items);
+    await badPageQueries('/views/notifications/deliveries');
   });
 
   it('reports projection lag on /metrics and /health/ready', async () => {

@@ -7,4 +7,5 @@ export * from './health/index.js';
 export * from './platform.module.js';
 export * from './bootstrap.js';
 export * from './http-conventions/index.js';
+export * from './paging/index.js';
 export * from './event-sourced-service/index.js';

@@ -4,7 +4,7 @@ import type { ProjectedEvent, Projection } from './projection.js';
 export interface CartRow {
   readonly cartId: string;
   readonly customerId: string;
-  readonly status: 'open' | 'checked_out';
+  readonly status: 'open' | 'checked-out';
   /** Lines sorted by SKU. */
   readonly lines: readonly { sku: string; quantity: number }[];
   readonly orderId: string | null;
@@ -53,7 +53,7 @@ export const cartProjection: Projection<CartRow> = {
       }
       case 'CartCheckedOut': {
         const data = event.data as Of<'CartCheckedOut'>;
-        return { ...current, status: 'checked_out', orderId: data.orderId, updatedAt: event.occurredAt };
+        return { ...current, status: 'checked-out', orderId: data.orderId, updatedAt: event.occurredAt };
       }
       default:
         return current;

@@ -6,12 +6,12 @@ const ev = (type: string, data: unknown, streamId = 'x-1'): ProjectedEvent => ({
 
 describe('stockStatus', () => {
   it('is out at 0, low at or below the threshold, in stock above it', () => {
-    expect(stockStatus(0, 5)).toBe('out_of_stock');
-    expect(stockStatus(1, 5)).toBe('low_stock');
-    expect(stockStatus(5, 5)).toBe('low_stock');
-    expect(stockStatus(6, 5)).toBe('in_stock');
+    expect(stockStatus(0, 5)).toBe('out-of-stock');
+    expect(stockStatus(1, 5)).toBe('low-stock');
+    expect(stockStatus(5, 5)).toBe('low-stock');
+    expect(stockStatus(6, 5)).toBe('in-stock');
     // A threshold of 0 (v1 registrations) is never "low".
-    expect(stockStatus(1, 0)).toBe('in_stock');
+    expect(stockStatus(1, 0)).toBe('in-stock');
   });
 });
 
@@ -26,15 +26,15 @@ describe('stock projection', () => {
       ev('LowStock', { sku: 'MUG', available: 2, threshold: 3 }),
     ]);
     expect([...changed]).toEqual(['MUG']);
-    expect(rows.get('MUG')).toMatchObject({ sku: 'MUG', name: 'Mug', onHand: 10, reserved: 8, available: 2, lowStockThreshold: 3, status: 'low_stock' });
+    expect(rows.get('MUG')).toMatchObject({ sku: 'MUG', name: 'Mug', onHand: 10, reserved: 8, available: 2, lowStockThreshold: 3, status: 'low-stock' });
   });
 
   it('goes out of stock and back', () => {
     const rows = new Map<string, StockRow>();
     foldEvents(stockProjection, rows, [ev('SkuRegistered', { sku: 'A', name: 'A', lowStockThreshold: 0 }), ev('StockLevelChanged', { sku: 'A', onHand: 0, reserved: 0, available: 0 })]);
-    expect(rows.get('A')!.status).toBe('out_of_stock');
+    expect(rows.get('A')!.status).toBe('out-of-stock');
     foldEvents(stockProjection, rows, [ev('StockLevelChanged', { sku: 'A', onHand: 4, reserved: 0, available: 4 })]);
-    expect(rows.get('A')!.status).toBe('in_stock');
+    expect(rows.get('A')!.status).toBe('in-stock');
   });
 
   it('ignores events of other aggregates and types', () => {
@@ -77,7 +77,7 @@ describe('cart projection', () => {
     ]);
     expect(rows.get('c1')!.lines).toEqual([{ sku: 'B', quantity: 5 }, { sku: 'C', quantity: 1 }]);
     foldEvents(cartProjection, rows, [ev('CartCheckedOut', { cartId: 'c1', customerId: 'bob', orderId: 'o9', lines: [{ sku: 'B', quantity: 5 }] })]);
-    expect(rows.get('c1')).toMatchObject({ status: 'checked_out', orderId: 'o9' });
+    expect(rows.get('c1')).toMatchObject({ status: 'checked-out', orderId: 'o9' });
   });
 });
 

@@ -1,7 +1,7 @@
 import type { inventory } from '@stockflow/contracts';
 import type { ProjectedEvent, Projection } from './projection.js';
 
-export type StockStatus = 'in_stock' | 'low_stock' | 'out_of_stock';
+export type StockStatus = 'in-stock' | 'low-stock' | 'out-of-stock';
 
 export interface StockRow {
   readonly sku: string;
@@ -16,9 +16,9 @@ export interface StockRow {
 
 /** Out at 0 available; low at or below the threshold (never with a threshold of 0); else in stock. */
 export function stockStatus(available: number, lowStockThreshold: number): StockStatus {
-  if (available <= 0) return 'out_of_stock';
-  if (available <= lowStockThreshold) return 'low_stock';
-  return 'in_stock';
+  if (available <= 0) return 'out-of-stock';
+  if (available <= lowStockThreshold) return 'low-stock';
+  return 'in-stock';
 }
 
 type Registered = inventory.SkuEvent & { type: 'SkuRegistered' };

@@ -128,6 +128,14 @@ export const projectionMigrations: readonly Migration[] = [
   },
   // Tables of read models added later get a migration each; a rebuild recreates them like the rest.
   { id: '0002-notification-deliveries', sql: (schema) => createTableSql(schema, notificationDeliveriesTable) },
+  // Statuses are spelt in kebab-case on every side of the API (ADR 0013); rows written before keep no old spelling.
+  {
+    id: '0003-kebab-case-statuses',
+    sql: (schema) => `
+      UPDATE ${schema}.${stockTable.table} SET status = replace(status, '_', '-') WHERE status IN ('in_stock', 'low_stock', 'out_of_stock');
+      UPDATE ${schema}.${cartsTable.table} SET status = 'checked-out' WHERE status = 'checked_out';
+    `,
+  },
 ];
 
 function toRecord<Row>(spec: ReadModelTable<Row>, row: Row): Record<string, unknown> {

@@ -1,26 +1,24 @@
 import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiPageResponse, cursorFormat, PageQuery, pageOf, pageRequest, type Page } from '@stockflow/platform';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import type { StockStatus } from '../domain/index.js';
 import { fromRecord, cartsTable, customerOrdersTable, notificationDeliveriesTable, stockTable } from '../engine/read-model-tables.js';
 import { ProjectionsContext } from './projections-context.js';
-import { deliveriesPerChannel, STOCK_STATUSES, toCartView, toOrderSummaryView, toStockView, type ChannelDeliveriesView, type StockView } from './views.js';
+import {
+  CartView,
+  ChannelDeliveriesView,
+  deliveriesPerChannel,
+  OrderSummaryView,
+  STOCK_STATUSES,
+  StockView,
+  toCartView,
+  toOrderSummaryView,
+  toStockView,
+} from './views.js';
 
-export class StockListQuery {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  /** The last SKU of the previous page (`nextCursor`). */
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  cursor?: string;
-
+export class StockListQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: STOCK_STATUSES, description: 'Only SKUs in this status' })
   @IsOptional()
   @IsIn(STOCK_STATUSES as StockStatus[])
   status?: StockStatus;
@@ -38,59 +36,79 @@ export class SkuParams {
   sku!: string;
 }
 
+const stockCursor = cursorFormat('views.stock', ['text'] as const);
+const customerOrdersCursor = cursorFormat('views.customer-orders', ['timestamp', 'text'] as const);
+const deliveriesCursor = cursorFormat('views.deliveries', ['text'] as const);
+
+/** placed_at to the microsecond, so that the next page starts exactly after the last row. */
+const PLACED_AT_KEY = `to_char(placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS placed_at_key`;
+
 @ApiTags('views')
 @Controller('views')
 export class ViewsController {
   constructor(@Inject(ProjectionsContext) private readonly ctx: ProjectionsContext) {}
 
-  /** Stock per SKU, ordered by SKU, keyset-paged (`nextCursor` is null on the last page). */
   @Get('stock')
-  async stock(@Query() query: StockListQuery): Promise<{ items: StockView[]; nextCursor: string | null }> {
-    const limit = query.limit ?? 50;
+  @ApiOperation({ operationId: 'listStock', summary: 'Stock per SKU, ordered by SKU' })
+  @ApiPageResponse(StockView)
+  async stock(@Query() query: StockListQuery): Promise<Page<StockView>> {
+    const { limit, after } = pageRequest(stockCursor, query);
     const params: unknown[] = [limit + 1];
     const where: string[] = [];
-    if (query.cursor !== undefined) where.push(`sku > $${params.push(query.cursor)}`);
+    if (after !== null) where.push(`sku > $${params.push(after[0])}`);
     if (query.status !== undefined) where.push(`status = $${params.push(query.status)}`);
     const { rows } = await this.ctx.pool.query(
       `SELECT * FROM ${this.ctx.schema}.${stockTable.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY sku LIMIT $1`,
       params,
     );
-    const items = rows.slice(0, limit).map((r) => toStockView(fromRecord(stockTable, r)));
-    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.sku : null };
+    return pageOf(stockCursor, rows, limit, (r) => [r.sku as string], (r) => toStockView(fromRecord(stockTable, r)));
   }
 
   @Get('stock/:sku')
+  @ApiOperation({ operationId: 'getStock', summary: "One SKU's stock" })
+  @ApiOkResponse({ type: StockView })
   async stockOf(@Param() params: SkuParams): Promise<StockView> {
     const { rows } = await this.ctx.pool.query(`SELECT * FROM ${this.ctx.schema}.${stockTable.table} WHERE sku = $1`, [params.sku]);
     if (!rows[0]) throw new NotFoundException(`no stock view for SKU ${params.sku}`);
     return toStockView(fromRecord(stockTable, rows[0]));
   }
 
-  /** A customer's orders, newest first (up to 200). */
   @Get('customers/:id/orders')
-  async customerOrders(@Param() params: IdParams): Promise<{ customerId: string; orders: unknown[] }> {
+  @ApiOperation({ operationId: 'listCustomerOrders', summary: "A customer's orders, newest first" })
+  @ApiPageResponse(OrderSummaryView)
+  async customerOrders(@Param() params: IdParams, @Query() query: PageQuery): Promise<Page<OrderSummaryView>> {
+    const { limit, after } = pageRequest(customerOrdersCursor, query);
     const { rows } = await this.ctx.pool.query(
-      `SELECT * FROM ${this.ctx.schema}.${customerOrdersTable.table} WHERE customer_id = $1 ORDER BY placed_at DESC, order_id DESC LIMIT 200`,
-      [params.id],
+      `SELECT *, ${PLACED_AT_KEY} FROM ${this.ctx.schema}.${customerOrdersTable.table}
+       WHERE customer_id = $1 AND ($2::timestamptz IS NULL OR (placed_at, order_id) < ($2::timestamptz, $3::text))
+       ORDER BY placed_at DESC, order_id DESC LIMIT $4`,
+      [params.id, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    return { customerId: params.id, orders: rows.map((r) => toOrderSummaryView(fromRecord(customerOrdersTable, r))) };
+    return pageOf(customerOrdersCursor, rows, limit, (r) => [r.placed_at_key as string, r.order_id as string], (r) => toOrderSummaryView(fromRecord(customerOrdersTable, r)));
   }
 
   @Get('carts/:id')
-  async cart(@Param() params: IdParams): Promise<unknown> {
+  @ApiOperation({ operationId: 'getCartView', summary: 'A cart with its lines and status' })
+  @ApiOkResponse({ type: CartView })
+  async cart(@Param() params: IdParams): Promise<CartView> {
     const { rows } = await this.ctx.pool.query(`SELECT * FROM ${this.ctx.schema}.${cartsTable.table} WHERE cart_id = $1`, [params.id]);
     if (!rows[0]) throw new NotFoundException(`no cart view for ${params.id}`);
     return toCartView(fromRecord(cartsTable, rows[0]));
   }
 
-  /** Notification deliveries per channel (email, sms, web): delivered and failed, every channel listed. */
+  /** Every channel (email, sms, web) is listed, ordered by name; three at most, paged like every list. */
   @Get('notifications/deliveries')
-  async deliveries(): Promise<{ channels: ChannelDeliveriesView[] }> {
-    return { channels: await this.deliveriesPerChannel() };
+  @ApiOperation({ operationId: 'listChannelDeliveries', summary: 'Notification deliveries per channel: delivered and failed' })
+  @ApiPageResponse(ChannelDeliveriesView)
+  async deliveries(@Query() query: PageQuery): Promise<Page<ChannelDeliveriesView>> {
+    const { limit, after } = pageRequest(deliveriesCursor, query);
+    const rows = (await this.deliveriesPerChannel()).filter((row) => after === null || row.channel > after[0]).slice(0, limit + 1);
+    return pageOf(deliveriesCursor, rows, limit, (row) => [row.channel], (row) => row);
   }
 
   /** Counts for dashboards: SKUs by status, orders by status, deliveries per channel. */
   @Get('summary')
+  @ApiOperation({ operationId: 'getSummary', summary: 'Counts for dashboards' })
   async summary(): Promise<{ stock: Record<string, number>; orders: Record<string, number>; deliveries: ChannelDeliveriesView[]; projections: unknown }> {
     const [stock, orders, deliveries] = await Promise.all([
       this.ctx.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM ${this.ctx.schema}.${stockTable.table} GROUP BY status`),

@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ProblemDetailsException, ProblemTypes } from '@stockflow/platform';
+import { ApiPageResponse, PageQuery, pageRequest, ProblemDetailsException, ProblemTypes, type Page } from '@stockflow/platform';
 import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../shared/http.js';
 import { NoBodyPipe } from '@stockflow/platform';
 import { CustomerParams, NotificationParams } from '../shared/params.js';
-import { InboxItem, InboxQuery, StreamQuery } from './inbox.dto.js';
-import { InboxService } from './inbox.service.js';
+import { InboxItem, StreamQuery } from './inbox.dto.js';
+import { inboxCursor, InboxService } from './inbox.service.js';
 import { LiveInbox } from './live-inbox.js';
 
 @ApiTags('web notifications')
@@ -19,10 +19,10 @@ export class InboxController {
 
   @Get()
   @ApiOperation({ summary: "A customer's web inbox, newest first" })
-  @ApiOkResponse({ type: [InboxItem] })
+  @ApiPageResponse(InboxItem)
   @ApiProblems(400)
-  list(@Param() params: CustomerParams, @Query() query: InboxQuery): Promise<InboxItem[]> {
-    return this.inbox.list(params.id, query.limit ?? 50, query.before);
+  list(@Param() params: CustomerParams, @Query() query: PageQuery): Promise<Page<InboxItem>> {
+    return this.inbox.list(params.id, pageRequest(inboxCursor, query));
   }
 
   @Post(':nid/read')

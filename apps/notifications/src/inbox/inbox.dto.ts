@@ -4,24 +4,6 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 const integer = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value);
 
-export class InboxQuery {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Transform(integer)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'Only notifications older than this id (paging)' })
-  @IsOptional()
-  @Transform(integer)
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  before?: number;
-}
-
 export class StreamQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Same as the Last-Event-ID header (for clients that cannot set headers)' })
   @IsOptional()
@@ -34,7 +16,7 @@ export class StreamQuery {
 
 export class InboxItem {
   @ApiProperty({ type: 'integer', description: 'Increases with every notification; the SSE event id' })
-  id!: number;
+  notificationId!: number;
 
   @ApiProperty()
   sku!: string;

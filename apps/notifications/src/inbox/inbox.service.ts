@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { customerStreamId, decideMarkRead } from '../domain/preferences.js';
+import { cursorFormat, pageOf, type Page, type PageRequest } from '@stockflow/platform';
 import { NotificationsStore } from '../persistence/notifications-store.js';
 import type { InboxItem } from './inbox.dto.js';
 
@@ -17,7 +18,7 @@ export interface InboxRow {
 
 export function toInboxItem(row: InboxRow): InboxItem {
   return {
-    id: Number(row.id),
+    notificationId: Number(row.id),
     sku: row.sku,
     kind: row.kind,
     title: row.title,
@@ -30,17 +31,20 @@ export function toInboxItem(row: InboxRow): InboxItem {
 
 const COLUMNS = 'id, customer_id, sku, kind, title, body, link, read_at, created_at';
 
+/** The inbox pages newest first by its id. */
+export const inboxCursor = cursorFormat('notifications.inbox', ['integer'] as const);
+
 /** The web inbox: rows the notifier wrote, read marks recorded as InboxNotificationRead. */
 @Injectable()
 export class InboxService {
   constructor(private readonly store: NotificationsStore) {}
 
-  async list(customerId: string, limit = 50, before?: number): Promise<InboxItem[]> {
+  async list(customerId: string, { limit, after }: PageRequest<typeof inboxCursor.kinds>): Promise<Page<InboxItem>> {
     const { rows } = await this.store.pool.query<InboxRow>(
       `SELECT ${COLUMNS} FROM ${this.store.s}.inbox WHERE customer_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
-      [customerId, before ?? null, limit],
+      [customerId, after?.[0] ?? null, limit + 1],
     );
-    return rows.map(toInboxItem);
+    return pageOf(inboxCursor, rows, limit, (row) => [Number(row.id)], toInboxItem);
   }
 
   /** Rows after `afterId` for the customers, oldest first (stream replay and the poll fallback). */

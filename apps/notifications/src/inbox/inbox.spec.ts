@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readAllPages, type Page } from '@stockflow/platform';
 import { expectNothingAppended, expectProblem, openSse } from '@stockflow/testing';
 import { badCustomerIds, startNotificationsTestService, type NotificationsTestService } from '../testing/notifications-test-service.js';
 
@@ -17,12 +18,31 @@ describe('web inbox and its live stream', () => {
     const second = await svc.deliverToInbox('ina', { sku: 'B', title: 'B is back', link: 'https://shop.example/B' }, false);
     await svc.deliverToInbox('someone-else', {}, false);
     const list = await svc.http().get('/customers/ina/notifications').expect(200);
-    expect(list.body).toEqual([
-      { id: second.id, sku: 'B', kind: 'back-in-stock', title: 'B is back', body: 'It is back.', link: 'https://shop.example/B', read: false, createdAt: second.createdAt },
-      { id: first.id, sku: 'A', kind: 'back-in-stock', title: 'A is back', body: 'It is back.', link: null, read: false, createdAt: first.createdAt },
-    ]);
-    const page = await svc.http().get('/customers/ina/notifications').query({ limit: 1, before: second.id }).expect(200);
-    expect((page.body as { id: number }[]).map((n) => n.id)).toEqual([first.id]);
+    expect(list.body).toEqual({
+      items: [
+        { notificationId: second.id, sku: 'B', kind: 'back-in-stock', title: 'B is back', body: 'It is back.', link: 'https://shop.example/B', read: false, createdAt: second.createdAt },
+        { notificationId: first.id, sku: 'A', kind: 'back-in-stock', title: 'A is back', body: 'It is back.', link: null, read: false, createdAt: first.createdAt },
+      ],
+      nextCursor: null,
+    });
+    const page = await svc.http().get('/customers/ina/notifications').query({ limit: 1 }).expect(200);
+    expect((page.body as Page<{ notificationId: number }>).items.map((n) => n.notificationId)).toEqual([second.id]);
+    const next = await svc.http().get('/customers/ina/notifications').query({ limit: 1, cursor: (page.body as Page<unknown>).nextCursor }).expect(200);
+    expect((next.body as Page<{ notificationId: number }>).items.map((n) => n.notificationId)).toEqual([first.id]);
+    expect((next.body as Page<unknown>).nextCursor).toBeNull();
+  });
+
+  it('GET walks a long inbox a few at a time: every notification once, newest first', async () => {
+    const delivered: number[] = [];
+    for (let i = 0; i < 11; i++) delivered.push((await svc.deliverToInbox('quinn', { title: `n${i}` }, false)).id);
+    await svc.deliverToInbox('not-quinn', {}, false);
+    const pages = await readAllPages(async (cursor) => {
+      const response = await svc.http().get('/customers/quinn/notifications').query({ limit: 3, ...(cursor === null ? {} : { cursor }) }).expect(200);
+      return response.body as Page<{ notificationId: number }>;
+    }, 100);
+    expect(pages.map((p) => p.items.length)).toEqual([3, 3, 3, 2]);
+    expect(pages.flatMap((p) => p.items.map((n) => n.notificationId))).toEqual([...delivered].reverse());
+    expect(((await svc.http().get('/customers/quinn/notifications').expect(200)).body as Page<unknown>).items).toHaveLength(11);
   });
 
   it('POST …/:nid/read marks it read once (InboxNotificationRead); someone else’s is a 404', async () => {
@@ -30,7 +50,7 @@ describe('web inbox and its live stream', () => {
     const other = await svc.deliverToInbox('kim', {}, false);
     await svc.http().post(`/customers/jo/notifications/${item.id}/read`).expect(204);
     const list = await svc.http().get('/customers/jo/notifications').expect(200);
-    expect(list.body).toMatchObject([{ id: item.id, read: true }]);
+    expect(list.body).toMatchObject({ items: [{ notificationId: item.id, read: true }], nextCursor: null });
     const { events } = await svc.running.infrastructure.store.readStream('customer-jo');
     expect(events.map((e) => [e.type, e.data])).toEqual([['InboxNotificationRead', { customerId: 'jo', notificationId: item.id }]]);
     await expectNothingAppended(svc, async () => {
@@ -56,7 +76,7 @@ describe('web inbox and its live stream', () => {
       [String(a.id), 'notification', 'first'],
       [String(b.id), 'notification', 'second'],
     ]);
-    expect(JSON.parse(sse.events[0]!.data)).toEqual({ id: a.id, sku: 'SKU-1', kind: 'back-in-stock', title: 'first', body: 'It is back.', link: null, read: false, createdAt: a.createdAt });
+    expect(JSON.parse(sse.events[0]!.data)).toEqual({ notificationId: a.id, sku: 'SKU-1', kind: 'back-in-stock', title: 'first', body: 'It is back.', link: null, read: false, createdAt: a.createdAt });
     expect(sse.comments).toContain('heartbeat');
   });
 
@@ -122,7 +142,12 @@ describe('web inbox and its live stream', () => {
       ['limit 0', { limit: '0' }, ['limit']],
       ['limit 501', { limit: '501' }, ['limit']],
       ['limit a word', { limit: 'all' }, ['limit']],
-      ['before negative', { before: '-5' }, ['before']],
+      ['limit a fraction', { limit: '1.5' }, ['limit']],
+      ['the paging parameter of 0.1.0 (before)', { before: '5' }, ['before']],
+      ['a NUL for a cursor', { cursor: '\u0000' }, ['cursor']],
+      ['a cursor it did not issue', { cursor: Buffer.from('["views.stock","A"]').toString('base64url') }, ['cursor']],
+      ['a cursor with a negative id', { cursor: Buffer.from('["notifications.inbox",-5]').toString('base64url') }, ['cursor']],
+      ['a cursor of garbage', { cursor: 'bm9wZQ' }, ['cursor']],
       ['an unknown parameter', { unread: 'true' }, ['unread']],
     ])('listing with %s', async (_name, query, fields) => {
       expectProblem(await svc.http().get('/customers/ina/notifications').query(query), 400, fields);

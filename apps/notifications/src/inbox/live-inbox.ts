@@ -51,11 +51,11 @@ class InboxStream {
   }
 
   send(item: InboxItem, source: Source): void {
-    if (this.closed || this.recent.has(item.id) || item.id <= this.floor) return;
-    this.recent.add(item.id);
+    if (this.closed || this.recent.has(item.notificationId) || item.notificationId <= this.floor) return;
+    this.recent.add(item.notificationId);
     if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.values().next().value!);
-    if (item.id > this.lastSentId) this.lastSentId = item.id;
-    this.write(`id: ${item.id}\nevent: notification\ndata: ${JSON.stringify(item)}\n\n`);
+    if (item.notificationId > this.lastSentId) this.lastSentId = item.notificationId;
+    this.write(`id: ${item.notificationId}\nevent: notification\ndata: ${JSON.stringify(item)}\n\n`);
     this.onSent(source);
   }
 
@@ -69,7 +69,7 @@ class InboxStream {
 
   endReplay(): void {
     this.replaying = false;
-    for (const item of this.held.sort((a, b) => a.id - b.id)) this.send(item, 'live');
+    for (const item of this.held.sort((a, b) => a.notificationId - b.notificationId)) this.send(item, 'live');
     this.held.length = 0;
   }
 
@@ -170,7 +170,7 @@ export class LiveInbox implements OnModuleInit, OnModuleDestroy {
           const page = await this.inbox.after([customerId], after, 500);
           for (const item of page) stream.send(item, 'replay');
           if (page.length < 500) break;
-          after = page[page.length - 1]!.id;
+          after = page[page.length - 1]!.notificationId;
         }
       }
       stream.endReplay();
@@ -227,7 +227,7 @@ export class LiveInbox implements OnModuleInit, OnModuleDestroy {
 
 function toItem(message: LiveInboxMessage): InboxItem {
   return {
-    id: message.id,
+    notificationId: message.id,
     sku: message.sku,
     kind: message.kind,
     title: message.title,

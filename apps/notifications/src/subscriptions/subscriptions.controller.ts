@@ -1,12 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@stockflow/event-sourcing';
 import { SubscriptionErrors } from '../domain/subscription.js';
 import { ApiIdempotencyKey, ApiProblems, type ReplyLike } from '../shared/http.js';
-import { NoBodyPipe } from '@stockflow/platform';
+import { ApiPageResponse, NoBodyPipe, PageQuery, pageRequest, type Page } from '@stockflow/platform';
 import { CustomerParams, SubscriptionParams } from '../shared/params.js';
 import { CreatedSubscription, SubscribeDto, SubscriptionView } from './subscriptions.dto.js';
-import { SubscriptionsService } from './subscriptions.service.js';
+import { customerSubscriptionsCursor, SubscriptionsService } from './subscriptions.service.js';
 
 @ApiTags('subscriptions')
 @Controller()
@@ -20,9 +20,9 @@ export class SubscriptionsController {
   @ApiCreatedResponse({ type: CreatedSubscription, headers: { Location: { description: '/subscriptions/{id}', schema: { type: 'string' } } } })
   @ApiProblems(400, 409, 413, 415, 422)
   async create(@Body() body: SubscribeDto, @Res({ passthrough: true }) reply: ReplyLike): Promise<CreatedSubscription> {
-    const id = await this.subscriptions.subscribe(body.customerId, body.sku, body.kind ?? 'back-in-stock');
-    reply.header('location', `/subscriptions/${id}`);
-    return { id };
+    const subscriptionId = await this.subscriptions.subscribe(body.customerId, body.sku, body.kind ?? 'back-in-stock');
+    reply.header('location', `/subscriptions/${subscriptionId}`);
+    return { subscriptionId };
   }
 
   @Get('subscriptions/:id')
@@ -46,9 +46,9 @@ export class SubscriptionsController {
 
   @Get('customers/:id/subscriptions')
   @ApiOperation({ summary: "A customer's subscriptions, newest first (active, cancelled and fulfilled)" })
-  @ApiOkResponse({ type: [SubscriptionView] })
+  @ApiPageResponse(SubscriptionView)
   @ApiProblems(400)
-  list(@Param() params: CustomerParams): Promise<SubscriptionView[]> {
-    return this.subscriptions.ofCustomer(params.id);
+  list(@Param() params: CustomerParams, @Query() query: PageQuery): Promise<Page<SubscriptionView>> {
+    return this.subscriptions.ofCustomer(params.id, pageRequest(customerSubscriptionsCursor, query));
   }
 }

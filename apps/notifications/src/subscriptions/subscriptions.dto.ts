@@ -23,13 +23,13 @@ export class SubscribeDto {
 }
 
 export class CreatedSubscription {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The new subscription id' })
+  subscriptionId!: string;
 }
 
 export class SubscriptionView {
   @ApiProperty({ format: 'uuid' })
-  id!: string;
+  subscriptionId!: string;
 
   @ApiProperty()
   customerId!: string;

@@ -8,6 +8,7 @@ import {
   type SubscriptionState,
   type SubscriptionStatus,
 } from '../domain/subscription.js';
+import { cursorFormat, pageOf, type Page, type PageRequest } from '@stockflow/platform';
 import { NotificationsStore } from '../persistence/notifications-store.js';
 import type { SubscriptionView } from './subscriptions.dto.js';
 
@@ -21,6 +22,9 @@ interface SubscriptionRow {
   ended_at: Date | null;
   version: number;
 }
+
+/** A customer's subscriptions page newest first by (subscribed_at, seq). */
+export const customerSubscriptionsCursor = cursorFormat('notifications.customer-subscriptions', ['timestamp', 'integer'] as const);
 
 /** Subscription commands on `subscription-<id>` and the `subscriptions` read model. */
 @Injectable()
@@ -65,18 +69,22 @@ export class SubscriptionsService {
     return rows[0] ? toView(rows[0]) : null;
   }
 
-  async ofCustomer(customerId: string): Promise<SubscriptionView[]> {
-    const { rows } = await this.store.pool.query<SubscriptionRow>(
-      `SELECT * FROM ${this.store.s}.subscriptions WHERE customer_id = $1 ORDER BY subscribed_at DESC, seq DESC LIMIT 1000`,
-      [customerId],
+  async ofCustomer(customerId: string, { limit, after }: PageRequest<typeof customerSubscriptionsCursor.kinds>): Promise<Page<SubscriptionView>> {
+    // subscribed_at to the microsecond in the key, so that the next page starts exactly after the last row.
+    const { rows } = await this.store.pool.query<SubscriptionRow & { seq: string; subscribed_at_key: string }>(
+      `SELECT *, to_char(subscribed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS subscribed_at_key
+       FROM ${this.store.s}.subscriptions
+       WHERE customer_id = $1 AND ($2::timestamptz IS NULL OR (subscribed_at, seq) < ($2::timestamptz, $3::bigint))
+       ORDER BY subscribed_at DESC, seq DESC LIMIT $4`,
+      [customerId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    return rows.map(toView);
+    return pageOf(customerSubscriptionsCursor, rows, limit, (row) => [row.subscribed_at_key, Number(row.seq)], toView);
   }
 }
 
 function toView(row: SubscriptionRow): SubscriptionView {
   return {
-    id: row.id,
+    subscriptionId: row.id,
     customerId: row.customer_id,
     sku: row.sku,
     kind: row.kind,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readAllPages, type Page } from '@stockflow/platform';
 import { expectNothingAppended, expectProblem, sendRaw, unparseableBodies } from '@stockflow/testing';
 import { badCustomerIds, startNotificationsTestService, type NotificationsTestService } from '../testing/notifications-test-service.js';
 
@@ -14,15 +15,16 @@ describe('subscriptions', () => {
     await svc?.stop();
   });
 
-  it('POST /subscriptions → 201 { id } with Location; back-in-stock by default; listed at once', async () => {
+  it('POST /subscriptions → 201 { subscriptionId } with Location; back-in-stock by default; listed at once', async () => {
     const created = await svc.http().post('/subscriptions').send({ customerId: 'ann', sku: 'MUG-1' }).expect(201);
-    const { id } = created.body as { id: string };
-    expect(created.body).toEqual({ id: expect.stringMatching(UUID) });
+    const { subscriptionId: id } = created.body as { subscriptionId: string };
+    expect(created.body).toEqual({ subscriptionId: expect.stringMatching(UUID) });
     expect(created.headers.location).toBe(`/subscriptions/${id}`);
     const list = await svc.http().get('/customers/ann/subscriptions').expect(200);
-    expect(list.body).toEqual([
-      { id, customerId: 'ann', sku: 'MUG-1', kind: 'back-in-stock', status: 'active', subscribedAt: expect.any(String), endedAt: null, version: 1 },
-    ]);
+    expect(list.body).toEqual({
+      items: [{ subscriptionId: id, customerId: 'ann', sku: 'MUG-1', kind: 'back-in-stock', status: 'active', subscribedAt: expect.any(String), endedAt: null, version: 1 }],
+      nextCursor: null,
+    });
     const { events } = await svc.running.infrastructure.store.readStream(`subscription-${id}`);
     expect(events.map((e) => [e.type, e.data])).toEqual([['SubscriptionCreated', { subscriptionId: id, customerId: 'ann', sku: 'MUG-1', kind: 'back-in-stock' }]]);
     await svc.http().get(`/subscriptions/${id}`).expect(200);
@@ -42,7 +44,7 @@ describe('subscriptions', () => {
 
   it('DELETE cancels (SubscriptionCancelled), twice is fine, and frees the queue place', async () => {
     const { body } = await svc.http().post('/subscriptions').send({ customerId: 'cat', sku: 'LAMP' }).expect(201);
-    const id = (body as { id: string }).id;
+    const id = (body as { subscriptionId: string }).subscriptionId;
     await svc.http().delete(`/subscriptions/${id}`).expect(204);
     await expectNothingAppended(svc, async () => {
       await svc.http().delete(`/subscriptions/${id.toUpperCase()}`).expect(204);
@@ -54,7 +56,7 @@ describe('subscriptions', () => {
 
   it('a fulfilled subscription cannot be cancelled (409)', async () => {
     const { body } = await svc.http().post('/subscriptions').send({ customerId: 'dan', sku: 'LAMP' }).expect(201);
-    const id = (body as { id: string }).id;
+    const id = (body as { subscriptionId: string }).subscriptionId;
     await svc.running.infrastructure.pool.query(`UPDATE ${svc.schema}.subscriptions SET status = 'fulfilled' WHERE id = $1`, [id]);
     await expectNothingAppended(svc, async () => {
       const response = await svc.http().delete(`/subscriptions/${id}`);
@@ -66,13 +68,42 @@ describe('subscriptions', () => {
   it('404 for an unknown subscription; [] for a customer without any', async () => {
     expectProblem(await svc.http().delete('/subscriptions/0b5a3c9e-7d1f-4c2a-9e8b-3f6d2a1c4b5e'), 404);
     expectProblem(await svc.http().get('/subscriptions/0b5a3c9e-7d1f-4c2a-9e8b-3f6d2a1c4b5e'), 404);
-    await svc.http().get('/customers/nobody/subscriptions').expect(200, []);
+    await svc.http().get('/customers/nobody/subscriptions').expect(200, { items: [], nextCursor: null });
   });
 
   it('lists newest first', async () => {
     for (const sku of ['A', 'B', 'C']) await svc.http().post('/subscriptions').send({ customerId: 'eli', sku }).expect(201);
     const list = await svc.http().get('/customers/eli/subscriptions').expect(200);
-    expect((list.body as { sku: string }[]).map((s) => s.sku)).toEqual(['C', 'B', 'A']);
+    expect((list.body as Page<{ sku: string }>).items.map((s) => s.sku)).toEqual(['C', 'B', 'A']);
+  });
+
+  it('pages a long list a few at a time: every subscription once, newest first, ties in one instant included', async () => {
+    const skus = Array.from({ length: 9 }, (_, i) => `PG-${i}`);
+    await Promise.all(skus.map((sku) => svc.http().post('/subscriptions').send({ customerId: 'gus', sku }).expect(201)));
+    // Several in the same microsecond: the key's second part (the insertion order) decides.
+    await svc.running.infrastructure.pool.query(`UPDATE "${svc.schema}".subscriptions SET subscribed_at = date_trunc('second', subscribed_at) WHERE customer_id = 'gus' AND sku IN ('PG-1', 'PG-2', 'PG-3', 'PG-4')`);
+    const whole = ((await svc.http().get('/customers/gus/subscriptions').query({ limit: 500 }).expect(200)).body as Page<{ subscriptionId: string; subscribedAt: string }>).items;
+    expect(whole).toHaveLength(9);
+    const pages = await readAllPages(async (cursor) => {
+      const response = await svc.http().get('/customers/gus/subscriptions').query({ limit: 2, ...(cursor === null ? {} : { cursor }) }).expect(200);
+      return response.body as Page<{ subscriptionId: string; subscribedAt: string }>;
+    }, 100);
+    expect(pages.map((p) => p.items.length)).toEqual([2, 2, 2, 2, 1]);
+    expect(pages.flatMap((p) => p.items.map((s) => s.subscriptionId))).toEqual(whole.map((s) => s.subscriptionId));
+    const times = whole.map((s) => s.subscribedAt);
+    expect([...times].sort().reverse()).toEqual(times);
+  });
+
+  it.each([
+    ['limit 0', { limit: '0' }, ['limit']],
+    ['limit 501', { limit: '501' }, ['limit']],
+    ['limit a word', { limit: 'all' }, ['limit']],
+    ['a NUL for a cursor', { cursor: '\u0000' }, ['cursor']],
+    ['a cursor it did not issue', { cursor: Buffer.from('["notifications.inbox",5]').toString('base64url') }, ['cursor']],
+    ['a cursor with a date that does not exist', { cursor: Buffer.from('["notifications.customer-subscriptions","2026-02-30T00:00:00Z",1]').toString('base64url') }, ['cursor']],
+    ['a cursor of garbage', { cursor: 'bm9wZQ' }, ['cursor']],
+  ])('listing with %s is a 400 problem', async (_name, query, fields) => {
+    expectProblem(await svc.http().get('/customers/eli/subscriptions').query(query), 400, fields);
   });
 
   describe('refuses bad input with a 400 problem and records nothing', () => {
@@ -118,7 +149,7 @@ describe('subscriptions', () => {
     it('a body on DELETE → 400', async () => {
       const { body } = await svc.http().post('/subscriptions').send({ customerId: 'fay', sku: 'A' }).expect(201);
       await expectNothingAppended(svc, async () => {
-        expectProblem(await svc.http().delete(`/subscriptions/${(body as { id: string }).id}`).send({ reason: 'x' }), 400, ['reason']);
+        expectProblem(await svc.http().delete(`/subscriptions/${(body as { subscriptionId: string }).subscriptionId}`).send({ reason: 'x' }), 400, ['reason']);
       });
     });
 

@@ -1,10 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min, Max } from 'class-validator';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiPageResponse, cursorFormat, PageQuery, pageOf, pageRequest, type Page } from '@stockflow/platform';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { DeliveryStore } from '../delivery/delivery-store.js';
 
-export class DeliveriesQuery {
+export class DeliveriesQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Only this customer' })
   @IsOptional()
   @IsString()
@@ -25,14 +25,6 @@ export class DeliveriesQuery {
   @IsOptional()
   @IsIn(['queued', 'sending', 'sent', 'failed', 'dead', 'cancelled'])
   status?: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : value))
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
 }
 
 export class DeliveryLogEntry {
@@ -53,7 +45,7 @@ export class DeliveryLogEntry {
 }
 
 export class DeliveryView {
-  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) deliveryId!: string;
   @ApiProperty({ format: 'uuid' }) subscriptionId!: string;
   @ApiProperty({ format: 'uuid', description: 'The inventory event (BackInStock, LowStock, OutOfStock)' }) eventId!: string;
   @ApiProperty({ enum: ['email', 'sms', 'web'] }) channel!: string;
@@ -92,7 +84,12 @@ interface Row {
   created_at: Date;
   sent_at: Date | null;
   log: { status: string; attempt: number; provider: string | null; detail: string | null; at: string }[];
+  /** created_at to the microsecond, so that the next page starts exactly after the last row. */
+  created_at_key: string;
 }
+
+/** The log pages newest first by (created_at, id). */
+const deliveriesCursor = cursorFormat('notifier.deliveries', ['timestamp', 'text'] as const);
 
 /** The delivery log: every delivery with its state changes, newest first (operators and tests). */
 @ApiTags('deliveries')
@@ -102,20 +99,22 @@ export class DeliveriesController {
 
   @Get()
   @ApiOperation({ summary: 'Deliveries and their log (queued, sent, failed, dead, cancelled), newest first' })
-  @ApiOkResponse({ type: [DeliveryView] })
-  async list(@Query() query: DeliveriesQuery): Promise<DeliveryView[]> {
+  @ApiPageResponse(DeliveryView)
+  async list(@Query() query: DeliveriesQuery): Promise<Page<DeliveryView>> {
+    const { limit, after } = pageRequest(deliveriesCursor, query);
     const { rows } = await this.store.pool.query<Row>(
-      `SELECT d.*, coalesce((SELECT json_agg(json_build_object('status', l.status, 'attempt', l.attempt, 'provider', l.provider, 'detail', l.detail,
+      `SELECT d.*, to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_key, coalesce((SELECT json_agg(json_build_object('status', l.status, 'attempt', l.attempt, 'provider', l.provider, 'detail', l.detail,
                  'at', to_char(l.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY l.id)
                FROM ${this.store.s}.delivery_log l WHERE l.delivery_id = d.id), '[]') AS log
        FROM ${this.store.s}.deliveries d
        WHERE ($1::text IS NULL OR d.customer_id = $1) AND ($2::text IS NULL OR d.sku = $2)
          AND ($3::text IS NULL OR d.channel = $3) AND ($4::text IS NULL OR d.status = $4)
-       ORDER BY d.created_at DESC, d.id LIMIT $5`,
-      [query.customerId ?? null, query.sku ?? null, query.channel ?? null, query.status ?? null, query.limit ?? 100],
+         AND ($5::timestamptz IS NULL OR (d.created_at, d.id::text) < ($5::timestamptz, $6::text))
+       ORDER BY d.created_at DESC, d.id::text DESC LIMIT $7`,
+      [query.customerId ?? null, query.sku ?? null, query.channel ?? null, query.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    return rows.map((r) => ({
-      id: r.id,
+    return pageOf(deliveriesCursor, rows, limit, (r) => [r.created_at_key, r.id], (r) => ({
+      deliveryId: r.id,
       subscriptionId: r.subscription_id,
       eventId: r.event_id,
       channel: r.channel,

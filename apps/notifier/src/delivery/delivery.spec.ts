@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readAllPages, type Page } from '@stockflow/platform';
 import { eventually, sleep } from '@stockflow/testing';
 import { startNotifierHarness, type NotifierHarness } from '../testing/notifier-harness.js';
 
 interface Delivery {
-  id: string;
+  deliveryId: string;
+  createdAt: string;
   channel: string;
   status: string;
   attempts: number;
@@ -26,9 +28,9 @@ describe('notifier: delivery on email, SMS and web', () => {
 
   async function customer(id: string, prefs: Record<string, unknown>, sku: string, kind = 'back-in-stock'): Promise<string> {
     expect((await h.api('PUT', `/customers/${id}/preferences`, prefs)).status).toBe(200);
-    const created = await h.api<{ id: string }>('POST', '/subscriptions', { customerId: id, sku, kind });
+    const created = await h.api<{ subscriptionId: string }>('POST', '/subscriptions', { customerId: id, sku, kind });
     expect(created.status).toBe(201);
-    return created.body.id;
+    return created.body.subscriptionId;
   }
 
   /** The outcome events the notifier appended to the context's log for a customer's deliveries. */
@@ -40,9 +42,11 @@ describe('notifier: delivery on email, SMS and web', () => {
     );
 
   const deliveries = async (customerId: string): Promise<Delivery[]> =>
-    ((await (await fetch(`${h.notifier!.url}/deliveries?customerId=${encodeURIComponent(customerId)}`)).json()) as Delivery[]).sort((a, b) =>
+    ((await (await fetch(`${h.notifier!.url}/deliveries?customerId=${encodeURIComponent(customerId)}`)).json()) as Page<Delivery>).items.sort((a, b) =>
       a.channel.localeCompare(b.channel),
     );
+  const inboxOf = (customerId: string) =>
+    h.api<Page<{ title: string; sku: string; kind: string }>>('GET', `/customers/${customerId}/notifications`).then((r) => ({ status: r.status, body: r.body.items }));
 
   it('a restock from 0 tells a customer once on each chosen channel; the subscription ends; later restocks send nothing', async () => {
     const email = 'ada@example.com';
@@ -53,7 +57,7 @@ describe('notifier: delivery on email, SMS and web', () => {
 
     const mails = await eventually(() => h.mails(email), (m) => m.length >= 1, 10_000, 'the email');
     const texts = await eventually(() => h.sms(phone), (m) => m.length >= 1, 10_000, 'the SMS');
-    const inbox = await eventually(() => h.api<{ title: string; sku: string }[]>('GET', '/customers/ada/notifications'), (r) => r.body.length >= 1, 10_000, 'the inbox row');
+    const inbox = await eventually(() => inboxOf('ada'), (r) => r.body.length >= 1, 10_000, 'the inbox row');
     expect(mails[0]).toMatchObject({ subject: 'Kaffeebecher ist wieder da', to: [email] });
     expect(mails[0]!.text).toContain('5 Stück verfügbar');
     expect(mails[0]!.text).toContain('https://shop.example/products/MUG-1');
@@ -82,7 +86,7 @@ describe('notifier: delivery on email, SMS and web', () => {
       ['NotificationDelivered', 'sms'],
       ['NotificationDelivered', 'web'],
     ]);
-    expect(outcomes.map((e) => e.stream_id).sort()).toEqual(log.map((d) => `delivery-${d.id}`).sort());
+    expect(outcomes.map((e) => e.stream_id).sort()).toEqual(log.map((d) => `delivery-${d.deliveryId}`).sort());
     expect(outcomes[0]!.data).toMatchObject({ subscriptionId: subscription, sku: 'MUG-1', kind: 'back-in-stock', attempts: 1, latencyMs: expect.any(Number) });
 
     // More stock while in stock (no BackInStock), and a later restock from 0: the one-shot subscription is over.
@@ -92,7 +96,7 @@ describe('notifier: delivery on email, SMS and web', () => {
     await sleep(1500);
     expect(await h.mails(email)).toHaveLength(1);
     expect(await h.sms(phone)).toHaveLength(1);
-    expect((await h.api<unknown[]>('GET', '/customers/ada/notifications')).body).toHaveLength(1);
+    expect((await inboxOf('ada')).body).toHaveLength(1);
   });
 
   it('the mailed unsubscribe link works: no more email after it', async () => {
@@ -115,10 +119,10 @@ describe('notifier: delivery on email, SMS and web', () => {
     await h.restock('PEN-1', 10);
     await h.publish('LowStock', { sku: 'PEN-1', available: 2, threshold: 3 });
     await h.publish('OutOfStock', { sku: 'PEN-1' });
-    const inbox = await eventually(() => h.api<{ title: string; kind: string }[]>('GET', '/customers/cyd/notifications'), (r) => r.body.length >= 3, 10_000, '3 inbox rows');
+    const inbox = await eventually(() => inboxOf('cyd'), (r) => r.body.length >= 3, 10_000, '3 inbox rows');
     expect(inbox.body.map((n) => n.title)).toEqual(['Fountain pen is sold out', 'Fountain pen is running low', 'Fountain pen is back in stock']);
-    const sub = await h.api<{ status: string }[]>('GET', '/customers/cyd/subscriptions');
-    expect(sub.body[0]!.status).toBe('active');
+    const sub = await h.api<Page<{ status: string }>>('GET', '/customers/cyd/subscriptions');
+    expect(sub.body.items[0]!.status).toBe('active');
   });
 
   it('the first SMS provider failing → the second delivers (failover), counted in metrics', async () => {
@@ -209,11 +213,11 @@ describe('notifier: delivery on email, SMS and web', () => {
     expect(until.getTime()).toBeGreaterThan(now.getTime() + 60_000);
     expect(until.getTime()).toBeLessThanOrEqual(now.getTime() + 3 * 60_000);
     await sleep(500);
-    expect((await h.api<unknown[]>('GET', '/customers/hana/notifications')).body).toHaveLength(0);
+    expect((await inboxOf('hana')).body).toHaveLength(0);
     // Time passes: the window ends (moved into the past here rather than waiting two minutes).
     await h.query(`UPDATE $schema.deliveries SET next_attempt_at = now() WHERE customer_id = 'hana'`);
     await h.query(`UPDATE $schema.customers SET quiet_start = NULL, quiet_end = NULL WHERE customer_id = 'hana'`);
-    await eventually(() => h.api<unknown[]>('GET', '/customers/hana/notifications'), (r) => r.body.length === 1, 10_000, 'delivered after the window');
+    await eventually(() => inboxOf('hana'), (r) => r.body.length === 1, 10_000, 'delivered after the window');
   });
 
   it('a delivery held for quiet hours is cancelled, with the reason, if the number opts out meanwhile', async () => {
@@ -234,8 +238,25 @@ describe('notifier: delivery on email, SMS and web', () => {
     expect(await h.sms(phone)).toHaveLength(0);
   });
 
+  it('GET /deliveries pages the log newest first: every delivery once, filters kept across pages', async () => {
+    const all = ((await (await fetch(`${h.notifier!.url}/deliveries?limit=500`)).json()) as Page<Delivery>).items;
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    const pages = await readAllPages(async (cursor) => {
+      const page = (await (await fetch(`${h.notifier!.url}/deliveries?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`)).json()) as Page<Delivery>;
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      return page;
+    }, 1000);
+    expect(pages.flatMap((p) => p.items.map((d) => d.deliveryId))).toEqual(all.map((d) => d.deliveryId));
+    const created = all.map((d) => d.createdAt);
+    expect([...created].sort().reverse()).toEqual(created);
+    const web = await readAllPages(async (cursor) => (await (await fetch(`${h.notifier!.url}/deliveries?channel=web&limit=1${cursor === null ? '' : `&cursor=${cursor}`}`)).json()) as Page<Delivery>, 1000);
+    expect(web.flatMap((p) => p.items.map((d) => d.deliveryId))).toEqual(all.filter((d) => d.channel === 'web').map((d) => d.deliveryId));
+  });
+
   it('GET /deliveries refuses bad filters with a 400 problem', async () => {
-    for (const query of ['limit=0', 'limit=1001', 'channel=fax', 'status=lost', 'sku=a%20b', 'customerId=' + 'c'.repeat(65), 'unknown=1']) {
+    const otherList = Buffer.from('["views.stock","A"]').toString('base64url');
+    const numberForId = Buffer.from('["notifier.deliveries","2026-01-01T00:00:00Z",7]').toString('base64url');
+    for (const query of ['limit=0', 'limit=501', 'limit=x', 'cursor=%00', `cursor=${otherList}`, `cursor=${numberForId}`, 'cursor=bm9wZQ', 'channel=fax', 'status=lost', 'sku=a%20b', 'customerId=' + 'c'.repeat(65), 'unknown=1']) {
       const response = await fetch(`${h.notifier!.url}/deliveries?${query}`);
       expect({ query, status: response.status, type: response.headers.get('content-type') }).toEqual({ query, status: 400, type: expect.stringContaining('application/problem+json') });
     }
@@ -252,7 +273,7 @@ describe('notifier: delivery on email, SMS and web', () => {
       JSON.stringify({ eventId, type: 'BackInStock', schemaVersion: 1, streamId: 'sku-CUP-7', streamPosition: 9, globalPosition: 9, occurredAt: new Date().toISOString(), correlationId: 'c', causationId: null, traceparent: null, data: { sku: 'CUP-7', available: 4 } }),
     );
     await sleep(1500);
-    expect((await h.api<unknown[]>('GET', '/customers/ivy/notifications')).body).toHaveLength(1);
+    expect((await inboxOf('ivy')).body).toHaveLength(1);
     expect(await deliveries('ivy')).toHaveLength(1);
   });
 });

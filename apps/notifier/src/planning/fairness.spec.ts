@@ -123,8 +123,8 @@ describe('notifier: back-in-stock fairness', () => {
     try {
       const customers = await queue('FAIR-5', 5);
       expect((await h.api('PUT', `/customers/${customers[0]}/preferences`, { channels: { email: false, sms: false, web: false } })).status).toBe(200);
-      const subs = await h.api<{ id: string }[]>('GET', `/customers/${customers[1]}/subscriptions`);
-      expect((await h.api('DELETE', `/subscriptions/${subs.body[0]!.id}`)).status).toBe(204);
+      const subs = await h.api<{ items: { subscriptionId: string }[] }>('GET', `/customers/${customers[1]}/subscriptions`);
+      expect((await h.api('DELETE', `/subscriptions/${subs.body.items[0]!.subscriptionId}`)).status).toBe(204);
       await h.restock('FAIR-5', 2);
       await eventually(() => told('FAIR-5'), (t) => t.length >= 2, 10_000, '2 told');
       await sleep(500);

@@ -38,7 +38,7 @@ describe('POST /carts/:id/checkout (check a cart out)', () => {
 
     const cart = await carts.http().get(`/carts/${id}`).expect(200);
     expect(cart.body).toEqual({
-      id,
+      cartId: id,
       customerId: 'buyer-1',
       status: 'checked-out',
       lines: [

@@ -20,10 +20,10 @@ export class CreateCartController {
   })
   @ApiProblems(400, 413, 415, 422)
   async create(@Body() body: CreateCartDto, @Res({ passthrough: true }) reply: ReplyLike): Promise<CreatedCart> {
-    const id = randomUUID();
-    const { version } = await this.carts.execute(id, { type: 'CreateCart', data: { cartId: id, customerId: body.customerId } });
-    reply.header('location', `/carts/${id}`);
+    const cartId = randomUUID();
+    const { version } = await this.carts.execute(cartId, { type: 'CreateCart', data: { cartId, customerId: body.customerId } });
+    reply.header('location', `/carts/${cartId}`);
     setEntityTag(reply, version);
-    return { id };
+    return { cartId };
   }
 }

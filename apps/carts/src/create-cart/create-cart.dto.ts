@@ -9,5 +9,5 @@ export class CreateCartDto {
 
 export class CreatedCart {
   @ApiProperty({ format: 'uuid', description: 'The new cart id' })
-  id!: string;
+  cartId!: string;
 }

@@ -23,13 +23,13 @@ describe('POST /carts (create a cart)', () => {
       .set('x-correlation-id', 'create-cart-1')
       .send({ customerId: 'customer-42' })
       .expect(201);
-    const { id } = created.body as { id: string };
-    expect(created.body).toEqual({ id: expect.stringMatching(UUID) });
+    const { cartId: id } = created.body as { cartId: string };
+    expect(created.body).toEqual({ cartId: expect.stringMatching(UUID) });
     expect(created.headers.location).toBe(`/carts/${id}`);
     expect(created.headers.etag).toBe('"1"');
 
     const read = await carts.http().get(created.headers.location!).expect(200);
-    expect(read.body).toEqual({ id, customerId: 'customer-42', status: 'open', lines: [], orderId: null, version: 1 });
+    expect(read.body).toEqual({ cartId: id, customerId: 'customer-42', status: 'open', lines: [], orderId: null, version: 1 });
 
     const { events } = await carts.running.infrastructure.store.readStream(`cart-${id}`);
     expect(events).toHaveLength(1);

@@ -21,7 +21,7 @@ describe('GET /carts/:id (read a cart)', () => {
     expect(read.headers['content-type']).toContain('application/json');
     expect(read.headers.etag).toBe('"3"');
     expect(read.body).toEqual({
-      id,
+      cartId: id,
       customerId: 'reader',
       status: 'open',
       lines: [
@@ -54,7 +54,7 @@ describe('GET /carts/:id (read a cart)', () => {
   it('accepts the id in upper case as the same cart', async () => {
     const id = await carts.createCart();
     const read = await carts.http().get(`/carts/${id.toUpperCase()}`).expect(200);
-    expect(read.body.id).toBe(id);
+    expect(read.body.cartId).toBe(id);
   });
 
   it('answers 404 problem+json for an unknown cart', async () => {

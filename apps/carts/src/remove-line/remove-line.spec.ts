@@ -23,7 +23,7 @@ describe('DELETE /carts/:id/lines/:sku (remove a line)', () => {
     const removed = await carts.http().delete(`/carts/${id}/lines/B`).expect(200);
     expect(removed.headers.etag).toBe('"5"');
     expect(removed.body).toEqual({
-      id,
+      cartId: id,
       customerId: 'remover',
       status: 'open',
       lines: [

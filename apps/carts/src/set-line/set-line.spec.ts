@@ -18,7 +18,7 @@ describe('PUT /carts/:id/lines/:sku (set a line)', () => {
     const id = await carts.createCart('buyer');
     const added = await carts.http().put(`/carts/${id}/lines/SKU-1`).send({ quantity: 2 }).expect(200);
     expect(added.headers.etag).toBe('"2"');
-    expect(added.body).toEqual({ id, customerId: 'buyer', status: 'open', lines: [{ sku: 'SKU-1', quantity: 2 }], orderId: null, version: 2 });
+    expect(added.body).toEqual({ cartId: id, customerId: 'buyer', status: 'open', lines: [{ sku: 'SKU-1', quantity: 2 }], orderId: null, version: 2 });
     await carts.http().put(`/carts/${id}/lines/SKU-2`).send({ quantity: 10_000 }).expect(200);
     const changed = await carts.http().put(`/carts/${id}/lines/SKU-1`).send({ quantity: 5 }).expect(200);
     expect(changed.headers.etag).toBe('"4"');
@@ -49,7 +49,7 @@ describe('PUT /carts/:id/lines/:sku (set a line)', () => {
     const id = await carts.createCart();
     const sku = 'Az09._-' + 'x'.repeat(57);
     const set = await carts.http().put(`/carts/${id.toUpperCase()}/lines/${sku}`).send({ quantity: 1 }).expect(200);
-    expect(set.body).toMatchObject({ id, lines: [{ sku, quantity: 1 }] });
+    expect(set.body).toMatchObject({ cartId: id, lines: [{ sku, quantity: 1 }] });
   });
 
   describe('If-Match', () => {

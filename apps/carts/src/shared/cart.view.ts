@@ -12,7 +12,7 @@ export class CartLineView {
 /** A cart as the API shows it. `version` is the stream version, also sent as `ETag`. */
 export class CartView {
   @ApiProperty({ format: 'uuid' })
-  id!: string;
+  cartId!: string;
 
   @ApiProperty()
   customerId!: string;
@@ -32,7 +32,7 @@ export class CartView {
 
 export function toCartView(state: ExistingCart, version: number): CartView {
   return {
-    id: state.cartId,
+    cartId: state.cartId,
     customerId: state.customerId,
     status: state.status,
     lines: state.lines.map(({ sku, quantity }: CartLine) => ({ sku, quantity })),

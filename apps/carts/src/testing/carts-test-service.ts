@@ -19,7 +19,7 @@ export async function startCartsTestService(): Promise<CartsTestService> {
     ...service,
     async createCart(customerId = 'customer-1') {
       const response = await request(service.server).post('/carts').send({ customerId }).expect(201);
-      return (response.body as { id: string }).id;
+      return (response.body as { cartId: string }).cartId;
     },
   };
 }

@@ -21,7 +21,7 @@ describe('POST /orders/:id/cancel (real PostgreSQL and NATS)', () => {
     const response = await system.http.post(`/orders/${id}/cancel`);
     expect(response.status).toBe(202);
     expect(response.body).toEqual({
-      id,
+      orderId: id,
       customerId: 'customer-1',
       lines: [{ sku: 'CX-A', quantity: 2 }, { sku: 'CX-B', quantity: 1 }],
       status: 'cancelled',

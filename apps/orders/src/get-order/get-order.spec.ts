@@ -16,13 +16,13 @@ describe('GET /orders/:id (real PostgreSQL and NATS)', () => {
     system.inventory.silence('GET-SLOW');
     const id = await system.placeOrder([{ sku: 'GET-SLOW', quantity: 3 }], 'customer-get');
     const pending = await system.http.get(`/orders/${id}`).expect(200);
-    expect(pending.body).toEqual({ id, customerId: 'customer-get', lines: [{ sku: 'GET-SLOW', quantity: 3 }], status: 'pending', version: 1 });
+    expect(pending.body).toEqual({ orderId: id, customerId: 'customer-get', lines: [{ sku: 'GET-SLOW', quantity: 3 }], status: 'pending', version: 1 });
     expect(pending.headers.etag).toBe('"1"');
     expect(pending.headers['content-type']).toContain('application/json');
 
     await system.inventory.answer((await waitForRequest(system, id))!, 'reserved');
     const confirmed = await system.orderReaches(id, 'confirmed');
-    expect(confirmed).toEqual({ id, customerId: 'customer-get', lines: [{ sku: 'GET-SLOW', quantity: 3 }], status: 'confirmed', version: 2 });
+    expect(confirmed).toEqual({ orderId: id, customerId: 'customer-get', lines: [{ sku: 'GET-SLOW', quantity: 3 }], status: 'confirmed', version: 2 });
     const again = await system.http.get(`/orders/${id}`).expect(200);
     expect(again.headers.etag).toBe('"2"');
   });

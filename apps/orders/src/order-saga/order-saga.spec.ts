@@ -28,10 +28,10 @@ describe('order saga (real PostgreSQL and NATS; inventory played by the test)', 
       .set('X-Correlation-Id', 'corr-saga-ok')
       .send({ customerId: 'c-ok', lines: [{ sku: 'OK-A', quantity: 2 }, { sku: 'OK-B', quantity: 3 }, { sku: 'OK-C', quantity: 1 }] })
       .expect(202);
-    const id = response.body.id as string;
+    const id = response.body.orderId as string;
     const order = await system.orderReaches(id, 'confirmed');
     expect(order).toEqual({
-      id,
+      orderId: id,
       customerId: 'c-ok',
       lines: [{ sku: 'OK-A', quantity: 2 }, { sku: 'OK-B', quantity: 3 }, { sku: 'OK-C', quantity: 1 }],
       status: 'confirmed',

@@ -23,7 +23,7 @@ describe('CartCheckedOut → PlaceOrder (real PostgreSQL and NATS)', () => {
     const checkout = await system.publish('carts', 'cart', 'CartCheckedOut', { cartId, customerId: 'shopper-1', orderId, lines }, `cart-${cartId}`);
 
     const order = await system.orderReaches(orderId, 'confirmed');
-    expect(order).toEqual({ id: orderId, customerId: 'shopper-1', lines, status: 'confirmed', version: 2 });
+    expect(order).toEqual({ orderId, customerId: 'shopper-1', lines, status: 'confirmed', version: 2 });
     const [placed] = await system.orderEvents(orderId);
     expect(typesAndData([placed!])).toEqual([{ type: 'OrderPlaced', data: { orderId, customerId: 'shopper-1', lines, cartId } }]);
     expect(placed).toMatchObject({ causationId: checkout.eventId, correlationId: checkout.correlationId, traceparent: checkout.traceparent });

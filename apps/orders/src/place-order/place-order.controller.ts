@@ -24,6 +24,6 @@ export class PlaceOrderController {
       currentEventMetadata(),
     );
     reply.header('location', `/orders/${orderId}`);
-    return { id: orderId };
+    return { orderId };
   }
 }

@@ -41,5 +41,5 @@ export class PlaceOrderDto {
 
 export class OrderAccepted {
   @ApiProperty({ format: 'uuid', description: 'The new order id; GET /orders/{id} follows it' })
-  id!: string;
+  orderId!: string;
 }

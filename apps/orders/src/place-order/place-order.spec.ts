@@ -117,8 +117,8 @@ describe('POST /orders (real PostgreSQL and NATS)', () => {
     system.inventory.stock('SKU-P1', 10).stock('SKU-P2', 10);
     const response = await system.http.post('/orders').set('X-Correlation-Id', 'corr-place-1').send({ customerId: 'customer-9', lines: [line('SKU-P1', 2), line('SKU-P2', 10_000)] });
     expect(response.status).toBe(202);
-    expect(response.body).toEqual({ id: expect.stringMatching(UUID) });
-    const id = response.body.id as string;
+    expect(response.body).toEqual({ orderId: expect.stringMatching(UUID) });
+    const id = response.body.orderId as string;
     expect(response.headers.location).toBe(`/orders/${id}`);
     const events = await system.orderEvents(id);
     expect(typesAndData(events)).toEqual([
@@ -126,14 +126,14 @@ describe('POST /orders (real PostgreSQL and NATS)', () => {
     ]);
     expect(events[0]).toMatchObject({ correlationId: 'corr-place-1', causationId: null, traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/) });
     const order = await system.http.get(response.headers.location!).expect(200);
-    expect(order.body).toMatchObject({ id, customerId: 'customer-9', lines: [line('SKU-P1', 2), line('SKU-P2', 10_000)] });
+    expect(order.body).toMatchObject({ orderId: id, customerId: 'customer-9', lines: [line('SKU-P1', 2), line('SKU-P2', 10_000)] });
   });
 
   it('accepts 100 lines and quantities up to 10,000', async () => {
     const lines = Array.from({ length: 100 }, (_, i) => line(`BULK.${i}_x-y`, 10_000));
     const response = await system.http.post('/orders').send({ customerId: 'c'.repeat(64), lines });
     expect(response.status).toBe(202);
-    expect((await system.orderEvents(response.body.id))[0]!.data).toMatchObject({ lines });
+    expect((await system.orderEvents(response.body.orderId))[0]!.data).toMatchObject({ lines });
   });
 
   it('gives each order its own id', async () => {
@@ -148,8 +148,8 @@ describe('POST /orders (real PostgreSQL and NATS)', () => {
     const replay = await system.http.post('/orders').set('Idempotency-Key', key).send(valid).expect(202);
     expect(replay.body).toEqual(first.body);
     expect(replay.headers['idempotent-replayed']).toBe('true');
-    expect(replay.headers.location).toBe(`/orders/${first.body.id}`);
-    expect(await system.orderEvents(first.body.id)).toHaveLength(1);
+    expect(replay.headers.location).toBe(`/orders/${first.body.orderId}`);
+    expect(await system.orderEvents(first.body.orderId)).toHaveLength(1);
     const reused = await system.http.post('/orders').set('Idempotency-Key', key).send({ ...valid, customerId: 'someone-else' });
     expect(reused.status).toBe(422);
     expect(reused.headers['content-type']).toContain('application/problem+json');

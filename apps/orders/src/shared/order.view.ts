@@ -11,8 +11,8 @@ export class OrderLineView {
 
 /** An order as GET /orders/:id and POST /orders/:id/cancel answer it. */
 export class OrderView {
-  @ApiProperty({ description: 'The order id' })
-  id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The order id' })
+  orderId!: string;
 
   @ApiProperty()
   customerId!: string;
@@ -35,7 +35,7 @@ export class OrderView {
 
 export function toOrderView(order: PlacedOrder, version: number): OrderView {
   return {
-    id: order.orderId,
+    orderId: order.orderId,
     customerId: order.customerId,
     lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })),
     status: order.status,

@@ -97,7 +97,7 @@ export class OrdersTestSystem {
   /** Places an order through the API and returns its id. */
   async placeOrder(lines: { sku: string; quantity: number }[], customerId = 'customer-1'): Promise<string> {
     const response = await this.http.post('/orders').send({ customerId, lines }).expect(202);
-    return response.body.id as string;
+    return response.body.orderId as string;
   }
 
   async order(orderId: string): Promise<{ status: string; reason?: string; version: number } & Record<string, unknown>> {

@@ -24,7 +24,7 @@ function renderRow(view, flash) {
   tr.querySelector('.reserved').textContent = view.reserved;
   tr.querySelector('.available').textContent = view.available;
   const badge = tr.querySelector('.status');
-  badge.textContent = view.status.replace(/_/g, ' ');
+  badge.textContent = view.status.replace(/-/g, ' ');
   badge.className = `badge status ${view.status}`;
   tr.dataset.status = view.status;
   if (flash) {
@@ -35,24 +35,31 @@ function renderRow(view, flash) {
 }
 
 function renderCounts() {
-  const counts = { in_stock: 0, low_stock: 0, out_of_stock: 0 };
+  const counts = { 'in-stock': 0, 'low-stock': 0, 'out-of-stock': 0 };
   for (const v of stock.values()) counts[v.status]++;
-  document.querySelector('#stock-counts').textContent = `${stock.size} SKUs · ${counts.in_stock} in stock · ${counts.low_stock} low · ${counts.out_of_stock} out`;
+  document.querySelector('#stock-counts').textContent =
+    `${stock.size} SKUs · ${counts['in-stock']} in stock · ${counts['low-stock']} low · ${counts['out-of-stock']} out`;
+}
+
+/** Every item of a list view: each answers `{ items, nextCursor }`, followed to the last page. False if a page failed. */
+async function readAllPages(path, onItem) {
+  let cursor = null;
+  do {
+    const response = await fetch(`${path}?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (!response.ok) return false;
+    const page = await response.json();
+    for (const item of page.items) onItem(item);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return true;
 }
 
 async function loadStock() {
-  let cursor = null;
-  do {
-    const response = await fetch(`api/views/stock?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    if (!response.ok) return;
-    const page = await response.json();
-    for (const view of page.items) {
-      stock.set(view.sku, view);
-      renderRow(view, false);
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
-  renderCounts();
+  const loaded = await readAllPages('api/views/stock', (view) => {
+    stock.set(view.sku, view);
+    renderRow(view, false);
+  });
+  if (loaded) renderCounts();
 }
 
 // Order flow: counts per second over the last minute.
@@ -103,9 +110,7 @@ function renderDeliveries(row, live) {
 }
 
 async function loadDeliveries() {
-  const response = await fetch('api/views/notifications/deliveries');
-  if (!response.ok) return;
-  for (const row of (await response.json()).channels) renderDeliveries(row, false);
+  await readAllPages('api/views/notifications/deliveries', (row) => renderDeliveries(row, false));
 }
 
 function tickOrders() {

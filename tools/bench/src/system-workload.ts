@@ -99,7 +99,7 @@ export class SystemWorkload {
         url: `${this.urls.carts}/carts`,
         body: { customerId: this.customer() },
         accepted: (body) => {
-          const id = (body as { id: string }).id;
+          const id = (body as { cartId: string }).cartId;
           this.readyCarts.push({ id, lines: [], wanted: 1 + Math.floor(Math.random() * 3) });
           return { view: 'carts', key: id, accepts: () => true };
         },
@@ -118,7 +118,7 @@ export class SystemWorkload {
           return {
             view: 'carts',
             key: cart.id,
-            accepts: (row) => row.status === 'checked_out' || (row.lines as { sku: string; quantity: number }[]).some((l) => l.sku === sku && l.quantity === quantity),
+            accepts: (row) => row.status === 'checked-out' || (row.lines as { sku: string; quantity: number }[]).some((l) => l.sku === sku && l.quantity === quantity),
           };
         },
       };
@@ -127,7 +127,7 @@ export class SystemWorkload {
       kind: 'cart.checkout',
       method: 'POST',
       url: `${this.urls.carts}/carts/${cart.id}/checkout`,
-      accepted: () => ({ view: 'carts', key: cart.id, accepts: (row) => row.status === 'checked_out' }),
+      accepted: () => ({ view: 'carts', key: cart.id, accepts: (row) => row.status === 'checked-out' }),
     };
   }
 
@@ -140,7 +140,7 @@ export class SystemWorkload {
       method: 'POST',
       url: `${this.urls.orders}/orders`,
       body: { customerId: this.customer(), lines },
-      accepted: (body) => ({ view: 'customer_orders', key: (body as { id: string }).id, accepts: () => true }),
+      accepted: (body) => ({ view: 'customer_orders', key: (body as { orderId: string }).orderId, accepts: () => true }),
     };
   }
 

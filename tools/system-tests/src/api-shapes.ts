@@ -10,7 +10,7 @@ export interface Sku {
 
 /** `GET /orders/:id` on orders. */
 export interface Order {
-  id: string;
+  orderId: string;
   customerId: string;
   status: 'pending' | 'confirmed' | 'rejected' | 'cancelled';
   lines: { sku: string; quantity: number }[];

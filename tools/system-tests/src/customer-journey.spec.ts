@@ -13,11 +13,11 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser/launch-chromium.js';
 import { canBind, childrenOf, isAlive, listeningPortsOf, portsOf, processesOfRun, stillListening, type RunProcess } from './journey-support.js';
 import { mailsTo, openStream, smsTo, type Sse } from './notifications-support.js';
-import { eventually, http, startTestSystem, workspaceRoot, type TestSystem } from './test-system.js';
+import { eventually, http, listAll, startTestSystem, workspaceRoot, type TestSystem } from './test-system.js';
 import type { Order, Sku } from './api-shapes.js';
 
 interface Cart {
-  id: string;
+  cartId: string;
   customerId: string;
   status: 'open' | 'checked-out';
   lines: { sku: string; quantity: number }[];
@@ -25,7 +25,7 @@ interface Cart {
 }
 interface StockView extends Sku {
   name: string;
-  status: 'in_stock' | 'low_stock' | 'out_of_stock';
+  status: 'in-stock' | 'low-stock' | 'out-of-stock';
 }
 interface OrderSummary {
   orderId: string;
@@ -39,12 +39,12 @@ interface OrderSummary {
 interface CartViewRow {
   cartId: string;
   customerId: string;
-  status: 'open' | 'checked_out';
+  status: 'open' | 'checked-out';
   lines: { sku: string; quantity: number }[];
   orderId: string | null;
 }
 interface InboxItem {
-  id: number;
+  notificationId: number;
   sku: string;
   kind: string;
   title: string;
@@ -77,7 +77,7 @@ describe('customer journey on the whole system, through REST', () => {
   const inventorySku = (sku: string): Promise<Sku> => http<Sku>('GET', url('inventory', `/skus/${sku}`)).then((r) => r.body);
   const order = (id: string): Promise<Order> => http<Order>('GET', url('orders', `/orders/${id}`)).then((r) => r.body);
   const stockView = (sku: string) => http<StockView>('GET', url('projections', `/views/stock/${sku}`));
-  const inbox = (customer: string) => http<InboxItem[]>('GET', url('notifications', `/customers/${customer}/notifications`));
+  const inbox = (customer: string) => listAll<InboxItem>(url('notifications', `/customers/${customer}/notifications`)).then((items) => ({ body: items }));
   const register = async (sku: { sku: string; name: string; lowStockThreshold: number }): Promise<void> => {
     expect((await http('POST', url('inventory', '/skus'), sku)).status).toBe(201);
   };
@@ -85,10 +85,10 @@ describe('customer journey on the whole system, through REST', () => {
     expect((await http('POST', url('inventory', `/skus/${sku}/receipts`), { quantity })).status).toBe(200);
   };
   const fillCart = async (customerId: string, lines: readonly [string, number][]): Promise<string> => {
-    const cart = await http<{ id: string }>('POST', url('carts', '/carts'), { customerId });
+    const cart = await http<{ cartId: string }>('POST', url('carts', '/carts'), { customerId });
     expect(cart.status).toBe(201);
-    for (const [sku, quantity] of lines) expect((await http('PUT', url('carts', `/carts/${cart.body.id}/lines/${sku}`), { quantity })).status).toBe(200);
-    return cart.body.id;
+    for (const [sku, quantity] of lines) expect((await http('PUT', url('carts', `/carts/${cart.body.cartId}/lines/${sku}`), { quantity })).status).toBe(200);
+    return cart.body.cartId;
   };
   const checkout = async (cartId: string): Promise<string> => {
     const response = await http<{ orderId: string }>('POST', url('carts', `/carts/${cartId}/checkout`));
@@ -125,7 +125,7 @@ describe('customer journey on the whole system, through REST', () => {
     await register(LAMP);
     expect(await inventorySku(LAMP.sku)).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
     const view = await eventually(() => stockView(LAMP.sku), (r) => r.status === 200, SETTLE_MS, 'the stock view of the new SKU');
-    expect(view.body).toMatchObject({ sku: LAMP.sku, name: LAMP.name, onHand: 0, reserved: 0, available: 0, status: 'out_of_stock' });
+    expect(view.body).toMatchObject({ sku: LAMP.sku, name: LAMP.name, onHand: 0, reserved: 0, available: 0, status: 'out-of-stock' });
   });
 
   it('lets a customer set email, SMS and web preferences and subscribe to the SKU', async () => {
@@ -140,9 +140,9 @@ describe('customer journey on the whole system, through REST', () => {
     const prefs = await http<{ email: string; phone: string; channels: Record<string, boolean>; quietHours: unknown }>('GET', url('notifications', `/customers/${ADA.id}/preferences`));
     expect(prefs.body).toMatchObject({ email: ADA.email, phone: ADA.phone, channels: { email: true, sms: true, web: true }, quietHours: null });
 
-    const subscribed = await http<{ id: string }>('POST', url('notifications', '/subscriptions'), { customerId: ADA.id, sku: LAMP.sku, kind: 'back-in-stock' });
+    const subscribed = await http<{ subscriptionId: string }>('POST', url('notifications', '/subscriptions'), { customerId: ADA.id, sku: LAMP.sku, kind: 'back-in-stock' });
     expect(subscribed.status).toBe(201);
-    const subscription = await http<{ status: string; sku: string }>('GET', url('notifications', `/subscriptions/${subscribed.body.id}`));
+    const subscription = await http<{ status: string; sku: string }>('GET', url('notifications', `/subscriptions/${subscribed.body.subscriptionId}`));
     expect(subscription.body).toMatchObject({ sku: LAMP.sku, status: 'active' });
   });
 
@@ -161,9 +161,9 @@ describe('customer journey on the whole system, through REST', () => {
     expect(sms!.body).toContain(`${LAMP.name} is back in stock`);
     expect(stream.events[0]!.data).toMatchObject({ sku: LAMP.sku, kind: 'back-in-stock', title: `${LAMP.name} is back in stock` });
     expect(items.body[0]).toMatchObject({ sku: LAMP.sku, kind: 'back-in-stock' });
-    expect(Number(stream.events[0]!.id)).toBe(items.body[0]!.id);
-    const subscriptions = await http<{ sku: string; status: string }[]>('GET', url('notifications', `/customers/${ADA.id}/subscriptions`));
-    expect(subscriptions.body).toEqual([expect.objectContaining({ sku: LAMP.sku, status: 'fulfilled' })]);
+    expect(Number(stream.events[0]!.id)).toBe(items.body[0]!.notificationId);
+    const subscriptions = await listAll<{ sku: string; status: string }>(url('notifications', `/customers/${ADA.id}/subscriptions`));
+    expect(subscriptions).toEqual([expect.objectContaining({ sku: LAMP.sku, status: 'fulfilled' })]);
   });
 
   it('fills a cart and checks it out', async () => {
@@ -189,7 +189,7 @@ describe('customer journey on the whole system, through REST', () => {
 
   it('confirms the order and reserves the stock', async () => {
     const confirmed = await eventually(() => order(adaOrder), (o) => o?.status === 'confirmed', SETTLE_MS, 'the order to be confirmed');
-    expect(confirmed).toMatchObject({ id: adaOrder, customerId: ADA.id });
+    expect(confirmed).toMatchObject({ orderId: adaOrder, customerId: ADA.id });
     expect([...confirmed.lines].sort((a, b) => a.sku.localeCompare(b.sku))).toEqual([
       { sku: BULB.sku, quantity: 2 },
       { sku: LAMP.sku, quantity: 3 },
@@ -200,12 +200,12 @@ describe('customer journey on the whole system, through REST', () => {
 
   it('shows it in the read models: stock, the customer order summary and the cart', async () => {
     const lamp = await eventually(() => stockView(LAMP.sku), (r) => r.body?.reserved === 3, SETTLE_MS, 'the lamp stock view');
-    expect(lamp.body).toMatchObject({ onHand: 5, reserved: 3, available: 2, status: 'low_stock' });
+    expect(lamp.body).toMatchObject({ onHand: 5, reserved: 3, available: 2, status: 'low-stock' });
     const bulb = await eventually(() => stockView(BULB.sku), (r) => r.body?.reserved === 2, SETTLE_MS, 'the bulb stock view');
-    expect(bulb.body).toMatchObject({ onHand: 10, reserved: 2, available: 8, status: 'in_stock' });
+    expect(bulb.body).toMatchObject({ onHand: 10, reserved: 2, available: 8, status: 'in-stock' });
 
     const summaries = await eventually(
-      () => http<{ orders: OrderSummary[] }>('GET', url('projections', `/views/customers/${ADA.id}/orders`)).then((r) => r.body.orders),
+      () => listAll<OrderSummary>(url('projections', `/views/customers/${ADA.id}/orders`)),
       (orders) => orders.some((o) => o.orderId === adaOrder && o.status === 'confirmed'),
       SETTLE_MS,
       'the confirmed order summary',
@@ -215,14 +215,14 @@ describe('customer journey on the whole system, through REST', () => {
 
     const cart = await eventually(
       () => http<CartViewRow>('GET', url('projections', `/views/carts/${adaCart}`)),
-      (r) => r.body?.status === 'checked_out',
+      (r) => r.body?.status === 'checked-out',
       SETTLE_MS,
       'the checked-out cart view',
     );
     expect(cart.body).toMatchObject({
       cartId: adaCart,
       customerId: ADA.id,
-      status: 'checked_out',
+      status: 'checked-out',
       orderId: adaOrder,
       lines: [
         { sku: BULB.sku, quantity: 2 },
@@ -244,7 +244,7 @@ describe('customer journey on the whole system, through REST', () => {
     expect(await row.locator('.onhand').textContent()).toBe('5');
     expect(await row.locator('.reserved').textContent()).toBe('3');
     expect(await row.locator('.name').textContent()).toBe(LAMP.name);
-    expect(await row.getAttribute('data-status')).toBe('low_stock');
+    expect(await row.getAttribute('data-status')).toBe('low-stock');
     expect(await page.locator(`tr[data-sku="${BULB.sku}"] .available`).textContent()).toBe('8');
     await page.locator('#conn.on').waitFor({ timeout: 15_000 });
     mkdirSync(resolve(workspaceRoot, 'test-artifacts'), { recursive: true });
@@ -267,7 +267,7 @@ describe('customer journey on the whole system, through REST', () => {
     expect((await order(adaOrder)).status).toBe('confirmed');
 
     const summaries = await eventually(
-      () => http<{ orders: OrderSummary[] }>('GET', url('projections', `/views/customers/${BO.id}/orders`)).then((r) => r.body.orders),
+      () => listAll<OrderSummary>(url('projections', `/views/customers/${BO.id}/orders`)),
       (orders) => orders.some((o) => o.status === 'rejected'),
       SETTLE_MS,
       'the rejected order summary',
@@ -275,7 +275,7 @@ describe('customer journey on the whole system, through REST', () => {
     expect(summaries).toEqual([expect.objectContaining({ orderId: boOrder, status: 'rejected', reason: 'insufficient stock', totalQuantity: 4 })]);
     // The read side agrees with the inventory once the rejection has been projected.
     await eventually(() => stockView(BULB.sku), (r) => r.body?.reserved === 2 && r.body.available === 8, SETTLE_MS, 'the bulb stock view');
-    expect((await stockView(LAMP.sku)).body).toMatchObject({ onHand: 5, reserved: 3, available: 2, status: 'low_stock' });
+    expect((await stockView(LAMP.sku)).body).toMatchObject({ onHand: 5, reserved: 3, available: 2, status: 'low-stock' });
 
     // The open dashboard heard of the rejection live and still shows 2 lamps available.
     await page!.locator('#orders-totals', { hasText: 'rejected 1' }).waitFor({ timeout: 15_000 });

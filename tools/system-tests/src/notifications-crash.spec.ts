@@ -1,7 +1,7 @@
 // The notifier killed with SIGKILL in the middle of a 300-customer fan-out, then started again.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mailsTo, preferences, receive, registerSku, smsTo, subscribe } from './notifications-support.js';
-import { eventually, http, startTestSystem, type TestSystem } from './test-system.js';
+import { eventually, http, listAll, startTestSystem, type TestSystem } from './test-system.js';
 
 const N = 300;
 
@@ -38,7 +38,7 @@ describe('notifier crash mid-fan-out', () => {
     await eventually(crashMails, (m) => new Set(m.map((x) => x.to[0])).size >= N, 90_000, 'every customer mailed');
     await eventually(crashSms, (m) => new Set(m.map((x) => x.to)).size >= N, 90_000, 'every customer texted');
     const inboxCounts = async (): Promise<number[]> =>
-      Promise.all(customers.map(async (c) => (await http<unknown[]>('GET', `${sys.url('notifications')}/customers/${c.id}/notifications`)).body.length));
+      Promise.all(customers.map(async (c) => (await listAll(`${sys.url('notifications')}/customers/${c.id}/notifications`)).length));
     const counts = await eventually(inboxCounts, (n) => n.every((x) => x >= 1), 60_000, 'every inbox');
     await new Promise((r) => setTimeout(r, 2_000));
 
@@ -52,14 +52,11 @@ describe('notifier crash mid-fan-out', () => {
     const perPhone = new Map<string, number>();
     for (const t of texts) perPhone.set(t.to, (perPhone.get(t.to) ?? 0) + 1);
     expect(perPhone.size).toBe(N);
-    const deliveries = await http<{ channel: string; status: string; log: { detail: string | null }[] }[]>(
-      'GET',
-      `${sys.url('notifier')}/deliveries?sku=SYS-CRASH&limit=1000`,
-    );
-    expect(deliveries.body).toHaveLength(3 * N);
-    expect(deliveries.body.every((d) => d.status === 'sent')).toBe(true);
+    const deliveries = await listAll<{ channel: string; status: string; log: { detail: string | null }[] }>(`${sys.url('notifier')}/deliveries?sku=SYS-CRASH`);
+    expect(deliveries).toHaveLength(3 * N);
+    expect(deliveries.every((d) => d.status === 'sent')).toBe(true);
     const interrupted = (channel: string): number =>
-      deliveries.body.filter((d) => d.channel === channel && d.log.some((l) => l.detail?.startsWith('interrupted'))).length;
+      deliveries.filter((d) => d.channel === channel && d.log.some((l) => l.detail?.startsWith('interrupted'))).length;
     // Physical resends only for sends that were in flight at the kill (same Message-ID for email).
     expect(mails.length - N).toBeLessThanOrEqual(interrupted('email'));
     // SMS: the notifier asks the provider's message list before resending, so none is sent twice.

@@ -15,7 +15,7 @@ import {
   smsTo,
   subscribe,
 } from './notifications-support.js';
-import { eventually, http, startTestSystem, type TestSystem } from './test-system.js';
+import { eventually, http, listAll, startTestSystem, type TestSystem } from './test-system.js';
 
 describe('notifications across inventory, the notifier and the sinks', () => {
   let sys: TestSystem;
@@ -40,8 +40,8 @@ describe('notifications across inventory, the notifier and the sinks', () => {
       const [sms] = await eventually(() => smsTo(sys, phone), (m) => m.length >= 1, 20_000, 'the SMS');
       await eventually(async () => stream.events.length, (n) => n >= 1, 20_000, 'the SSE event');
       const inbox = await eventually(
-        () => http<{ id: number; title: string }[]>('GET', `${sys.url('notifications')}/customers/ada/notifications`),
-        (r) => r.body.length >= 1,
+        () => listAll<{ notificationId: number; title: string }>(`${sys.url('notifications')}/customers/ada/notifications`),
+        (items) => items.length >= 1,
         20_000,
         'the inbox row',
       );
@@ -51,7 +51,7 @@ describe('notifications across inventory, the notifier and the sinks', () => {
       expect(sms!.body).toContain('Stockflow mug is back in stock');
       expect(sms!.accountSid).toBe(SMS_SINK_ACCOUNTS.primary);
       expect(stream.events[0]!.data).toMatchObject({ sku: 'SYS-MUG', title: 'Stockflow mug is back in stock' });
-      expect(Number(stream.events[0]!.id)).toBe(inbox.body[0]!.id);
+      expect(Number(stream.events[0]!.id)).toBe(inbox[0]!.notificationId);
       const sub = await http<{ status: string }>('GET', `${sys.url('notifications')}/subscriptions/${subscription}`);
       expect(sub.body.status).toBe('fulfilled');
 
@@ -61,7 +61,7 @@ describe('notifications across inventory, the notifier and the sinks', () => {
       expect(await mailsTo(sys, email)).toHaveLength(1);
       expect(await smsTo(sys, phone)).toHaveLength(1);
       expect(stream.events).toHaveLength(1);
-      expect((await http<unknown[]>('GET', `${sys.url('notifications')}/customers/ada/notifications`)).body).toHaveLength(1);
+      expect(await listAll(`${sys.url('notifications')}/customers/ada/notifications`)).toHaveLength(1);
     } finally {
       stream.close();
     }
@@ -84,8 +84,8 @@ describe('notifications across inventory, the notifier and the sinks', () => {
     await eventually(told, (t) => t.length >= 10, 20_000, '10 emails');
     await sleep(2_000);
     expect(await told()).toEqual(customers.slice(0, 10));
-    const subs = await Promise.all(customers.map((c) => http<{ status: string }[]>('GET', `${sys.url('notifications')}/customers/${c}/subscriptions`)));
-    expect(subs.map((s) => s.body[0]!.status)).toEqual([...Array(10).fill('fulfilled'), ...Array(20).fill('active')]);
+    const subs = await Promise.all(customers.map((c) => listAll<{ status: string }>(`${sys.url('notifications')}/customers/${c}/subscriptions`)));
+    expect(subs.map((s) => s[0]!.status)).toEqual([...Array(10).fill('fulfilled'), ...Array(20).fill('active')]);
   });
 
   it('the first SMS provider failing → the second delivers', async () => {
@@ -131,14 +131,14 @@ describe('notifications across inventory, the notifier and the sinks', () => {
     await preferences(sys, 'dov', { locale: 'de', channels: { email: false, sms: false, web: true } });
     await subscribe(sys, 'dov', 'SYS-AV', 'availability');
     await receive(sys, 'SYS-AV', 4);
-    await eventually(() => http<unknown[]>('GET', `${sys.url('notifications')}/customers/dov/notifications`), (r) => r.body.length >= 1, 20_000, 'back in stock');
+    await eventually(() => listAll(`${sys.url('notifications')}/customers/dov/notifications`), (items) => items.length >= 1, 20_000, 'back in stock');
     await sellOut(sys, 'SYS-AV');
     const inbox = await eventually(
-      () => http<{ title: string }[]>('GET', `${sys.url('notifications')}/customers/dov/notifications`),
-      (r) => r.body.length >= 2,
+      () => listAll<{ title: string }>(`${sys.url('notifications')}/customers/dov/notifications`),
+      (items) => items.length >= 2,
       20_000,
       'sold out',
     );
-    expect(inbox.body.map((n) => n.title)).toEqual(['Notebook ist ausverkauft', 'Notebook ist wieder da']);
+    expect(inbox.map((n) => n.title)).toEqual(['Notebook ist ausverkauft', 'Notebook ist wieder da']);
   });
 });

@@ -31,9 +31,9 @@ export async function preferences(sys: TestSystem, customerId: string, body: Rec
 }
 
 export async function subscribe(sys: TestSystem, customerId: string, sku: string, kind = 'back-in-stock'): Promise<string> {
-  const response = await http<{ id: string }>('POST', `${sys.url('notifications')}/subscriptions`, { customerId, sku, kind });
+  const response = await http<{ subscriptionId: string }>('POST', `${sys.url('notifications')}/subscriptions`, { customerId, sku, kind });
   expect(response.status).toBe(201);
-  return response.body.id;
+  return response.body.subscriptionId;
 }
 
 export type Sse = SseClient<Record<string, unknown>>;

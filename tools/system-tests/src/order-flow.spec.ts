@@ -23,14 +23,14 @@ describe('order flow across carts, orders and inventory', () => {
 
   it('turns a cart checkout into a confirmed order with the stock reserved', async () => {
     await stock('MUG-1', 10);
-    const cart = await http<{ id: string }>('POST', `${sys.url('carts')}/carts`, { customerId: 'alice' });
+    const cart = await http<{ cartId: string }>('POST', `${sys.url('carts')}/carts`, { customerId: 'alice' });
     expect(cart.status).toBe(201);
-    expect((await http('PUT', `${sys.url('carts')}/carts/${cart.body.id}/lines/MUG-1`, { quantity: 3 })).status).toBe(200);
-    const checkout = await http<{ orderId: string }>('POST', `${sys.url('carts')}/carts/${cart.body.id}/checkout`);
+    expect((await http('PUT', `${sys.url('carts')}/carts/${cart.body.cartId}/lines/MUG-1`, { quantity: 3 })).status).toBe(200);
+    const checkout = await http<{ orderId: string }>('POST', `${sys.url('carts')}/carts/${cart.body.cartId}/checkout`);
     expect(checkout.status).toBe(202);
 
     const confirmed = await eventually(() => order(checkout.body.orderId), (o) => o?.status === 'confirmed', 20_000, 'the order to be confirmed');
-    expect(confirmed.id).toBe(checkout.body.orderId);
+    expect(confirmed.orderId).toBe(checkout.body.orderId);
     expect(await sku('MUG-1')).toMatchObject({ onHand: 10, reserved: 3, available: 7 });
   });
 

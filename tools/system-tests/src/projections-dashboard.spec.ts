@@ -43,7 +43,7 @@ describe('dashboard', () => {
     await page.goto(sys.url('dashboard'));
     const row = page.locator('tr[data-sku="DASH-1"]');
     await row.locator('.onhand', { hasText: '2' }).waitFor({ timeout: 10_000 });
-    expect(await row.getAttribute('data-status')).toBe('low_stock');
+    expect(await row.getAttribute('data-status')).toBe('low-stock');
     await page.locator('#conn.on').waitFor({ timeout: 10_000 });
 
     const sent = Date.now();
@@ -51,7 +51,7 @@ describe('dashboard', () => {
     await row.locator('.onhand', { hasText: '12' }).waitFor({ timeout: 1000 });
     const elapsed = Date.now() - sent;
     expect(elapsed).toBeLessThan(1000);
-    expect(await row.getAttribute('data-status')).toBe('in_stock');
+    expect(await row.getAttribute('data-status')).toBe('in-stock');
 
     // The notifications of the first receipt, one per chosen channel, in the deliveries panel.
     for (const channel of ['email', 'web']) {

@@ -22,17 +22,17 @@ describe('orders service killed mid-saga', () => {
     const orders = sys.url('orders');
     const ids: string[] = [];
     for (let i = 0; i < 120; i++) {
-      const placed = await http<{ id: string }>('POST', `${orders}/orders`, { customerId: `k${i}`, lines: [{ sku: 'DESK-1', quantity: 1 }] });
+      const placed = await http<{ orderId: string }>('POST', `${orders}/orders`, { customerId: `k${i}`, lines: [{ sku: 'DESK-1', quantity: 1 }] });
       expect(placed.status).toBe(202);
-      ids.push(placed.body.id);
+      ids.push(placed.body.orderId);
       if (i === 60) await sys.system.kill('orders', 'SIGKILL');
       if (i >= 60) break;
     }
     await sys.system.restart('orders');
     for (let i = 61; i < 120; i++) {
-      const placed = await http<{ id: string }>('POST', `${orders}/orders`, { customerId: `k${i}`, lines: [{ sku: 'DESK-1', quantity: 1 }] });
+      const placed = await http<{ orderId: string }>('POST', `${orders}/orders`, { customerId: `k${i}`, lines: [{ sku: 'DESK-1', quantity: 1 }] });
       expect(placed.status).toBe(202);
-      ids.push(placed.body.id);
+      ids.push(placed.body.orderId);
     }
     const statuses = await eventually(
       () => Promise.all(ids.map((id) => http<{ status: string }>('GET', `${orders}/orders/${id}`).then((r) => r.body.status))),

@@ -1,5 +1,6 @@
+import { readAllPages, type Page } from '@stockflow/platform';
 import { startIsolatedSystem, type IsolatedSystem, type IsolatedSystemOptions } from '@stockflow/system-launcher';
-import { workspaceRoot } from '@stockflow/testing';
+import { fetchJson, workspaceRoot } from '@stockflow/testing';
 
 // The system tests' short names for the shared test helpers.
 export { eventually, fetchJson as http, workspaceRoot } from '@stockflow/testing';
@@ -16,4 +17,15 @@ export const WRITE_SIDE = ['relay-orders', 'relay-inventory', 'relay-carts', 'or
  */
 export function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   return startIsolatedSystem({ root: workspaceRoot, label: 'system', idPrefix: 's', startTimeoutMs: 120_000, ...options });
+}
+
+/** Every item of a list endpoint (`{ items, nextCursor }`), its pages followed `limit` at a time. */
+export async function listAll<T>(url: string, limit = 500): Promise<T[]> {
+  const separator = url.includes('?') ? '&' : '?';
+  const pages = await readAllPages(async (cursor) => {
+    const response = await fetchJson<Page<T>>('GET', `${url}${separator}limit=${limit}${cursor === null ? '' : `&cursor=${cursor}`}`);
+    if (response.status !== 200) throw new Error(`GET ${url}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  });
+  return pages.flatMap((page) => page.items);
 }

@@ -155,6 +155,20 @@ describe('projections service', () => {
     await expectBadQuery(`/views/customers/pager/orders?cursor=${impossibleDate}`, 'cursor');
   });
 
+  it('describes every list in its OpenAPI document as { items, nextCursor } with limit and cursor', async () => {
+    type Operation = { parameters: { name: string; in: string }[]; responses: Record<string, { content: Record<string, { schema: { properties: Record<string, unknown>; required: string[] } }> }> };
+    const document = (await sys.get<{ paths: Record<string, { get: Operation }>; components: { schemas: Record<string, { properties: Record<string, unknown> }> } }>('/docs-json')).body;
+    for (const [path, item] of [['/views/stock', 'StockView'], ['/views/customers/{id}/orders', 'OrderSummaryView'], ['/views/notifications/deliveries', 'ChannelDeliveriesView']] as const) {
+      const get = document.paths[path]!.get;
+      expect(get.parameters.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(expect.arrayContaining(['limit', 'cursor']));
+      const schema = get.responses['200']!.content['application/json']!.schema;
+      expect([path, schema.required]).toEqual([path, ['items', 'nextCursor']]);
+      expect(schema.properties['items']).toEqual({ type: 'array', items: { $ref: `#/components/schemas/${item}` } });
+    }
+    expect(Object.keys(document.components.schemas['OrderSummaryView']!.properties)).toEqual(expect.arrayContaining(['orderId', 'cartId', 'customerId', 'status']));
+    expect(Object.keys(document.components.schemas['CartView']!.properties)).toEqual(expect.arrayContaining(['cartId', 'orderId', 'status']));
+  });
+
   it('streams committed changes to SSE clients', async () => {
     const controller = new AbortController();
     const response = await fetch(`${sys.url}/views/stream`, { signal: controller.signal });

@@ -100,7 +100,7 @@ describe('GET /carts/:id (read a cart)', () => {
     expect(putParams).toEqual(expect.arrayContaining(['path:id', 'path:sku', 'header:If-Match']));
     expect(doc.components.schemas['CreateCartDto']!.required).toEqual(['customerId']);
     expect(doc.components.schemas['SetLineDto']!.properties!['quantity']).toMatchObject({ type: 'integer', minimum: 1, maximum: 10000 });
-    expect(Object.keys(doc.components.schemas['CartView']!.properties!).sort()).toEqual(['customerId', 'id', 'lines', 'orderId', 'status', 'version']);
+    expect(Object.keys(doc.components.schemas['CartView']!.properties!).sort()).toEqual(['cartId', 'customerId', 'lines', 'orderId', 'status', 'version']);
   });
 
   it('serves the platform endpoints: liveness, readiness (PostgreSQL, NATS) and metrics', async () => {

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ApiPageResponse, cursorFormat, PageQuery, pageOf, pageRequest, type Page } from '@stockflow/platform';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import type { StockStatus } from '../domain/index.js';
@@ -25,12 +25,14 @@ export class StockListQuery extends PageQuery {
 }
 
 export class IdParams {
+  @ApiProperty({ description: 'The customer or cart id', pattern: '^[A-Za-z0-9._:-]{1,64}$', example: 'customer-42' })
   @IsString()
   @Matches(/^[A-Za-z0-9._:-]{1,64}$/)
   id!: string;
 }
 
 export class SkuParams {
+  @ApiProperty({ pattern: '^[A-Za-z0-9._:-]{1,64}$', example: 'TSHIRT-RED-M' })
   @IsString()
   @Matches(/^[A-Za-z0-9._:-]{1,64}$/)
   sku!: string;

@@ -1,7 +1,7 @@
 // The notifier killed with SIGKILL in the middle of a 300-customer fan-out, then started again.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mailsTo, preferences, receive, registerSku, smsTo, subscribe } from './notifications-support.js';
-import { eventually, http, listAll, startTestSystem, type TestSystem } from './test-system.js';
+import { eventually, listAll, startTestSystem, type TestSystem } from './test-system.js';
 
 const N = 300;
 

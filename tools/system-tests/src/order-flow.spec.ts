@@ -37,7 +37,7 @@ describe('order flow across carts, orders and inventory', () => {
   it('rejects an order for more than is available and leaves nothing reserved', async () => {
     await stock('BOWL-1', 5);
     await stock('PLATE-1', 4);
-    const placed = await http<{ id: string }>('POST', `${sys.url('orders')}/orders`, {
+    const placed = await http<{ orderId: string }>('POST', `${sys.url('orders')}/orders`, {
       customerId: 'bob',
       lines: [
         { sku: 'PLATE-1', quantity: 2 },
@@ -45,7 +45,7 @@ describe('order flow across carts, orders and inventory', () => {
       ],
     });
     expect(placed.status).toBe(202);
-    const rejected = await eventually(() => order(placed.body.id), (o) => o?.status === 'rejected', 20_000, 'the order to be rejected');
+    const rejected = await eventually(() => order(placed.body.orderId), (o) => o?.status === 'rejected', 20_000, 'the order to be rejected');
     expect(rejected.reason).toBeTruthy();
     // The reserved PLATE-1 line is released by the saga's compensation.
     await eventually(() => sku('PLATE-1'), (s) => s.reserved === 0, 20_000, 'PLATE-1 to be released');
@@ -56,11 +56,11 @@ describe('order flow across carts, orders and inventory', () => {
   it('confirms exactly 50 of 200 concurrent one-unit orders against 50 available', async () => {
     await stock('LAMP-1', 50);
     const placed = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => http<{ id: string }>('POST', `${sys.url('orders')}/orders`, { customerId: `c${i}`, lines: [{ sku: 'LAMP-1', quantity: 1 }] })),
+      Array.from({ length: 200 }, (_, i) => http<{ orderId: string }>('POST', `${sys.url('orders')}/orders`, { customerId: `c${i}`, lines: [{ sku: 'LAMP-1', quantity: 1 }] })),
     );
     expect(placed.every((p) => p.status === 202)).toBe(true);
     const finals = await eventually(
-      () => Promise.all(placed.map((p) => order(p.body.id))),
+      () => Promise.all(placed.map((p) => order(p.body.orderId))),
       (orders) => orders.every((o) => o.status === 'confirmed' || o.status === 'rejected'),
       60_000,
       'all 200 orders to settle',
@@ -73,18 +73,18 @@ describe('order flow across carts, orders and inventory', () => {
   it('confirms an order whose SKUs are named like Object.prototype members (constructor, __proto__, …)', async () => {
     const names = prototypeMemberNames();
     for (const name of names) await stock(name, 5);
-    const placed = await http<{ id: string }>('POST', `${sys.url('orders')}/orders`, { customerId: 'constructor', lines: names.map((name) => ({ sku: name, quantity: 2 })) });
+    const placed = await http<{ orderId: string }>('POST', `${sys.url('orders')}/orders`, { customerId: 'constructor', lines: names.map((name) => ({ sku: name, quantity: 2 })) });
     expect(placed.status).toBe(202);
-    await eventually(() => order(placed.body.id), (o) => o?.status === 'confirmed', 20_000, 'the order to be confirmed');
+    await eventually(() => order(placed.body.orderId), (o) => o?.status === 'confirmed', 20_000, 'the order to be confirmed');
     for (const name of names) expect(await sku(name)).toMatchObject({ sku: name, onHand: 5, reserved: 2, available: 3 });
   });
 
   it('releases the reservation of a cancelled order', async () => {
     await stock('VASE-1', 3);
-    const placed = await http<{ id: string }>('POST', `${sys.url('orders')}/orders`, { customerId: 'dora', lines: [{ sku: 'VASE-1', quantity: 2 }] });
-    await eventually(() => order(placed.body.id), (o) => o?.status === 'confirmed', 20_000, 'confirmation');
-    expect((await http('POST', `${sys.url('orders')}/orders/${placed.body.id}/cancel`, { reason: 'changed my mind' })).status).toBe(202);
+    const placed = await http<{ orderId: string }>('POST', `${sys.url('orders')}/orders`, { customerId: 'dora', lines: [{ sku: 'VASE-1', quantity: 2 }] });
+    await eventually(() => order(placed.body.orderId), (o) => o?.status === 'confirmed', 20_000, 'confirmation');
+    expect((await http('POST', `${sys.url('orders')}/orders/${placed.body.orderId}/cancel`, { reason: 'changed my mind' })).status).toBe(202);
     await eventually(() => sku('VASE-1'), (s) => s.reserved === 0, 20_000, 'the release');
-    expect((await order(placed.body.id)).status).toBe('cancelled');
+    expect((await order(placed.body.orderId)).status).toBe('cancelled');
   });
 });

@@ -231,7 +231,7 @@ describe('projections on the running system', () => {
     await Promise.all(writes);
     await sys.system.restart('projections');
     await stockConverged(skus);
-    for (const sku of skus) expect((await viewSku(sku)).body).toMatchObject({ onHand: 100, available: 100, status: 'in_stock' });
+    for (const sku of skus) expect((await viewSku(sku)).body).toMatchObject({ onHand: 100, available: 100, status: 'in-stock' });
 
     // Nothing applied twice: each projection's applied count equals the messages on its subjects.
     const applied = async (): Promise<number> =>

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { eventually, http, workspaceRoot } from './test-system.js';
+import { eventually, http, listAll, workspaceRoot } from './test-system.js';
 
 const id = `s${randomBytes(3).toString('hex')}`;
 const scheme = { namespace: id };
@@ -228,23 +228,23 @@ describe('the whole system, each process with its own NATS user and its schemaâ€
     expect((await http('POST', url('notifications', '/subscriptions'), { customerId: 'lp-ada', sku, kind: 'back-in-stock' })).status).toBe(201);
     expect((await http('POST', url('inventory', `/skus/${sku}/receipts`), { quantity: 10 })).status).toBe(200);
 
-    const cart = await http<{ id: string }>('POST', url('carts', '/carts'), { customerId: 'lp-ada' });
+    const cart = await http<{ cartId: string }>('POST', url('carts', '/carts'), { customerId: 'lp-ada' });
     expect(cart.status).toBe(201);
-    expect((await http('PUT', url('carts', `/carts/${cart.body.id}/lines/${sku}`), { quantity: 3 })).status).toBe(200);
-    const checkout = await http<{ orderId: string }>('POST', url('carts', `/carts/${cart.body.id}/checkout`));
+    expect((await http('PUT', url('carts', `/carts/${cart.body.cartId}/lines/${sku}`), { quantity: 3 })).status).toBe(200);
+    const checkout = await http<{ orderId: string }>('POST', url('carts', `/carts/${cart.body.cartId}/checkout`));
     expect(checkout.status).toBe(202);
 
     const order = await eventually(() => http<{ status: string }>('GET', url('orders', `/orders/${checkout.body.orderId}`)), (r) => r.body?.status === 'confirmed', 30_000, 'the order to be confirmed');
     expect(order.body.status).toBe('confirmed');
     expect((await http('GET', url('inventory', `/skus/${sku}`))).body).toMatchObject({ onHand: 10, reserved: 3, available: 7 });
     const view = await eventually(
-      () => http<{ orders: { orderId: string; status: string }[] }>('GET', url('projections', '/views/customers/lp-ada/orders')),
-      (r) => r.body?.orders?.[0]?.status === 'confirmed',
+      () => listAll<{ orderId: string; status: string }>(url('projections', '/views/customers/lp-ada/orders')),
+      (orders) => orders[0]?.status === 'confirmed',
       30_000,
       'the order in the read model',
     );
-    expect(view.body.orders.map((o) => o.orderId)).toEqual([checkout.body.orderId]);
-    const inbox = await eventually(() => http<{ sku: string }[]>('GET', url('notifications', '/customers/lp-ada/notifications')), (r) => r.body?.length === 1, 30_000, 'the web notification');
-    expect(inbox.body[0]).toMatchObject({ sku });
+    expect(view.map((o) => o.orderId)).toEqual([checkout.body.orderId]);
+    const inbox = await eventually(() => listAll<{ sku: string }>(url('notifications', '/customers/lp-ada/notifications')), (items) => items.length === 1, 30_000, 'the web notification');
+    expect(inbox[0]).toMatchObject({ sku });
   });
 });

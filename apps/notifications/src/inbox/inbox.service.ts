@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { customerStreamId, decideMarkRead } from '../domain/preferences.js';
+import { customerStreamId, decideMarkRead } from '@stockflow/notifications-context';
 import { cursorFormat, pageOf, type Page, type PageRequest } from '@stockflow/platform';
 import { NotificationsStore } from '../persistence/notifications-store.js';
 import type { InboxItem } from './inbox.dto.js';

@@ -6,7 +6,7 @@ import { migrate, quoteSchema } from '@stockflow/postgres';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { NotificationsConfig } from '../notifications-config.js';
-import { notificationsMigrations } from './schema.js';
+import { notificationsMigrations } from '@stockflow/notifications-store';
 
 export interface PendingAppend {
   readonly streamId: string;

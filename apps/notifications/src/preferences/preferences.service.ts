@@ -9,8 +9,8 @@ import {
   DEFAULT_TIME_ZONE,
   evolvePreferences,
   type Preferences,
-} from '../domain/preferences.js';
-import { canonicalTimeZone } from '../domain/rules.js';
+} from '@stockflow/notifications-context';
+import { canonicalTimeZone } from '@stockflow/notifications-context';
 import { NotificationsStore, type Transaction } from '../persistence/notifications-store.js';
 import type { PreferencesDto, PreferencesView } from './preferences.dto.js';
 

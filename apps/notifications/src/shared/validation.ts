@@ -1,6 +1,6 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { isSku, MAX_ID_LENGTH } from '@stockflow/contracts';
-import { canonicalTimeZone, isClockTime, isE164, isIdentifier, isUuid, LOCALE_PATTERN } from '../domain/rules.js';
+import { canonicalTimeZone, isClockTime, isE164, isIdentifier, isUuid, LOCALE_PATTERN } from '@stockflow/notifications-context';
 
 function rule(name: string, validate: (value: unknown) => boolean, message: string, options?: ValidationOptions): PropertyDecorator {
   return ValidateBy({ name, validator: { validate, defaultMessage: () => message } }, options);

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@stockflow/event-sourcing';
-import { SubscriptionErrors } from '../domain/subscription.js';
+import { SubscriptionErrors } from '@stockflow/notifications-context';
 import { ApiIdempotencyKey, ApiProblems, type ReplyLike } from '../shared/http.js';
 import { ApiPageResponse, NoBodyPipe, PageQuery, pageRequest, type Page } from '@stockflow/platform';
 import { CustomerParams, SubscriptionParams } from '../shared/params.js';

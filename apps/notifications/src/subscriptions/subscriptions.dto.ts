@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { SUBSCRIPTION_KINDS, type SubscriptionKind, type SubscriptionStatus } from '../domain/subscription.js';
+import { SUBSCRIPTION_KINDS, type SubscriptionKind, type SubscriptionStatus } from '@stockflow/notifications-context';
 import { IsIdentifier, IsSku } from '../shared/validation.js';
 
 export class SubscribeDto {

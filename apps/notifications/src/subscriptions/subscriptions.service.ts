@@ -7,7 +7,7 @@ import {
   type SubscriptionKind,
   type SubscriptionState,
   type SubscriptionStatus,
-} from '../domain/subscription.js';
+} from '@stockflow/notifications-context';
 import { cursorFormat, pageOf, type Page, type PageRequest } from '@stockflow/platform';
 import { NotificationsStore } from '../persistence/notifications-store.js';
 import type { SubscriptionView } from './subscriptions.dto.js';

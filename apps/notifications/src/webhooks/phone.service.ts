@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decideKeyword, phoneStreamId } from '../domain/phone.js';
+import { decideKeyword, phoneStreamId } from '@stockflow/notifications-context';
 import { NotificationsStore } from '../persistence/notifications-store.js';
 
 /** SMS opt-out / opt-in per phone number (`phone-<E.164>` and `phone_opt_outs`). */

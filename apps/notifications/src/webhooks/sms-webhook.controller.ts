@@ -3,8 +3,8 @@ import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags }
 import { ProblemDetailsException, ProblemTypes, SERVICE_CONFIG, type FieldError } from '@stockflow/platform';
 import type { FastifyReply } from 'fastify';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { keywordOf } from '../domain/phone.js';
-import { isE164 } from '../domain/rules.js';
+import { keywordOf } from '@stockflow/notifications-context';
+import { isE164 } from '@stockflow/notifications-context';
 import type { NotificationsConfig } from '../notifications-config.js';
 import { ApiProblems } from '../shared/http.js';
 import { PhoneService } from './phone.service.js';

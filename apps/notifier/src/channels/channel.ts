@@ -1,6 +1,7 @@
+import type { ChannelName } from '@stockflow/notifications-context';
 import type { TemplateVars } from '../templates/templates.js';
 
-export type ChannelName = 'email' | 'sms' | 'web';
+export type { ChannelName };
 
 /** A delivery as the dispatcher hands it to an email or SMS channel. */
 export interface OutgoingMessage {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { requireTransactions, type EventStore, type EventStoreTransaction } from '@stockflow/event-sourcing';
+import { CONTACT_COLUMNS, contactJoins, type ContactRow } from '@stockflow/notifications-store';
 import { EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
 import { quoteSchema } from '@stockflow/postgres';
 import { randomInt } from 'node:crypto';
@@ -8,7 +9,6 @@ import type { ChannelName } from '../channels/channel.js';
 import type { NotifierConfig } from '../notifier-config.js';
 import type { NotificationKind } from '../templates/templates.js';
 import { deliveryOutcomeEvent, ENDED_DELIVERY_COLUMNS, type EndedDeliveryRow } from './delivery-outcome.js';
-import type { ContactRow } from './routing.js';
 
 /** A transaction of the notifier's event store: its appends and the statements on its connection commit together. */
 export type NotifierTransaction = EventStoreTransaction<PoolClient>;
@@ -172,14 +172,12 @@ export class DeliveryStore {
 
   /** The joins that give a delivery the customer's current contact, its subscription and the product name. */
   contextJoins(alias: string): string {
-    return `LEFT JOIN ${this.s}.customers cu ON cu.customer_id = ${alias}.customer_id
-      LEFT JOIN ${this.s}.phone_opt_outs o ON o.phone = cu.phone
+    return `${contactJoins(this.s, alias)}
       LEFT JOIN ${this.s}.subscriptions su ON su.id = ${alias}.subscription_id
       LEFT JOIN ${this.s}.sku_stock k ON k.sku = ${alias}.sku`;
   }
 
-  readonly contextColumns = `cu.preferences_set, cu.email, cu.phone, cu.locale, cu.time_zone, cu.quiet_start, cu.quiet_end,
-    cu.email_enabled, cu.sms_enabled, cu.web_enabled, o.opted_out AS sms_opted_out, su.status AS subscription_status, k.name AS product_name`;
+  readonly contextColumns = `${CONTACT_COLUMNS}, su.status AS subscription_status, k.name AS product_name`;
 
   /** Claims up to `limit` due email/SMS deliveries for this process: `sending`, leased, attempt counted. */
   async claim(channel: ChannelName, limit: number): Promise<ClaimedDelivery[]> {

@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { recipientFor, releaseTime, type Contact } from '@stockflow/notifications-context';
+import { contactOf, prepareSchema } from '@stockflow/notifications-store';
 import { NATS_CONNECTION, SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
 import type { Logger } from 'pino';
 import type { ChannelName, SendingChannel } from '../channels/channel.js';
@@ -8,12 +10,9 @@ import { EmailChannel } from '../channels/email-channel.js';
 import { SmsChannel } from '../channels/sms-channel.js';
 import { WebChannel, type InboxRow, type WebDelivery } from '../channels/web-channel.js';
 import type { NotifierConfig } from '../notifier-config.js';
-import { prepareSchema } from '../persistence/schema.js';
 import { retryDelayMs } from './backoff.js';
 import { DeliveryStore, type ClaimedDelivery } from './delivery-store.js';
 import { NotifierMetrics } from './notifier-metrics.js';
-import { releaseTime } from './quiet-hours.js';
-import { contactOf, recipientFor, type Contact } from './routing.js';
 import { Signal } from './signal.js';
 
 /** Why a claimed delivery is not sent after all (it was planned when the customer wanted it). */

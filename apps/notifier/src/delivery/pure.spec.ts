@@ -2,42 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseSmsProviders } from '../notifier-config.js';
 import { renderEmail, renderSms, renderWeb, templateLocale } from '../templates/templates.js';
 import { retryDelayMs } from './backoff.js';
-import { inQuietHours, releaseTime } from './quiet-hours.js';
-import { chosenChannels, contactOf } from './routing.js';
 import { TokenBucket } from './token-bucket.js';
-
-describe('quiet hours', () => {
-  const night = { start: '22:00', end: '07:00' };
-
-  it('holds inside an overnight window until its end in the customer’s zone', () => {
-    // 23:30 in Berlin (CET, UTC+1) on 2025-01-15 → released at 07:00 Berlin = 06:00Z next day.
-    const at = new Date('2025-01-15T22:30:00Z');
-    expect(inQuietHours(at, 'Europe/Berlin', night)).toBe(true);
-    expect(releaseTime(at, 'Europe/Berlin', night).toISOString()).toBe('2025-01-16T06:00:00.000Z');
-    // 06:59:30 local → released 30 s later.
-    expect(releaseTime(new Date('2025-01-16T05:59:30Z'), 'Europe/Berlin', night).toISOString()).toBe('2025-01-16T06:00:00.000Z');
-  });
-
-  it('lets everything through outside the window, and without one', () => {
-    const noon = new Date('2025-01-15T11:00:00Z');
-    expect(releaseTime(noon, 'Europe/Berlin', night)).toEqual(noon);
-    expect(releaseTime(noon, 'Europe/Berlin', null)).toEqual(noon);
-    expect(inQuietHours(new Date('2025-01-15T06:00:00Z'), 'Europe/Berlin', night)).toBe(false); // 07:00 exactly: open
-  });
-
-  it('daytime windows (start < end) too', () => {
-    const at = new Date('2025-06-01T12:15:00Z'); // 08:15 in New York (EDT)
-    expect(releaseTime(at, 'America/New_York', { start: '08:00', end: '09:30' }).toISOString()).toBe('2025-06-01T13:30:00.000Z');
-  });
-
-  it('across a daylight-saving switch the window still ends at local wall time', () => {
-    // Night of 29→30 March 2025 in Berlin: clocks jump 02:00 → 03:00. 23:00 CET = 22:00Z; 07:00 CEST = 05:00Z.
-    expect(releaseTime(new Date('2025-03-29T22:00:00Z'), 'Europe/Berlin', night).toISOString()).toBe('2025-03-30T05:00:00.000Z');
-    // A window ending inside the skipped hour (02:30) is released just after the gap.
-    const release = releaseTime(new Date('2025-03-30T00:10:00Z'), 'Europe/Berlin', { start: '01:00', end: '02:30' });
-    expect(release.toISOString()).toBe('2025-03-30T01:00:00.000Z');
-  });
-});
 
 describe('retry backoff', () => {
   it('doubles from the base, with jitter in the upper half, capped, at least Retry-After', () => {
@@ -83,18 +48,6 @@ describe('templates', () => {
     expect(renderSms('de', vars)).toBe('Mug <b> ist wieder da. 1 Stück verfügbar – wer zuerst kommt, mahlt zuerst. https://shop.example/MUG STOP = Abmelden');
     expect(renderWeb('en', { ...vars, kind: 'low-stock', available: 2 })).toEqual({ title: 'Mug <b> is running low', body: '2 units available.' });
     expect(renderWeb('de', { ...vars, kind: 'out-of-stock' }).title).toBe('Mug <b> ist ausverkauft');
-  });
-});
-
-describe('routing', () => {
-  const row = { preferences_set: true, email: 'a@b.co', phone: '+4915100000000', locale: 'de', time_zone: 'UTC', quiet_start: null, quiet_end: null, email_enabled: true, sms_enabled: true, web_enabled: false, sms_opted_out: false };
-
-  it('plans the channels the customer chose and can be reached on', () => {
-    expect(chosenChannels(contactOf(row))).toEqual(['email', 'sms']);
-    expect(chosenChannels(contactOf({ ...row, sms_opted_out: true }))).toEqual(['email']);
-    expect(chosenChannels(contactOf({ ...row, email: null }))).toEqual(['sms']);
-    // No preferences: the web inbox only.
-    expect(chosenChannels(contactOf({ ...row, preferences_set: null }))).toEqual(['web']);
   });
 });
 

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
+import { chosenChannels, releaseTime } from '@stockflow/notifications-context';
+import { CONTACT_COLUMNS, contactJoins, contactOf, type ContactRow } from '@stockflow/notifications-store';
 import { causedBy, SERVICE_CONFIG } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
@@ -8,8 +10,6 @@ import type { InboxRow, WebDelivery } from '../channels/web-channel.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
 import { DeliveryStore, type NotifierTransaction, type PlannedDelivery } from '../delivery/delivery-store.js';
 import { NotifierMetrics } from '../delivery/notifier-metrics.js';
-import { releaseTime } from '../delivery/quiet-hours.js';
-import { chosenChannels, contactOf, type ContactRow } from '../delivery/routing.js';
 import type { NotifierConfig } from '../notifier-config.js';
 import type { NotificationKind } from '../templates/templates.js';
 
@@ -103,7 +103,7 @@ export class Planner {
   async planAvailability(tx: NotifierTransaction, t: Transition, announce: InboxRow[]): Promise<number> {
     const { rows } = await tx.connection.query<CandidateRow>(
       `SELECT s.id, s.customer_id, s.version, ${CONTACT_COLUMNS}
-       FROM ${this.s}.subscriptions s ${this.contactJoins()}
+       FROM ${this.s}.subscriptions s ${contactJoins(this.s, 's')}
        WHERE s.sku = $1 AND s.kind = 'availability' AND s.status = 'active'
        ORDER BY s.subscribed_at, s.seq`,
       [t.sku],
@@ -221,7 +221,7 @@ export class Planner {
       const asked = want - picked;
       const { rows } = await client.query<CandidateRow>(
         `SELECT s.id, s.customer_id, s.version, ${CONTACT_COLUMNS}
-         FROM ${this.s}.subscriptions s ${this.contactJoins()}
+         FROM ${this.s}.subscriptions s ${contactJoins(this.s, 's')}
          WHERE s.sku = $1 AND s.kind = 'back-in-stock' AND s.status = 'active'
          ORDER BY s.subscribed_at, s.seq LIMIT $2
          FOR UPDATE OF s SKIP LOCKED`,
@@ -366,10 +366,4 @@ export class Planner {
     }
   }
 
-  private contactJoins(): string {
-    return `LEFT JOIN ${this.s}.customers cu ON cu.customer_id = s.customer_id LEFT JOIN ${this.s}.phone_opt_outs o ON o.phone = cu.phone`;
-  }
 }
-
-const CONTACT_COLUMNS = `cu.preferences_set, cu.email, cu.phone, cu.locale, cu.time_zone, cu.quiet_start, cu.quiet_end,
-  cu.email_enabled, cu.sms_enabled, cu.web_enabled, o.opted_out AS sms_opted_out`;

@@ -36,10 +36,6 @@ export const CustomerErrors = {
   notificationNotFound: 'notification-not-found',
 } as const;
 
-export function customerStreamId(customerId: string): string {
-  return `customer-${customerId}`;
-}
-
 /** Setting the same preferences again records nothing (PUT is idempotent). */
 export function decideSetPreferences(customerId: string, current: Preferences | null, next: Preferences): CustomerEvent[] {
   if (current && samePreferences(current, next)) return [];

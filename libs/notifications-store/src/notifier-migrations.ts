@@ -1,13 +1,11 @@
 import { migrate, quoteSchema, type Migration } from '@stockflow/postgres';
 import type { Pool } from 'pg';
+import { LATEST_NOTIFICATIONS_MIGRATION } from './notifications-migrations.js';
 
 /**
- * The read models this worker relies on are created by the notifications service (apps/notifications,
- * `notifications-001-read-models`): `customers`, `subscriptions`, `phone_opt_outs`, `inbox` (ADR 0007).
+ * The notifier's own tables, in the context's schema. The read models it relies on (`customers`,
+ * `subscriptions`, `phone_opt_outs`, `inbox`) are migrated by the notifications service (ADR 0007).
  */
-export const REQUIRED_NOTIFICATIONS_MIGRATION = 'notifications-001-read-models';
-
-/** The notifier's own tables, in the same schema. */
 export const notifierMigrations: readonly Migration[] = [
   {
     id: 'notifier-001-deliveries',
@@ -116,11 +114,11 @@ export async function prepareSchema(pool: Pool, schema: string, waitMs: number):
   for (;;) {
     const { rows } = await pool.query<{ ok: boolean }>(
       `SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.schema_migrations WHERE id = $2) AS ok`,
-      [`${s}.schema_migrations`, REQUIRED_NOTIFICATIONS_MIGRATION],
+      [`${s}.schema_migrations`, LATEST_NOTIFICATIONS_MIGRATION],
     ).catch(() => ({ rows: [{ ok: false }] }));
     if (rows[0]?.ok) break;
     if (Date.now() >= until) {
-      throw new Error(`schema ${schema} lacks ${REQUIRED_NOTIFICATIONS_MIGRATION}: start the notifications service (it creates the read models), or raise SCHEMA_WAIT_MS`);
+      throw new Error(`schema ${schema} lacks ${LATEST_NOTIFICATIONS_MIGRATION}: start the notifications service (it creates the read models), or raise SCHEMA_WAIT_MS`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

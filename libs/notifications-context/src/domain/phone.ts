@@ -7,10 +7,6 @@ export type PhoneEvent = notificationPhone.PhoneEvent;
 export const OPT_OUT_KEYWORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'] as const;
 export const OPT_IN_KEYWORDS = ['START', 'UNSTOP', 'YES'] as const;
 
-export function phoneStreamId(phone: string): string {
-  return `phone-${phone}`;
-}
-
 /**
  * The keyword of an inbound SMS: the whole message, trimmed, upper-cased, without trailing
  * punctuation ("Stop." → STOP). A sentence that merely contains "stop" is not a keyword.

@@ -2,10 +2,8 @@
 // customer's IANA time zone, in which nothing is sent. A delivery due inside it is held until the
 // window ends — never dropped.
 
-export interface QuietHours {
-  readonly start: string;
-  readonly end: string;
-}
+import type { QuietHours } from './preferences.js';
+import { clockMinutes } from './rules.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -30,15 +28,10 @@ export function localSecondOfDay(instant: Date, timeZone: string): number {
   return (get('hour') % 24) * 3600 + get('minute') * 60 + get('second');
 }
 
-function minutes(clock: string): number {
-  const [h, m] = clock.split(':').map(Number);
-  return h! * 60 + m!;
-}
-
 export function inQuietHours(instant: Date, timeZone: string, quiet: QuietHours | null): boolean {
   if (!quiet) return false;
-  const start = minutes(quiet.start) * 60;
-  const end = minutes(quiet.end) * 60;
+  const start = clockMinutes(quiet.start) * 60;
+  const end = clockMinutes(quiet.end) * 60;
   if (start === end) return false;
   const now = localSecondOfDay(instant, timeZone);
   return start < end ? now >= start && now < end : now >= start || now < end;
@@ -51,7 +44,7 @@ export function inQuietHours(instant: Date, timeZone: string, quiet: QuietHours 
  */
 export function releaseTime(instant: Date, timeZone: string, quiet: QuietHours | null): Date {
   if (!quiet || !inQuietHours(instant, timeZone, quiet)) return instant;
-  const end = minutes(quiet.end) * 60;
+  const end = clockMinutes(quiet.end) * 60;
   const now = localSecondOfDay(instant, timeZone);
   let release = new Date(instant.getTime() + (((end - now + 86_400) % 86_400) || 86_400) * 1000);
   // Wall-clock arithmetic is off by the offset change when the window spans a DST switch: correct once.

@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { decideKeyword, keywordOf } from './phone.js';
 import { decideEmailUnsubscribe, decideMarkRead, decideSetPreferences, evolvePreferences, type Preferences } from './preferences.js';
 import { canonicalTimeZone, isClockTime, isE164 } from './rules.js';
-import { decideCancel, decideSubscribe, evolveSubscription } from './subscription.js';
+import { decideCancel, decideFulfil, decideSubscribe, evolveSubscription, subscriptionDecider } from './subscription.js';
+import { decideWave, waveSlices } from './wave-planning.js';
 
 const prefs: Preferences = {
   email: 'a@b.co',
@@ -49,6 +50,29 @@ describe('notifications domain', () => {
     expect(() => decideCancel(null, 'i', 'customer')).toThrow(/no subscription/);
   });
 
+  it('fulfilment: an active back-in-stock subscription is fulfilled once, with its channels', () => {
+    const state = evolveSubscription(null, decideSubscribe({ id: 'i', customerId: 'c', sku: 'S', kind: 'back-in-stock' }, null)[0]!)!;
+    const command = { type: 'FulfilSubscription', subscriptionId: 'i', restockEventId: 'r', channels: ['email', 'web'] } as const;
+    const [event] = subscriptionDecider.decide(command, state);
+    expect(event).toEqual({ type: 'SubscriptionFulfilled', data: { subscriptionId: 'i', customerId: 'c', sku: 'S', restockEventId: 'r', channels: ['email', 'web'] } });
+    const fulfilled = subscriptionDecider.evolve(state, event!);
+    expect(fulfilled?.status).toBe('fulfilled');
+    expect(() => decideFulfil(fulfilled, command)).toThrow(/cannot fulfil/);
+    expect(() => decideFulfil({ ...state, kind: 'availability' }, command)).toThrow(/cannot fulfil/);
+    expect(() => decideFulfil(null, command)).toThrow(/no subscription/);
+    expect(subscriptionDecider.initialState()).toBeNull();
+  });
+
+  it('fair waves: sized to the stock now less live offers; out of stock closes; all held defers', () => {
+    const base = { availableNow: 10, restockAvailable: 4, held: 0, lastWave: 0, waveSize: 3 };
+    expect(decideWave(base)).toEqual({ kind: 'pick', wave: 1, room: 10, firstSlice: 3 });
+    expect(decideWave({ ...base, availableNow: null })).toEqual({ kind: 'pick', wave: 1, room: 4, firstSlice: 3 });
+    expect(decideWave({ ...base, availableNow: 0 })).toEqual({ kind: 'close', reason: 'no stock left' });
+    expect(decideWave({ ...base, held: 10, lastWave: 2 })).toEqual({ kind: 'defer', wave: 3, reason: 'every unit is held by a live offer' });
+    expect(waveSlices(10, 3, 2)).toEqual([3, 3]);
+    expect(waveSlices(7, 3, 4)).toEqual([3, 3, 1]);
+  });
+
   it('SMS keywords: the whole message, trimmed, any case', () => {
     expect(keywordOf('  stop. ')).toBe('STOP');
     expect(decideKeyword(false, '+4915123456789', 'STOP')).toEqual([{ type: 'SmsOptedOut', data: { phone: '+4915123456789', keyword: 'STOP' } }]);
@@ -69,6 +93,7 @@ describe('notifications domain', () => {
 
   it('domain code imports no framework or driver', () => {
     const dir = resolve(process.cwd(), 'src/domain');
+    expect(readdirSync(dir).filter((f) => !f.endsWith('.spec.ts')).length).toBeGreaterThan(5);
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))) {
       const source = readFileSync(resolve(dir, file), 'utf8');
       expect({ file, imports: source.match(/from '(@nestjs|@nats-io|pg|fastify)[^']*'/g) ?? [] }).toEqual({ file, imports: [] });

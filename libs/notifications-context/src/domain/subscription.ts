@@ -1,7 +1,8 @@
 // The subscription aggregate (stream `subscription-<id>`): created by the customer, cancelled by the
 // customer, fulfilled by the notifier's restock wave. Pure decisions on the current state.
 import type { notificationSubscription } from '@stockflow/contracts';
-import { DomainError } from '@stockflow/event-sourcing';
+import { DomainError, type Decider } from '@stockflow/event-sourcing';
+import type { ChannelName } from './contact.js';
 
 export type SubscriptionEvent = notificationSubscription.SubscriptionEvent;
 export type SubscriptionKind = 'back-in-stock' | 'availability';
@@ -20,11 +21,8 @@ export const SubscriptionErrors = {
   notFound: 'subscription-not-found',
   alreadySubscribed: 'already-subscribed',
   fulfilled: 'subscription-fulfilled',
+  notActive: 'subscription-not-active',
 } as const;
-
-export function subscriptionStreamId(id: string): string {
-  return `subscription-${id}`;
-}
 
 /**
  * A new subscription. `activeTwin` is the customer's active subscription of the same kind to the same
@@ -60,3 +58,37 @@ export function evolveSubscription(state: SubscriptionState | null, event: Subsc
       return state && { ...state, status: 'fulfilled' };
   }
 }
+
+/** A restock wave picked this subscription: its notifications are planned on `channels` (none: unreachable). */
+export interface FulfilSubscription {
+  readonly type: 'FulfilSubscription';
+  readonly subscriptionId: string;
+  readonly restockEventId: string;
+  readonly channels: readonly ChannelName[];
+}
+
+/**
+ * Fulfilling: only an active back-in-stock subscription is picked by a wave, once. The planner
+ * picks from active rows it has locked, so a refusal here means the row and the log disagree.
+ */
+export function decideFulfil(state: SubscriptionState | null, command: FulfilSubscription): SubscriptionEvent[] {
+  if (!state) throw new DomainError('not-found', `no subscription ${command.subscriptionId}`, SubscriptionErrors.notFound);
+  if (state.status !== 'active' || state.kind !== 'back-in-stock') {
+    throw new DomainError('conflict', `subscription ${state.id} is ${state.status} ${state.kind}: a restock wave cannot fulfil it`, SubscriptionErrors.notActive);
+  }
+  return [
+    {
+      type: 'SubscriptionFulfilled',
+      data: { subscriptionId: state.id, customerId: state.customerId, sku: state.sku, restockEventId: command.restockEventId, channels: [...command.channels] },
+    },
+  ];
+}
+
+/** The commands the notifier runs through the CommandHandler (the API decides its own in its transactions). */
+export type SubscriptionCommand = FulfilSubscription;
+
+export const subscriptionDecider: Decider<SubscriptionCommand, SubscriptionEvent, SubscriptionState | null> = {
+  decide: (command, state) => decideFulfil(state, command),
+  evolve: evolveSubscription,
+  initialState: () => null,
+};

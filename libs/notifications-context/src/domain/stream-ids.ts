@@ -1,0 +1,16 @@
+// The streams of the notifications context (ADR 0007): every writer names them through these.
+
+/** A customer's preferences, email unsubscribes and inbox read marks. */
+export function customerStreamId(customerId: string): string {
+  return `customer-${customerId}`;
+}
+
+/** One subscription: created, cancelled by the customer, or fulfilled by a restock wave. */
+export function subscriptionStreamId(subscriptionId: string): string {
+  return `subscription-${subscriptionId}`;
+}
+
+/** A phone number's SMS opt-out state (E.164): the opt-out belongs to the number. */
+export function phoneStreamId(phone: string): string {
+  return `phone-${phone}`;
+}

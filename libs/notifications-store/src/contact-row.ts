@@ -1,0 +1,45 @@
+// How a customer's contact is read from the context's read models: one column list, one join, one
+// mapper, for the planner (choosing channels) and the dispatcher (the contact at send time).
+import type { Contact } from '@stockflow/notifications-context';
+
+export interface ContactRow {
+  preferences_set: boolean | null;
+  email: string | null;
+  phone: string | null;
+  locale: string | null;
+  time_zone: string | null;
+  quiet_start: string | null;
+  quiet_end: string | null;
+  email_enabled: boolean | null;
+  sms_enabled: boolean | null;
+  web_enabled: boolean | null;
+  sms_opted_out: boolean | null;
+}
+
+/** A customer without preferences is told in the web inbox only, in English, at any hour. */
+export function contactOf(row: ContactRow): Contact {
+  const set = row.preferences_set === true;
+  return {
+    preferencesSet: set,
+    email: set ? row.email : null,
+    phone: set ? row.phone : null,
+    locale: (set && row.locale) || 'en',
+    timeZone: (set && row.time_zone) || 'UTC',
+    quietHours: set && row.quiet_start && row.quiet_end ? { start: row.quiet_start, end: row.quiet_end } : null,
+    emailEnabled: set && row.email_enabled === true,
+    smsEnabled: set && row.sms_enabled === true,
+    webEnabled: set ? row.web_enabled === true : true,
+    smsOptedOut: row.sms_opted_out === true,
+  };
+}
+/**
+ * The columns of a ContactRow, from `cu` (customers) and `o` (phone_opt_outs) as joined by
+ * {@link contactJoins}.
+ */
+export const CONTACT_COLUMNS = `cu.preferences_set, cu.email, cu.phone, cu.locale, cu.time_zone, cu.quiet_start, cu.quiet_end,
+  cu.email_enabled, cu.sms_enabled, cu.web_enabled, o.opted_out AS sms_opted_out`;
+
+/** Joins a customer's contact (`cu`, `o`) to rows of `alias` that carry a `customer_id`; `s` is the quoted schema. */
+export function contactJoins(s: string, alias: string): string {
+  return `LEFT JOIN ${s}.customers cu ON cu.customer_id = ${alias}.customer_id LEFT JOIN ${s}.phone_opt_outs o ON o.phone = cu.phone`;
+}

@@ -124,6 +124,38 @@ describe('CommandHandler', () => {
       expect(await handler.load('counter-t1')).toEqual({ state: { total: 2 }, version: 1 });
     });
 
+    it('appends within the caller\'s transaction on a state the caller holds: no read, commits or rolls back with the caller\'s work, a conflict not retried', async () => {
+      const store = new InMemoryEventStore(contractTestCatalog);
+      let readCount = 0;
+      const readStream = store.readStream.bind(store);
+      store.readStream = (...args) => {
+        readCount++;
+        return readStream(...args);
+      };
+      const reads = (): number => readCount;
+      const handler = new CommandHandler<Increment, Incremented, { total: number }, InMemoryTransactionConnection>(store, contractTestCatalog, counter);
+      await handler.handle('counter-w1', { by: 1, max: 10 }, { metadata });
+      const readsBefore = reads();
+      await store.withTransaction(async (tx) => {
+        const result = await handler.handle('counter-w1', { by: 2, max: 10 }, { metadata, within: tx, knownState: { state: { total: 1 }, version: 1 } });
+        expect(result.version).toBe(2);
+        expect((await store.readStream('counter-w1')).currentVersion).toBe(1); // not visible before the caller's commit
+      });
+      expect(reads() - readsBefore).toBe(1); // only the check above read: the decision did not
+      expect(await handler.load('counter-w1')).toEqual({ state: { total: 3 }, version: 2 });
+      await expect(
+        store.withTransaction(async (tx) => {
+          await handler.handle('counter-w1', { by: 1, max: 10 }, { metadata, within: tx, knownState: { state: { total: 3 }, version: 2 } });
+          throw new Error('caller failed');
+        }),
+      ).rejects.toThrow('caller failed');
+      expect(await handler.load('counter-w1')).toEqual({ state: { total: 3 }, version: 2 });
+      await expect(
+        store.withTransaction((tx) => handler.handle('counter-w1', { by: 1, max: 10 }, { metadata, within: tx, knownState: { state: { total: 1 }, version: 1 } })),
+      ).rejects.toBeInstanceOf(ConcurrencyConflict);
+      expect((await handler.load('counter-w1')).version).toBe(2);
+    });
+
     it('gives recordOrigin every folded event\'s id and metadata, and metadata functions the state decided on', async () => {
       const store = new InMemoryEventStore(contractTestCatalog);
       type Remembering = { total: number; last: string | null };

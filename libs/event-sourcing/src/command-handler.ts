@@ -35,6 +35,19 @@ export interface HandleCommandOptions<TEvent, TState, TConnection = unknown> {
    * in it after the append. Not called when nothing is decided.
    */
   readonly alongside?: (tx: EventStoreTransaction<TConnection>, events: readonly TEvent[]) => Promise<void>;
+  /**
+   * The caller's open transaction: the decision is appended in it (with `alongside`, if given) and
+   * commits or rolls back with the caller's work. A conflict is not retried here (the failed
+   * statement ends the caller's transaction): it is thrown for the caller to retry whole. The cache
+   * is not updated, as the transaction may still roll back.
+   */
+  readonly within?: EventStoreTransaction<TConnection>;
+  /**
+   * The state and version the caller already holds (e.g. from a read-model row it locked in
+   * `within`): decided on without a read. The append's expected version still guards it, and a
+   * rejection made on it re-reads the stream.
+   */
+  readonly knownState?: AggregateState<TState>;
 }
 
 export interface HandleCommandResult<TEvent, TState> {
@@ -114,7 +127,7 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
 
   async handle(streamId: string, command: TCommand, options: HandleCommandOptions<TEvent, TState, TConnection>): Promise<HandleCommandResult<TEvent, TState>> {
     for (let attempt = 1; ; attempt++) {
-      const assumed = attempt === 1 ? (this.cache?.get(streamId) ?? (options.assumeNew ? { state: this.decider.initialState(), version: 0 } : undefined)) : undefined;
+      const assumed = attempt === 1 ? (options.knownState ?? this.cache?.get(streamId) ?? (options.assumeNew ? { state: this.decider.initialState(), version: 0 } : undefined)) : undefined;
       const { state, version } = assumed ?? (await this.load(streamId));
       if (options.expectedVersion !== undefined && options.expectedVersion !== version) {
         if (assumed) continue; // another process may have written: judge on fresh state
@@ -142,21 +155,24 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
       }));
       const expected: ExpectedVersion = version === 0 ? 'no_stream' : version;
       try {
-        const alongside = options.alongside;
-        const append = alongside
-          ? await this.store.withTransaction(async (tx) => {
-              const appended = await tx.appendToStream(streamId, toAppend, { expectedVersion: expected });
-              if (!appended.idempotentReplay) await alongside(tx, events);
-              return appended;
-            })
-          : await this.store.appendToStream(streamId, toAppend, { expectedVersion: expected });
+        const { alongside, within } = options;
+        const appendIn = async (tx: EventStoreTransaction<TConnection>): Promise<AppendResult> => {
+          const appended = await tx.appendToStream(streamId, toAppend, { expectedVersion: expected });
+          if (alongside && !appended.idempotentReplay) await alongside(tx, events);
+          return appended;
+        };
+        const append = within
+          ? await appendIn(within)
+          : alongside
+            ? await this.store.withTransaction(appendIn)
+            : await this.store.appendToStream(streamId, toAppend, { expectedVersion: expected });
         const newState = events.reduce((s, e, i) => this.evolve(s, e, originOf(toAppend[i]!)), state);
-        if (append.idempotentReplay) this.cache?.delete(streamId);
+        if (append.idempotentReplay || within) this.cache?.delete(streamId);
         else this.cache?.set(streamId, { state: newState, version: append.nextExpectedVersion });
         return { events, state: newState, version: append.nextExpectedVersion, append };
       } catch (error) {
         this.cache?.delete(streamId);
-        const retryable = error instanceof ConcurrencyConflict && options.expectedVersion === undefined && attempt < this.maxAttempts;
+        const retryable = error instanceof ConcurrencyConflict && options.expectedVersion === undefined && !options.within && attempt < this.maxAttempts;
         if (!retryable) throw error;
         // Jittered pause so that racing writers do not collide again in lockstep.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2));

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
-import { chosenChannels, releaseTime } from '@stockflow/notifications-context';
+import { CommandHandler, type EventStore } from '@stockflow/event-sourcing';
+import { chosenChannels, releaseTime, subscriptionDecider, subscriptionStreamId, type SubscriptionCommand, type SubscriptionEvent, type SubscriptionState } from '@stockflow/notifications-context';
 import { CONTACT_COLUMNS, contactJoins, contactOf, type ContactRow } from '@stockflow/notifications-store';
-import { causedBy, SERVICE_CONFIG } from '@stockflow/platform';
+import { causedBy, EVENT_STORE, SERVICE_CONFIG } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { ChannelName } from '../channels/channel.js';
@@ -71,12 +72,18 @@ export interface WaveOutcome {
  */
 @Injectable()
 export class Planner {
+  /** Fulfils subscriptions through the context's decider, in the planning transaction. */
+  private readonly subscriptions: CommandHandler<SubscriptionCommand, SubscriptionEvent, SubscriptionState | null, PoolClient>;
+
   constructor(
     private readonly dispatcher: Dispatcher,
     private readonly store: DeliveryStore,
     private readonly metrics: NotifierMetrics,
     @Inject(SERVICE_CONFIG) private readonly config: NotifierConfig,
-  ) {}
+    @Inject(EVENT_STORE) events: EventStore<PoolClient>,
+  ) {
+    this.subscriptions = new CommandHandler(events, stockflowCatalog, subscriptionDecider);
+  }
 
   private get s(): string {
     return this.store.s;
@@ -231,7 +238,7 @@ export class Planner {
       const fulfilled: { id: string; version: number }[] = [];
       for (const row of rows) {
         const channels = chosenChannels(contactOf(row));
-        const version = await this.appendFulfilled(tx, row, restock, channels);
+        const version = await this.fulfil(tx, row, restock, channels);
         fulfilled.push({ id: row.id, version });
         if (channels.length === 0) {
           unreachable++;
@@ -289,21 +296,22 @@ export class Planner {
     await client.query(`UPDATE ${this.s}.restocks SET status = 'done', closed_by = $2 WHERE event_id = $1`, [eventId, reason]);
   }
 
-  private async appendFulfilled(tx: NotifierTransaction, row: CandidateRow, restock: RestockRow, channels: ChannelName[]): Promise<number> {
-    const result = await tx.appendToStream(
-      `subscription-${row.id}`,
-      [
-        {
-          eventId: randomUUID(),
-          type: 'SubscriptionFulfilled',
-          schemaVersion: stockflowCatalog.currentVersion('SubscriptionFulfilled'),
-          data: { subscriptionId: row.id, customerId: row.customer_id, sku: restock.sku, restockEventId: restock.event_id, channels },
-          ...causedBy({ eventId: restock.event_id, correlationId: restock.correlation_id, traceparent: restock.traceparent }),
-        },
-      ],
-      { expectedVersion: row.version },
+  /**
+   * Ends a picked subscription through the Subscription decider, in the planning transaction: the
+   * locked active row is the state decided on (no read), its version the append's expected version.
+   */
+  private async fulfil(tx: NotifierTransaction, row: CandidateRow, restock: RestockRow, channels: ChannelName[]): Promise<number> {
+    const state: SubscriptionState = { id: row.id, customerId: row.customer_id, sku: restock.sku, kind: 'back-in-stock', status: 'active' };
+    const result = await this.subscriptions.handle(
+      subscriptionStreamId(row.id),
+      { type: 'FulfilSubscription', subscriptionId: row.id, restockEventId: restock.event_id, channels },
+      {
+        metadata: causedBy({ eventId: restock.event_id, correlationId: restock.correlation_id, traceparent: restock.traceparent }),
+        within: tx,
+        knownState: { state, version: row.version },
+      },
     );
-    return result.nextExpectedVersion;
+    return result.version;
   }
 
   private deliveriesFor(row: CandidateRow, t: Transition, channels: readonly ChannelName[]): PlannedDelivery[] {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { CommandHandler, type EventStore } from '@stockflow/event-sourcing';
-import { chosenChannels, releaseTime, subscriptionDecider, subscriptionStreamId, type SubscriptionCommand, type SubscriptionEvent, type SubscriptionState } from '@stockflow/notifications-context';
+import { chosenChannels, decideWave, releaseTime, subscriptionDecider, subscriptionStreamId, type SubscriptionCommand, type SubscriptionEvent, type SubscriptionState, type WaveDecision } from '@stockflow/notifications-context';
 import { CONTACT_COLUMNS, contactJoins, contactOf, type ContactRow } from '@stockflow/notifications-store';
 import { causedBy, EVENT_STORE, SERVICE_CONFIG } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
@@ -173,10 +173,7 @@ export class Planner {
    * oldest live offer lapses (both settled here, with an `outcome`).
    */
   async sizeWave(client: PoolClient, restock: RestockRow, availableNow: number | null): Promise<{ room: number; wave: number; outcome?: WaveOutcome }> {
-    if (availableNow !== null && availableNow <= 0) {
-      await this.close(client, restock.event_id, 'no stock left');
-      return { room: 0, wave: 0, outcome: { picked: 0, unreachable: 0, channels: [], done: true, reason: 'no stock left' } };
-    }
+    if (availableNow !== null && availableNow <= 0) return this.settle(client, restock, decideWave({ availableNow, restockAvailable: restock.available, held: 0, lastWave: 0, waveSize: this.config.WAVE_SIZE }), null);
     const { rows: live } = await client.query<{ held: number; oldest: Date | null; last_wave: number }>(
       `SELECT coalesce(sum(picked) FILTER (WHERE planned_at > now() - $2::int * interval '1 millisecond'), 0)::int AS held,
               min(planned_at) FILTER (WHERE planned_at > now() - $2::int * interval '1 millisecond') AS oldest,
@@ -185,15 +182,24 @@ export class Planner {
       [restock.event_id, this.config.OFFER_WINDOW_MS],
     );
     const { held, oldest, last_wave: lastWave } = live[0]!;
-    const room = (availableNow ?? restock.available ?? 0) - held;
-    if (room <= 0) {
-      await client.query(
-        `UPDATE ${this.s}.restocks SET next_wave_at = $2::timestamptz + $3::int * interval '1 millisecond' WHERE event_id = $1`,
-        [restock.event_id, oldest ?? new Date(), this.config.OFFER_WINDOW_MS],
-      );
-      return { room: 0, wave: lastWave + 1, outcome: { picked: 0, unreachable: 0, channels: [], done: false, reason: 'every unit is held by a live offer' } };
+    return this.settle(client, restock, decideWave({ availableNow, restockAvailable: restock.available, held, lastWave, waveSize: this.config.WAVE_SIZE }), oldest);
+  }
+
+  /** Carries out a wave decision: closes the restock, or defers it until the oldest live offer lapses, or sizes the wave. */
+  private async settle(client: PoolClient, restock: RestockRow, decision: WaveDecision, oldestOffer: Date | null): Promise<{ room: number; wave: number; outcome?: WaveOutcome }> {
+    switch (decision.kind) {
+      case 'close':
+        await this.close(client, restock.event_id, decision.reason);
+        return { room: 0, wave: 0, outcome: { picked: 0, unreachable: 0, channels: [], done: true, reason: decision.reason } };
+      case 'defer':
+        await client.query(
+          `UPDATE ${this.s}.restocks SET next_wave_at = $2::timestamptz + $3::int * interval '1 millisecond' WHERE event_id = $1`,
+          [restock.event_id, oldestOffer ?? new Date(), this.config.OFFER_WINDOW_MS],
+        );
+        return { room: 0, wave: decision.wave, outcome: { picked: 0, unreachable: 0, channels: [], done: false, reason: decision.reason } };
+      case 'pick':
+        return { room: decision.room, wave: decision.wave };
     }
-    return { room, wave: lastWave + 1 };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { waveSlices } from '@stockflow/notifications-context';
 import { PG_POOL, SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
 import { inTransaction, quoteSchema } from '@stockflow/postgres';
 import type { Pool } from 'pg';
@@ -80,10 +81,7 @@ export class WaveRunner implements OnApplicationBootstrap, OnApplicationShutdown
       const { available } = await this.stock.available(restock.sku);
       const size = await this.planner.sizeWave(client, restock, available);
       if (size.outcome) return { restock, wave: size.wave, began, slices: 0, outcome: null };
-      const parts: number[] = [];
-      for (let left = size.room; left > 0 && parts.length < this.config.WAVE_PARALLELISM; left -= this.config.WAVE_SIZE) {
-        parts.push(Math.min(left, this.config.WAVE_SIZE));
-      }
+      const parts = waveSlices(size.room, this.config.WAVE_SIZE, this.config.WAVE_PARALLELISM);
       const settled = await Promise.allSettled(parts.map((want, i) => this.slice(restock, size.wave, i + 1, want, available)));
       const failed = settled.find((r) => r.status === 'rejected');
       // Slices that committed stand (their waves rows count); the restock row is settled next time.

@@ -1,13 +1,13 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { recipientFor, releaseTime, type Contact } from '@stockflow/notifications-context';
 import { contactOf, prepareSchema } from '@stockflow/notifications-store';
-import { NATS_CONNECTION, SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
+import { SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
 import type { Logger } from 'pino';
 import type { ChannelName, SendingChannel } from '../channels/channel.js';
 import { SendError } from '../channels/channel.js';
 import { EmailChannel } from '../channels/email-channel.js';
 import { SmsChannel } from '../channels/sms-channel.js';
+import { productLink } from '../channels/product-link.js';
 import { WebChannel, type InboxRow, type WebDelivery } from '../channels/web-channel.js';
 import type { NotifierConfig } from '../notifier-config.js';
 import { retryDelayMs } from './backoff.js';
@@ -47,7 +47,6 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
   private stopping = false;
   readonly email: EmailChannel;
   readonly sms: SmsChannel;
-  readonly web: WebChannel;
   private gaugeTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -55,7 +54,7 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: NotifierMetrics,
     @Inject(SERVICE_CONFIG) private readonly config: NotifierConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(NATS_CONNECTION) nats: NatsConnection,
+    readonly web: WebChannel,
   ) {
     this.email = new EmailChannel({
       host: config.SMTP_HOST,
@@ -77,7 +76,6 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
         },
       },
     });
-    this.web = new WebChannel(nats, config.NATS_NAMESPACE, store.s, store.inboxLockKey);
   }
 
   /** Nest may call init hooks twice in a hybrid app (HTTP + JetStream transport): once is enough. */
@@ -307,7 +305,7 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
   }
 
   link(sku: string): string {
-    return `${this.config.LINK_BASE_URL.replace(/\/$/, '')}/${encodeURIComponent(sku)}`;
+    return productLink(this.config.LINK_BASE_URL, sku);
   }
 
   private async updateGauges(): Promise<void> {

@@ -7,8 +7,8 @@ import { causedBy, EVENT_STORE, SERVICE_CONFIG } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { ChannelName } from '../channels/channel.js';
-import type { InboxRow, WebDelivery } from '../channels/web-channel.js';
-import { Dispatcher } from '../delivery/dispatcher.js';
+import { productLink } from '../channels/product-link.js';
+import { WebChannel, type InboxRow, type WebDelivery } from '../channels/web-channel.js';
 import { DeliveryStore, type NotifierTransaction, type PlannedDelivery } from '../delivery/delivery-store.js';
 import { NotifierMetrics } from '../delivery/notifier-metrics.js';
 import type { NotifierConfig } from '../notifier-config.js';
@@ -46,9 +46,17 @@ interface CandidateRow extends ContactRow {
 
 export interface SliceOutcome {
   readonly picked: number;
+  /** Inbox rows written in the slice's transaction, for the caller to announce after its commit. */
+  readonly delivered: readonly InboxRow[];
   readonly unreachable: number;
   readonly channels: ChannelName[];
   readonly queueEmpty: boolean;
+}
+
+/** A wave planned in the caller's transaction: its outcome and the inbox rows to announce after the commit. */
+export interface PlannedWave {
+  readonly outcome: WaveOutcome;
+  readonly delivered: readonly InboxRow[];
 }
 
 export interface WaveOutcome {
@@ -76,7 +84,7 @@ export class Planner {
   private readonly subscriptions: CommandHandler<SubscriptionCommand, SubscriptionEvent, SubscriptionState | null, PoolClient>;
 
   constructor(
-    private readonly dispatcher: Dispatcher,
+    private readonly web: WebChannel,
     private readonly store: DeliveryStore,
     private readonly metrics: NotifierMetrics,
     @Inject(SERVICE_CONFIG) private readonly config: NotifierConfig,
@@ -106,8 +114,11 @@ export class Planner {
     );
   }
 
-  /** Deliveries for every active `availability` subscription of the SKU. */
-  async planAvailability(tx: NotifierTransaction, t: Transition, announce: InboxRow[]): Promise<number> {
+  /**
+   * Deliveries for every active `availability` subscription of the SKU; returns the inbox rows
+   * written (web, due now), for the caller to announce after its commit.
+   */
+  async planAvailability(tx: NotifierTransaction, t: Transition): Promise<readonly InboxRow[]> {
     const { rows } = await tx.connection.query<CandidateRow>(
       `SELECT s.id, s.customer_id, s.version, ${CONTACT_COLUMNS}
        FROM ${this.s}.subscriptions s ${contactJoins(this.s, 's')}
@@ -116,12 +127,11 @@ export class Planner {
       [t.sku],
     );
     const planned = rows.flatMap((row) => this.deliveriesFor(row, t, chosenChannels(contactOf(row))));
-    await this.record(tx, planned, rows, announce);
-    return planned.length;
+    return this.record(tx, planned, rows);
   }
 
   /** Opens a back-in-stock restock with a budget of the units available, and plans its first wave. */
-  async openRestock(tx: NotifierTransaction, t: Transition, availableNow: number | null, announce: InboxRow[]): Promise<WaveOutcome> {
+  async openRestock(tx: NotifierTransaction, t: Transition, availableNow: number | null): Promise<PlannedWave> {
     const budget = t.available ?? 0;
     await tx.connection.query(
       `INSERT INTO ${this.s}.restocks (event_id, sku, kind, occurred_at, available, budget, status, correlation_id, traceparent)
@@ -139,7 +149,7 @@ export class Planner {
       correlation_id: t.correlationId,
       traceparent: t.traceparent,
     };
-    return this.wave(tx, restock, availableNow, announce);
+    return this.wave(tx, restock, availableNow);
   }
 
   /** Closes the SKU's open restocks: nothing more is offered once it is out of stock. */
@@ -159,11 +169,11 @@ export class Planner {
    * One wave of a restock in the caller's transaction (the BackInStock handler's first wave).
    * The restock row must be locked by the caller (or created in its transaction).
    */
-  async wave(tx: NotifierTransaction, restock: RestockRow, availableNow: number | null, announce: InboxRow[]): Promise<WaveOutcome> {
+  async wave(tx: NotifierTransaction, restock: RestockRow, availableNow: number | null): Promise<PlannedWave> {
     const size = await this.sizeWave(tx.connection, restock, availableNow);
-    if (size.outcome) return size.outcome;
-    const slice = await this.pickSlice(tx, restock, size.wave, 1, Math.min(size.room, this.config.WAVE_SIZE), availableNow, announce);
-    return this.finishWave(tx.connection, restock, [slice]);
+    if (size.outcome) return { outcome: size.outcome, delivered: [] };
+    const slice = await this.pickSlice(tx, restock, size.wave, 1, Math.min(size.room, this.config.WAVE_SIZE), availableNow);
+    return { outcome: await this.finishWave(tx.connection, restock, [slice]), delivered: slice.delivered };
   }
 
   /**
@@ -214,7 +224,6 @@ export class Planner {
     slice: number,
     want: number,
     availableNow: number | null,
-    announce: InboxRow[],
   ): Promise<SliceOutcome> {
     const t: Transition = {
       eventId: restock.event_id,
@@ -230,6 +239,7 @@ export class Planner {
     let unreachable = 0;
     let queueEmpty = false;
     const channelsUsed = new Set<ChannelName>();
+    const delivered: InboxRow[] = [];
     while (picked < want) {
       const asked = want - picked;
       const { rows } = await client.query<CandidateRow>(
@@ -260,7 +270,7 @@ export class Planner {
            FROM unnest($1::uuid[], $2::int[]) AS f(id, version) WHERE s.id = f.id`,
           [fulfilled.map((f) => f.id), fulfilled.map((f) => f.version), restock.event_id],
         );
-        await this.record(tx, planned, rows, announce);
+        delivered.push(...(await this.record(tx, planned, rows)));
       }
       if (rows.length < asked) {
         queueEmpty = true;
@@ -275,7 +285,7 @@ export class Planner {
       availableNow,
     ]);
     this.metrics.fulfilled.inc(picked + unreachable);
-    return { picked, unreachable, channels: [...channelsUsed], queueEmpty };
+    return { picked, delivered, unreachable, channels: [...channelsUsed], queueEmpty };
   }
 
   /** Records a wave's slices on the restock (the totals come from `restock_waves`, which survive a crash between slices). */
@@ -343,11 +353,11 @@ export class Planner {
   /**
    * Stores the planned deliveries (the unique key drops any planned before). Web deliveries due now
    * are delivered on the spot: their inbox rows are written and marked `sent` in this same
-   * transaction (no second hop through the dispatcher), and pushed to `announce` for the caller to
-   * publish after the commit. The rest (email, SMS, anything held for quiet hours) wait for the dispatcher.
+   * transaction (no second hop through the dispatcher) and returned for the caller to publish after
+   * the commit. The rest (email, SMS, anything held for quiet hours) wait for the dispatcher.
    */
-  private async record(tx: NotifierTransaction, planned: PlannedDelivery[], rows: readonly CandidateRow[], announce: InboxRow[]): Promise<void> {
-    if (planned.length === 0) return;
+  private async record(tx: NotifierTransaction, planned: PlannedDelivery[], rows: readonly CandidateRow[]): Promise<InboxRow[]> {
+    if (planned.length === 0) return [];
     const client = tx.connection;
     const later = planned.filter((p) => p.channel !== 'web' || p.heldUntil !== null);
     const now = planned.filter((p) => p.channel === 'web' && p.heldUntil === null).map((p) => ({ ...p, id: randomUUID() }));
@@ -356,10 +366,11 @@ export class Planner {
         this.metrics.deliveries.inc({ channel: row.channel, status: row.held ? 'held' : 'queued' });
       }
     }
-    if (now.length === 0) return;
+    if (now.length === 0) return [];
     const localeOf = new Map(rows.map((row) => [row.id, contactOf(row).locale]));
     const { rows: names } = await client.query<{ name: string | null }>(`SELECT name FROM ${this.s}.sku_stock WHERE sku = $1`, [now[0]!.sku]);
     const productName = names[0]?.name ?? now[0]!.sku;
+    const delivered: InboxRow[] = [];
     for (let i = 0; i < now.length; i += 5_000) {
       const slice = now.slice(i, i + 5_000);
       const stored = new Set((await this.store.planDelivered(tx, slice)).map((r) => r.id));
@@ -374,10 +385,11 @@ export class Planner {
           locale: localeOf.get(p.subscriptionId) ?? 'en',
           productName,
           available: p.available,
-          link: this.dispatcher.link(p.sku),
+          link: productLink(this.config.LINK_BASE_URL, p.sku),
         }));
-      announce.push(...(await this.dispatcher.web.insert(client, web)));
+      delivered.push(...(await this.web.insert(client, web)));
     }
+    return delivered;
   }
 
 }

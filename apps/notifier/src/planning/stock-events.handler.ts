@@ -60,13 +60,13 @@ export class StockEventsHandler {
     // A live event's figure is the stock now; an old one (the notifier was down or behind) is re-checked.
     const fresh = Date.now() - t.occurredAt.getTime() < FRESH_MS;
     const availableNow = fresh ? t.available : (await this.stock.available(t.sku)).available;
-    const announce: InboxRow[] = [];
+    let delivered: readonly InboxRow[] = [];
     await this.inbox.runOnceInStore(this.store, CONSUMER, event.eventId, async (tx) => {
-      announce.length = 0;
-      await this.planner.planAvailability(tx, t, announce);
-      await this.planner.openRestock(tx, t, availableNow, announce);
+      const availability = await this.planner.planAvailability(tx, t);
+      const restock = await this.planner.openRestock(tx, t, availableNow);
+      delivered = [...availability, ...restock.delivered];
     });
-    this.dispatcher.announce(announce, t.occurredAt);
+    this.dispatcher.announce(delivered, t.occurredAt);
     this.dispatcher.wake('email', 'sms');
     this.waves.wake();
   }
@@ -74,27 +74,25 @@ export class StockEventsHandler {
   @EventPattern('OutOfStock')
   async onOutOfStock(@Payload() event: ReceivedEvent<{ sku: string }>): Promise<void> {
     const t = transition(event, 'out-of-stock');
-    const announce: InboxRow[] = [];
+    let delivered: readonly InboxRow[] = [];
     await this.inbox.runOnceInStore(this.store, CONSUMER, event.eventId, async (tx) => {
-      announce.length = 0;
       await this.planner.closeRestocks(tx.connection, t.sku, 'out-of-stock');
       await this.planner.recordTransition(tx.connection, t);
-      await this.planner.planAvailability(tx, t, announce);
+      delivered = await this.planner.planAvailability(tx, t);
     });
-    this.dispatcher.announce(announce, t.occurredAt);
+    this.dispatcher.announce(delivered, t.occurredAt);
     this.dispatcher.wake('email', 'sms');
   }
 
   @EventPattern('LowStock')
   async onLowStock(@Payload() event: ReceivedEvent<{ sku: string; available: number }>): Promise<void> {
     const t = transition(event, 'low-stock');
-    const announce: InboxRow[] = [];
+    let delivered: readonly InboxRow[] = [];
     await this.inbox.runOnceInStore(this.store, CONSUMER, event.eventId, async (tx) => {
-      announce.length = 0;
       await this.planner.recordTransition(tx.connection, t);
-      await this.planner.planAvailability(tx, t, announce);
+      delivered = await this.planner.planAvailability(tx, t);
     });
-    this.dispatcher.announce(announce, t.occurredAt);
+    this.dispatcher.announce(delivered, t.occurredAt);
     this.dispatcher.wake('email', 'sms');
   }
 }

@@ -4,7 +4,6 @@ import { PG_POOL, SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
 import { inTransaction, quoteSchema } from '@stockflow/postgres';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import type { InboxRow } from '../channels/web-channel.js';
 import { DeliveryStore } from '../delivery/delivery-store.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
 import { Signal } from '../delivery/signal.js';
@@ -98,9 +97,8 @@ export class WaveRunner implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async slice(restock: RestockRow, wave: number, slice: number, want: number, available: number | null): Promise<SliceOutcome> {
-    const announce: InboxRow[] = [];
-    const outcome = await this.deliveries.transaction((tx) => this.planner.pickSlice(tx, restock, wave, slice, want, available, announce));
-    this.dispatcher.announce(announce, restock.occurred_at);
+    const outcome = await this.deliveries.transaction((tx) => this.planner.pickSlice(tx, restock, wave, slice, want, available));
+    this.dispatcher.announce(outcome.delivered, restock.occurred_at);
     return outcome;
   }
 

@@ -20,6 +20,17 @@ const counter: Decider<Increment, Incremented, { total: number }> = {
 
 const metadata = { correlationId: 'c', causationId: null, traceparent: null };
 
+function countingStore(): { store: InMemoryEventStore; reads: () => number } {
+  const store = new InMemoryEventStore(contractTestCatalog);
+  let reads = 0;
+  const readStream = store.readStream.bind(store);
+  store.readStream = (...args) => {
+    reads++;
+    return readStream(...args);
+  };
+  return { store, reads: () => reads };
+}
+
 describe('CommandHandler', () => {
   it('decides on the folded state and appends with the version it read', async () => {
     const handler = new CommandHandler(new InMemoryEventStore(contractTestCatalog), contractTestCatalog, counter);
@@ -46,17 +57,6 @@ describe('CommandHandler', () => {
   });
 
   describe('with a state cache', () => {
-    function countingStore(): { store: InMemoryEventStore; reads: () => number } {
-      const store = new InMemoryEventStore(contractTestCatalog);
-      let reads = 0;
-      const readStream = store.readStream.bind(store);
-      store.readStream = (...args) => {
-        reads++;
-        return readStream(...args);
-      };
-      return { store, reads: () => reads };
-    }
-
     it('decides without reading the stream when this process wrote it last', async () => {
       const { store, reads } = countingStore();
       const handler = new CommandHandler(store, contractTestCatalog, counter, { cache: new AggregateStateCache() });
@@ -125,14 +125,7 @@ describe('CommandHandler', () => {
     });
 
     it('appends within the caller\'s transaction on a state the caller holds: no read, commits or rolls back with the caller\'s work, a conflict not retried', async () => {
-      const store = new InMemoryEventStore(contractTestCatalog);
-      let readCount = 0;
-      const readStream = store.readStream.bind(store);
-      store.readStream = (...args) => {
-        readCount++;
-        return readStream(...args);
-      };
-      const reads = (): number => readCount;
+      const { store, reads } = countingStore();
       const handler = new CommandHandler<Increment, Incremented, { total: number }, InMemoryTransactionConnection>(store, contractTestCatalog, counter);
       await handler.handle('counter-w1', { by: 1, max: 10 }, { metadata });
       const readsBefore = reads();

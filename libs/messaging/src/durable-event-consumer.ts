@@ -1,6 +1,7 @@
-import { AckPolicy, DeliverPolicy, type ConsumerConfig, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { ContractViolation, type EventCatalog, type SubjectScheme } from '@stockflow/contracts';
 import { processAcks, type AckBatcher } from './ack-batcher.js';
+import { ConsumerAttachment } from './consumer-attachment.js';
 import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
 import { PoisonMessageError } from './handler-errors.js';
 import { decodeReceivedEvent, undecodableReason, type ReceivedEvent } from './received-event.js';
@@ -104,7 +105,7 @@ const DEFAULT_BATCH_MESSAGES = 1_000;
  * immediate redelivery.
  */
 export class DurableEventConsumer {
-  private messages: ConsumerMessages | null = null;
+  private attachment: ConsumerAttachment | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private readonly retry: RetryPolicy;
@@ -129,12 +130,20 @@ export class DurableEventConsumer {
     const { jsm, js, stream, durable, batch } = this.options;
     await ensureStream(jsm, deadLetterStreamSpec(this.options.scheme));
     if (this.options.sourceStream) await ensureStream(jsm, this.options.sourceStream);
-    await this.ensureConsumer(jsm);
-    const consumer = await js.consumers.get(stream, durable);
     this.stopping = false;
     const batchSize = batch?.maxMessages ?? DEFAULT_BATCH_MESSAGES;
-    this.messages = await consumer.consume({ max_messages: this.options.prefetch ?? (batch ? batchSize : 256) });
-    this.loop = batch ? this.runBatches(this.messages, batch.handler, batchSize) : this.run(this.messages);
+    // Re-attached after NATS outages (ADR 0019): the consumer is made again if the server lost it.
+    this.attachment = new ConsumerAttachment(
+      async () => {
+        await this.ensureConsumer(jsm);
+        const consumer = await js.consumers.get(stream, durable);
+        return consumer.consume({ max_messages: this.options.prefetch ?? (batch ? batchSize : 256) });
+      },
+      (error) => this.options.observer?.error?.(error),
+    );
+    await this.attachment.open();
+    const messages = this.attachment.messages();
+    this.loop = batch ? this.runBatches(messages, batch.handler, batchSize) : this.run(messages);
     if (this.options.observer?.pending) this.lagTimer = setInterval(() => void this.refreshIdleLag(), IDLE_LAG_REFRESH_MS).unref();
   }
 
@@ -144,10 +153,10 @@ export class DurableEventConsumer {
     this.lagTimer = null;
     this.endPause?.();
     this.wake?.();
-    await this.messages?.close();
+    await this.attachment?.close();
     await this.loop;
     this.acks.flush();
-    this.messages = null;
+    this.attachment = null;
     this.loop = null;
   }
 
@@ -186,7 +195,7 @@ export class DurableEventConsumer {
     }
   }
 
-  private async run(messages: ConsumerMessages): Promise<void> {
+  private async run(messages: AsyncIterable<JsMsg>): Promise<void> {
     for await (const msg of messages) {
       if (this.stopping) {
         msg.nak();
@@ -262,7 +271,7 @@ export class DurableEventConsumer {
   }
 
   /** Batch mode: one reader fills the buffer; the handler takes whatever is buffered when it is free. */
-  private async runBatches(messages: ConsumerMessages, handler: BatchHandler, batchSize: number): Promise<void> {
+  private async runBatches(messages: AsyncIterable<JsMsg>, handler: BatchHandler, batchSize: number): Promise<void> {
     let reading = true;
     const reader = (async () => {
       try {

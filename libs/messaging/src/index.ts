@@ -7,6 +7,7 @@ export * from './handler-errors.js';
 export * from './dead-letter.js';
 export * from './received-event.js';
 export * from './durable-event-consumer.js';
+export * from './consumer-attachment.js';
 export * from './nest/jetstream-transport.js';
 export * from './nest/rethrow-to-consumer.filter.js';
 export * from './append-nudge.js';

@@ -24,7 +24,11 @@ export function natsInboxPrefix(user: string): string {
 }
 
 /**
- * Connects with reconnects that never give up: a service outlives a NATS restart. Without async
+ * Connects with reconnects that never give up (ADR 0019): a service outlives a NATS restart or
+ * outage of any length, trying every 0.5 s plus up to 0.25 s of jitter (so a fleet does not
+ * reconnect in step), and pings every 10 s so a server that vanished without closing the socket is
+ * noticed after three unanswered pings rather than minutes. Publishes meanwhile wait in the
+ * client's buffer; requests (JetStream publishes, pulls) fail after their timeout. Without async
  * traces: otherwise every request (each JetStream publish and pull) builds two Error objects with
  * stack traces up front, in case it fails — 9% of a rebuild's profile, most of it the relay's and
  * consumers' hot path. Errors still carry their message and cause.
@@ -34,7 +38,17 @@ export function connectNats(options: NatsConnectionOptions): Promise<NatsConnect
   const user = options.user ?? (process.env.NATS_USER || undefined);
   const password = options.password ?? process.env.NATS_PASSWORD ?? '';
   const credentials = user ? { user, pass: password, inboxPrefix: natsInboxPrefix(user) } : {};
-  return connect({ servers: url.split(','), name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true, ...credentials });
+  return connect({
+    servers: url.split(','),
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    reconnectJitter: 250,
+    pingInterval: 10_000,
+    maxPingOut: 3,
+    noAsyncTraces: true,
+    ...credentials,
+  });
 }
 
 /** `major.minor` of the server, to choose options the server supports (2.9 lacks several). */

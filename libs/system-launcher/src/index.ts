@@ -11,3 +11,4 @@ export * from './dev-servers/provide-servers.js';
 export * from './system-data.js';
 export * from './nats-users.js';
 export * from './database-roles.js';
+export * from './fault-proxy.js';

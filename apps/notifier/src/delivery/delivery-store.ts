@@ -63,6 +63,8 @@ export class DeliveryStore {
   /** Key of the transaction lock that makes inbox ids follow commit order. */
   readonly inboxLockKey: string;
   private livenessClient: PoolClient | null = null;
+  private livenessWanted = false;
+  private livenessRetry: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(PG_POOL) readonly pool: Pool,
@@ -80,19 +82,50 @@ export class DeliveryStore {
     return this.events.withTransaction(work);
   }
 
-  /** Takes this process's liveness lock on a connection of its own (kept until `stop`). */
+  /**
+   * Takes this process's liveness lock on a connection of its own, kept until `releaseLiveness`.
+   * When that connection is lost (a database restart), the lock is taken again with backoff.
+   */
   async holdLiveness(): Promise<void> {
+    this.livenessWanted = true;
     if (this.livenessClient) return;
     const client = await this.pool.connect();
-    await client.query('SELECT pg_advisory_lock($1::int, $2::int)', [this.livenessClass, this.instanceId]);
-    client.on('error', () => undefined);
+    try {
+      await client.query('SELECT pg_advisory_lock($1::int, $2::int)', [this.livenessClass, this.instanceId]);
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+    const lost = (): void => {
+      if (this.livenessClient !== client) return;
+      this.livenessClient = null;
+      client.release(true);
+      this.retakeLiveness(1);
+    };
+    client.on('error', lost);
+    client.on('end', lost);
     this.livenessClient = client;
   }
 
+  private retakeLiveness(attempt: number): void {
+    if (!this.livenessWanted || this.livenessRetry) return;
+    this.livenessRetry = setTimeout(
+      () => {
+        this.livenessRetry = null;
+        this.holdLiveness().catch(() => this.retakeLiveness(attempt + 1));
+      },
+      Math.min(100 * 2 ** attempt, 2_000),
+    );
+  }
+
   releaseLiveness(): void {
+    this.livenessWanted = false;
+    if (this.livenessRetry) clearTimeout(this.livenessRetry);
+    this.livenessRetry = null;
     // Ending the session releases the lock.
-    this.livenessClient?.release(true);
+    const client = this.livenessClient;
     this.livenessClient = null;
+    client?.release(true);
   }
 
   /** Inserts the planned deliveries that do not exist yet (the unique key) and logs them `queued`. */
@@ -206,13 +239,15 @@ export class DeliveryStore {
   /**
    * Sending rows whose process is gone (its liveness lock is free) or whose lease ran out go back to
    * `queued`, marked `resumed`: the provider may or may not have accepted them (the crash window).
+   * This process's own rows only when their lease ran out: it is alive and still holds them, even
+   * while its lock is being taken again after a lost connection.
    */
   async reclaimStale(channel: ChannelName): Promise<number> {
     const { rows } = await this.pool.query<{ delivery_id: string }>(
       `WITH stale AS (
          SELECT d.id FROM ${this.s}.deliveries d
          WHERE d.channel = $1 AND d.status = 'sending' AND (
-           d.lease_until < now() OR NOT EXISTS (
+           d.lease_until < now() OR d.claimed_by <> $3 AND NOT EXISTS (
              SELECT 1 FROM pg_locks l
              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -227,7 +262,7 @@ export class DeliveryStore {
        INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, detail)
        SELECT id, channel, 'failed', attempts, 'interrupted: the notifier sending it stopped before recording the outcome; resending'
        FROM requeued RETURNING delivery_id`,
-      [channel, this.livenessClass],
+      [channel, this.livenessClass, this.instanceId],
     );
     return rows.length;
   }
@@ -238,7 +273,8 @@ export class DeliveryStore {
       `WITH d AS (
          UPDATE ${this.s}.deliveries SET status = 'sent', sent_at = now(), provider = $2, provider_message_id = $3, recipient = $4,
            lease_until = NULL, last_error = NULL
-         WHERE id = $1 RETURNING *),
+         -- only once: a retry after a commit whose answer was lost changes nothing
+         WHERE id = $1 AND status = 'sending' RETURNING *),
        logged AS (
          INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, provider, detail)
          SELECT id, channel, 'sent', attempts, $2, $5 FROM d)

@@ -276,12 +276,9 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
         }
       }
       const started = performance.now();
+      let receipt: Awaited<ReturnType<SendingChannel['send']>>;
       try {
-        const receipt = await channel.send(message);
-        this.metrics.sendDuration.observe({ channel: channel.name, provider: receipt.provider }, (performance.now() - started) / 1000);
-        await this.store.markSent(row.id, receipt.provider, receipt.providerMessageId, recipient);
-        this.metrics.deliveries.inc({ channel: channel.name, status: 'sent' });
-        this.metrics.latency.observe({ channel: channel.name }, Math.max(0, Date.now() - row.event_occurred_at.getTime()) / 1000);
+        receipt = await channel.send(message);
       } catch (error) {
         const failure = error instanceof SendError ? error : new SendError(String((error as Error)?.message ?? error), false);
         this.metrics.sendDuration.observe({ channel: channel.name, provider: failure.provider ?? 'none' }, (performance.now() - started) / 1000);
@@ -297,10 +294,33 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
           await this.store.markFailed(row.id, 'failed', failure.message, failure.provider, next);
           this.metrics.deliveries.inc({ channel: channel.name, status: 'failed' });
         }
+        return;
       }
+      this.metrics.sendDuration.observe({ channel: channel.name, provider: receipt.provider }, (performance.now() - started) / 1000);
+      // Sent: a failure to record it must not look like a failed send (that would send it again).
+      await this.untilRecorded(() => this.store.markSent(row.id, receipt.provider, receipt.providerMessageId, recipient));
+      this.metrics.deliveries.inc({ channel: channel.name, status: 'sent' });
+      this.metrics.latency.observe({ channel: channel.name }, Math.max(0, Date.now() - row.event_occurred_at.getTime()) / 1000);
     } catch (error) {
       // The outcome could not be recorded (database trouble): the lease makes the row due again later.
       this.logger.error({ err: error, deliveryId: row.id }, 'could not record a delivery outcome');
+    }
+  }
+
+  /**
+   * Retries recording an outcome through a database outage (ADR 0019): this process alone knows the
+   * message left, and its own claims are never reclaimed while it lives. Gives up only when stopping;
+   * the row is then resumed after a restart, as after a crash.
+   */
+  private async untilRecorded(record: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await record();
+      } catch (error) {
+        if (this.stopping) throw error;
+        if (attempt === 1) this.logger.warn({ err: error }, 'could not record a sent delivery; retrying until the database answers');
+        await new Promise((r) => setTimeout(r, retryDelayMs(attempt, this.config.RETRY_BASE_MS, 2_000)));
+      }
     }
   }
 

@@ -1,3 +1,4 @@
 export * from './problem-details.js';
 export * from './problem-details.filter.js';
 export * from './validation.js';
+export * from './dependency-unavailable.js';

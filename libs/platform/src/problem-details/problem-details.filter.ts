@@ -5,6 +5,7 @@ import { ConcurrencyConflict, DomainError } from '@stockflow/event-sourcing';
 import { throwError, type Observable } from 'rxjs';
 import { contextOfRequest } from '../tracing/fastify-hooks.js';
 import { requestContext } from '../tracing/request-context.js';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, dependencyUnavailableOf } from './dependency-unavailable.js';
 import {
   PROBLEM_JSON,
   ProblemDetailsException,
@@ -26,10 +27,11 @@ export interface RequestLike {
   readonly raw?: RequestLike;
 }
 
-/** What the filter decided: the problem, and whether the error is the server's to log. */
+/** What the filter decided: the problem, whether the error is the server's to log, and headers to send. */
 export interface ProblemResolution {
   readonly problem: Problem;
   readonly serverError: boolean;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -39,6 +41,7 @@ export interface ProblemResolution {
  * - `ConcurrencyConflict` → 412 when the request had `If-Match`, else 409;
  * - `ContractViolation` → 422;
  * - Fastify's client errors (malformed JSON, body too large, unsupported media type) → their 4xx;
+ * - PostgreSQL or NATS unreachable (`dependencyUnavailableOf`) → 503 with `Retry-After` (ADR 0019);
  * - other `HttpException`s → their status and message;
  * - anything else → 500 with a generic detail.
  */
@@ -87,6 +90,21 @@ export function resolveProblem(exception: unknown, request?: RequestLike): Probl
   }
   const client = clientErrorOf(exception);
   if (client) return { problem: client, serverError: false };
+  const unavailable = dependencyUnavailableOf(exception);
+  if (unavailable) {
+    return {
+      problem: {
+        type: ProblemTypes.dependencyUnavailable,
+        title: 'Dependency unavailable',
+        status: 503,
+        detail: `${unavailable.message}; the request was not carried out. Retry after ${DEPENDENCY_RETRY_AFTER_SECONDS} s.`,
+        dependency: unavailable.dependency,
+      },
+      // An outage is logged once where the connection is lost, not once per request.
+      serverError: false,
+      headers: { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+    };
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     return {
@@ -188,7 +206,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<RequestLike>();
     const response = http.getResponse<unknown>();
-    const { problem, serverError } = resolveProblem(exception, request);
+    const { problem, serverError, headers } = resolveProblem(exception, request);
     const context = requestContext() ?? contextOfRequest(request);
     const body: ProblemDetails = {
       ...problem,
@@ -201,6 +219,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter.isHeadersSent(response)) return;
     adapter.setHeader(response, 'Content-Type', `${PROBLEM_JSON}; charset=utf-8`);
+    for (const [name, value] of Object.entries(headers ?? {})) adapter.setHeader(response, name, value);
     adapter.reply(response, body, body.status);
   }
 }

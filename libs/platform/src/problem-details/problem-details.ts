@@ -43,6 +43,8 @@ export const ProblemTypes = {
   internal: problemType('internal'),
   /** 503 — a readiness check failed, or the service is shutting down. */
   serviceUnavailable: problemType('service-unavailable'),
+  /** 503 — PostgreSQL or NATS cannot be reached; nothing was done; retry after `Retry-After`. */
+  dependencyUnavailable: problemType('dependency-unavailable'),
 } as const;
 
 const TYPE_BY_STATUS: Record<number, string> = {

@@ -76,6 +76,13 @@ export interface DurableEventConsumerOptions {
   readonly observer?: ConsumerObserver;
   /** Where acknowledgements wait to leave together (default: the process's; see AckBatcher). */
   readonly acks?: AckBatcher;
+  /**
+   * Tells a dependency's outage (PostgreSQL away) from a failure of the message. Such a failure is
+   * retried in place — the message held, its ack wait extended, nothing more fetched — until it
+   * succeeds or the consumer stops; no delivery is spent, so an outage of any length neither
+   * dead-letters a message nor leaves it waiting out a long backoff afterwards (ADR 0019).
+   */
+  readonly isOutage?: (error: unknown) => boolean;
 }
 
 /** A decoded message of a batch. */
@@ -91,6 +98,9 @@ interface InHand {
   readonly acked: Set<JsMsg>;
 }
 
+/** Outcomes of `retryThroughOutage` besides an error. */
+const HANDLED = Symbol('handled');
+const RELEASED = Symbol('released');
 const IDLE_LAG_REFRESH_MS = 1_000;
 const DEFAULT_BATCH_MESSAGES = 1_000;
 
@@ -238,7 +248,14 @@ export class DurableEventConsumer {
     }
     try {
       await handler(event);
-    } catch (error) {
+    } catch (caught) {
+      const error = this.options.isOutage?.(caught) ? await this.retryThroughOutage(msg, () => handler(event)) : caught;
+      if (error === HANDLED) {
+        this.acks.ack(msg);
+        observer?.handled?.('ok');
+        return;
+      }
+      if (error === RELEASED) return;
       if (isPoison(error)) return this.deadLetter(msg, 'rejected-by-handler', error);
       if (event.deliveryCount >= this.retry.maxDeliveries) return this.deadLetter(msg, 'max-deliveries', error);
       msg.nak(retryDelayMs(this.retry, event.deliveryCount));
@@ -261,6 +278,34 @@ export class DurableEventConsumer {
     } catch (error) {
       await this.deadLetter(msg, undecodableReason(error), error);
       return null;
+    }
+  }
+
+  // --- Riding out a dependency's outage (ADR 0019) ---
+
+  /**
+   * Runs `attempt` again every 0.25–2 s while it fails with an outage, telling the server the
+   * message is still being worked on. HANDLED once it succeeds; RELEASED (nak'ed for another
+   * instance) when the consumer stops meanwhile; else the first error that is not an outage.
+   */
+  private async retryThroughOutage(msg: JsMsg, attempt: () => Promise<void>): Promise<unknown> {
+    for (let n = 1; ; n++) {
+      if (this.stopping) {
+        msg.nak();
+        return RELEASED;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** (n - 1), 2_000)));
+      try {
+        msg.working();
+      } catch {
+        // NATS is away too: the ack wait may pass and the message come again, as after any crash (ADR 0004).
+      }
+      try {
+        await attempt();
+        return HANDLED;
+      } catch (error) {
+        if (!this.options.isOutage?.(error)) return error;
+      }
     }
   }
 

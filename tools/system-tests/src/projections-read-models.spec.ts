@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPool, dropSchema } from '@stockflow/postgres';
 import type { Pool } from 'pg';
 import { preferences, subscribe } from './notifications-support.js';
+import { dumpReadModels } from './read-model-support.js';
 import { WRITE_SIDE, eventually, http, listAll, startTestSystem, type TestSystem } from './test-system.js';
 
 interface StockView {
@@ -18,7 +19,6 @@ interface StockView {
   status: string;
 }
 
-const TABLES = { stock: 'sku', customer_orders: 'order_id', carts: 'cart_id', notification_deliveries: 'channel' } as const;
 const NOTIFICATIONS = ['relay-notifications', 'notifications', 'notifier', 'mail-sink', 'sms-sink'];
 /** The processes that append, and the schemas of the logs they append to (the notifier shares its context's). */
 const WRITERS = ['orders', 'inventory', 'carts', 'notifications', 'notifier'];
@@ -38,11 +38,7 @@ describe('projections on the running system', () => {
   let sys: TestSystem;
   let pool: Pool;
   const schema = (): string => `${sys.schemaPrefix}_projections`;
-  const dump = async (): Promise<Record<string, unknown[]>> => {
-    const out: Record<string, unknown[]> = {};
-    for (const [table, key] of Object.entries(TABLES)) out[table] = (await pool.query(`SELECT * FROM ${schema()}.${table} ORDER BY ${key}`)).rows;
-    return out;
-  };
+  const dump = (): Promise<Record<string, unknown[]>> => dumpReadModels(pool, schema());
   const inventorySku = (sku: string) => http<StockView>('GET', `${sys.url('inventory')}/skus/${sku}`).then((r) => r.body);
   const viewSku = (sku: string) => http<StockView>('GET', `${sys.url('projections')}/views/stock/${sku}`);
   /**

@@ -4,6 +4,7 @@ import { JetStreamTransport, RethrowToConsumer, contextStreamSpec, type RetryPol
 import { createService, type OpenApiOptions, type Service } from '../bootstrap.js';
 import type { LogLevel } from '../logging/logger.js';
 import { consumerObserver } from '../metrics/consumer-observer.js';
+import { dependencyUnavailableOf } from '../problem-details/dependency-unavailable.js';
 import { ServiceMetrics } from '../metrics/service-metrics.js';
 import { connectInfrastructure, InfrastructureModule, type EventSourcedInfrastructure } from './infrastructure.js';
 import { meteredEventStore } from './metered-event-store.js';
@@ -96,6 +97,7 @@ export async function runEventSourcedService(options: RunEventSourcedServiceOpti
             retry: consumer.retry,
             ackWaitMs: consumer.ackWaitMs,
             observer: consumerObserver(service.metrics, service.logger, consumer.durable),
+            isOutage: (error) => dependencyUnavailableOf(error) !== null,
           }),
         },
         // Not inheriting the HTTP pipes and filters: a handler's error must reach the consumer,

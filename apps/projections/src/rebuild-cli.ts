@@ -12,7 +12,8 @@ import { ProjectionsConfig } from './projections-config.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(ProjectionsConfig);
-  const pool = createPool({ connectionString: config.DATABASE_URL, max: 6, applicationName: 'projections-rebuild' });
+  // No statement timeout: an offline rebuild of a long log may run long statements.
+  const pool = createPool({ connectionString: config.DATABASE_URL, max: 6, applicationName: 'projections-rebuild', statementTimeoutMs: 0 });
   const nats = await connectNats({ url: config.NATS_URL, name: 'projections-rebuild', user: config.NATS_USER, password: config.NATS_PASSWORD });
   try {
     await migrate(pool, config.DB_SCHEMA, projectionMigrations);

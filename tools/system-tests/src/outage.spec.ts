@@ -284,7 +284,7 @@ describe('outages of PostgreSQL and NATS under load', () => {
         `stock view of ${sku}`,
       );
     }
-    const statusOf = new Map(orders.map((o) => [o.id, o.status]));
+    const statusOf = new Map(orders.map((o) => [o.orderId, o.status]));
     await eventually(
       async () => (await pool.query<{ order_id: string; status: string }>(`SELECT order_id, status FROM ${sys.schemaPrefix}_projections.customer_orders`)).rows,
       (rows) => orderIds.every((id) => rows.some((r) => r.order_id === id && r.status === statusOf.get(id))),

@@ -14,7 +14,7 @@ import type { Order, Sku } from './api-shapes.js';
 import { mailsTo, preferences, registerSku, smsTo, subscribe } from './notifications-support.js';
 import { dumpReadModels } from './read-model-support.js';
 import { command, percentile, SteadyLoad, type CommandOutcome } from './steady-load.js';
-import { eventually, http, startTestSystem, type TestSystem } from './test-system.js';
+import { eventually, http, listAll, startTestSystem, type TestSystem } from './test-system.js';
 
 const OUTAGE_MS = 10_000;
 const COMMANDS_PER_SECOND = 40;
@@ -92,7 +92,7 @@ describe('outages of PostgreSQL and NATS under load', () => {
       if (i % 10 < 8) return record(await command('receipt', sku, 'POST', `${sys.url('inventory')}/skus/${sku}/receipts`, { quantity: 3 }));
       const opened = record(await command('cart-open', customerId, 'POST', `${sys.url('carts')}/carts`, { customerId }));
       if (opened.status !== 201) return;
-      const cartId = String(opened.body!['id']);
+      const cartId = String(opened.body!['cartId']);
       const line = record(await command('cart-line', cartId, 'PUT', `${sys.url('carts')}/carts/${cartId}/lines/${sku}`, { quantity: 1 }));
       if (line.status !== 200) return;
       record(await command('checkout', cartId, 'POST', `${sys.url('carts')}/carts/${cartId}/checkout`));
@@ -123,7 +123,7 @@ describe('outages of PostgreSQL and NATS under load', () => {
         probeAttempts.push(placed);
         if (placed.status !== 202) await sleep(100);
       } while (placed.status !== 202);
-      const id = String(placed.body!['id']);
+      const id = String(placed.body!['orderId']);
       await eventually(() => http<Order>('GET', `${sys.url('orders')}/orders/${id}`).then((r) => r.body.status), (s) => s === 'confirmed', 120_000, `the ${dependency} probe order to be confirmed`);
       return { ms: Date.now() - endedAt, id };
     };
@@ -212,7 +212,7 @@ describe('outages of PostgreSQL and NATS under load', () => {
 
     // Every 2xx applied exactly once; every order in the log final (also one whose 503 raced its commit).
     const ok = (kind: string) => outcomes.filter((o) => o.kind === kind && o.status >= 200 && o.status < 300);
-    const acceptedIds = [...ok('order').map((o) => String(o.body!['id'])), ...ok('checkout').map((o) => String(o.body!['orderId']))];
+    const acceptedIds = [...ok('order').map((o) => String(o.body!['orderId'])), ...ok('checkout').map((o) => String(o.body!['orderId']))];
     const placedPerStream = async (): Promise<Map<string, number>> =>
       new Map(
         (
@@ -264,7 +264,7 @@ describe('outages of PostgreSQL and NATS under load', () => {
     const mine = (to: string) => to.endsWith('@outage.example') && !to.startsWith('probe-');
     await eventually(() => mailsTo(sys), (m) => new Set(m.filter((x) => mine(x.to[0]!)).map((x) => x.to[0])).size >= subscribers.length, 90_000, 'every subscriber mailed');
     await eventually(() => smsTo(sys), (m) => new Set(m.filter((x) => x.to.startsWith('+4915300')).map((x) => x.to)).size >= subscribers.length, 90_000, 'every subscriber texted');
-    const inboxes = () => Promise.all(subscribers.map(async (s) => (await http<unknown[]>('GET', `${sys.url('notifications')}/customers/${s.id}/notifications`)).body.length));
+    const inboxes = () => Promise.all(subscribers.map(async (s) => (await listAll<unknown>(`${sys.url('notifications')}/customers/${s.id}/notifications`)).length));
     await eventually(inboxes, (n) => n.every((x) => x >= 1), 60_000, 'every inbox');
     await sleep(2_000);
     const mails = (await mailsTo(sys)).filter((m) => mine(m.to[0]!));

@@ -1,4 +1,5 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { ClosedConnectionError } from '@nats-io/nats-core';
 import { sleep } from '@stockflow/event-sourcing';
 
 /** Waits between attempts to re-attach: 250 ms doubling to 5 s. */
@@ -43,6 +44,9 @@ export class ConsumerAttachment {
         this.current ??= await this.attach();
         for await (const msg of this.current) yield msg;
       } catch (error) {
+        // A closed connection never reconnects (the client closes only when told to or when it gives
+        // up): attaching again would retry for ever and keep the process alive.
+        if (error instanceof ClosedConnectionError) return;
         if (!this.closed.signal.aborted) this.onError?.(error);
       }
       this.current = null;

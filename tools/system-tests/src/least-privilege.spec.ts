@@ -19,7 +19,7 @@ import { eventually, http, listAll, workspaceRoot } from './test-system.js';
 const id = `s${randomBytes(3).toString('hex')}`;
 const scheme = { namespace: id };
 const users = natsUsers({ namespace: id, schemaPrefix: id });
-const passwords = new Map(users.map((u) => [u.user, randomBytes(18).toString('base64url')]));
+const passwords = new Map(users.map((u) => [u.user, `p${randomBytes(18).toString('hex')}`]));
 const credentials = (user: string): { user: string; password: string } => ({ user, password: passwords.get(user)! });
 const as = (user: string): Promise<NatsConnection> => connectNats({ url: server.url, name: `least-privilege-${user}`, ...credentials(user) });
 const inventoryStream = contextStreamName('inventory', scheme);

@@ -1,21 +1,14 @@
-import { runEventSourcedService, type RunningService } from '@stockflow/platform';
+import { runService, type RunningService, type StartOptions } from '@stockflow/platform';
 import { InventoryConfig } from './inventory-config.js';
 import { InventoryModule } from './inventory.module.js';
 import { RESERVATIONS_CONSUMER } from './reservations/reservations.handler.js';
-
-export interface StartInventoryOptions {
-  /** Overrides config.PORT. */
-  readonly port?: number;
-  /** Stop on SIGTERM/SIGINT (default true; in-process tests pass false). */
-  readonly handleSignals?: boolean;
-}
 
 /**
  * Starts the inventory service: its schema (event store, HTTP idempotency, inbox), NATS, the REST
  * API with OpenAPI at /docs, and the durable consumer of the order saga's reservation requests.
  */
-export function startInventoryService(config: InventoryConfig, options: StartInventoryOptions = {}): Promise<RunningService> {
-  return runEventSourcedService({
+export function startInventoryService(config: InventoryConfig, options: StartOptions = {}): Promise<RunningService> {
+  return runService({
     name: config.SERVICE_NAME ?? 'inventory',
     config,
     module: () => InventoryModule,

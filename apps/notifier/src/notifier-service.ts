@@ -1,4 +1,4 @@
-import { runEventSourcedService, type ConsumerSpec, type RunningService } from '@stockflow/platform';
+import { runService, type ConsumerSpec, type RunningService, type StartOptions } from '@stockflow/platform';
 import { NotifierConfig } from './notifier-config.js';
 import { NotifierModule, notifierOpenApi } from './notifier.module.js';
 import { CONSUMER } from './planning/stock-events.handler.js';
@@ -9,17 +9,10 @@ import { CONSUMER } from './planning/stock-events.handler.js';
  */
 export const NOTIFIER_CONSUMERS: readonly ConsumerSpec[] = [{ sourceContext: 'inventory', aggregate: 'sku', durable: CONSUMER, ackWaitMs: 10_000 }];
 
-export interface StartNotifierOptions {
-  /** Overrides config.PORT (0: any free port). */
-  readonly port?: number;
-  /** Stop on SIGTERM/SIGINT (default true; in-process tests pass false). */
-  readonly handleSignals?: boolean;
-}
-
 /**
  * Starts the notifier on the notifications context's schema: its NATS connection, the durable
  * consumer of inventory's transitions, the delivery channels, and health, metrics and the delivery log.
  */
-export function startNotifierService(config: NotifierConfig, options: StartNotifierOptions = {}): Promise<RunningService> {
-  return runEventSourcedService({ name: 'notifier', config, module: () => NotifierModule, openApi: notifierOpenApi, consumers: NOTIFIER_CONSUMERS, ...options });
+export function startNotifierService(config: NotifierConfig, options: StartOptions = {}): Promise<RunningService> {
+  return runService({ name: 'notifier', config, module: () => NotifierModule, openApi: notifierOpenApi, consumers: NOTIFIER_CONSUMERS, ...options });
 }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { EventStore } from '@stockflow/event-sourcing';
 import type { RetryPolicy } from '@stockflow/messaging';
-import { EVENT_STORE, PG_POOL, runEventSourcedService, type ConsumerSpec, type RunningService } from '@stockflow/platform';
+import { EVENT_STORE, PG_POOL, type ConsumerSpec } from '@stockflow/platform';
 import type { Pool } from 'pg';
 import { CancelOrderController } from './cancel-order/cancel-order.controller.js';
 import { GetOrderController } from './get-order/get-order.controller.js';
@@ -51,23 +51,3 @@ export const ORDERS_OPENAPI = {
   version: '1.0.0',
   description: 'Places orders and runs the order saga: every line is reserved with inventory, or the order is rejected and its reservations released.',
 };
-
-export interface RunOrdersOptions {
-  /** Overrides config.PORT (tests pass a free port). */
-  readonly port?: number;
-  /** Stop on SIGTERM/SIGINT (default true; in-process tests pass false). */
-  readonly handleSignals?: boolean;
-}
-
-/** Starts the orders service: HTTP API, saga consumers, deadline sweeper. */
-export function runOrdersService(config: OrdersConfig, options: RunOrdersOptions = {}): Promise<RunningService> {
-  return runEventSourcedService({
-    name: 'orders',
-    config,
-    module: () => OrdersModule,
-    consumers: ORDERS_CONSUMERS,
-    openApi: ORDERS_OPENAPI,
-    port: options.port,
-    handleSignals: options.handleSignals,
-  });
-}

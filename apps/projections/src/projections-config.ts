@@ -5,6 +5,8 @@ export class ProjectionsConfig extends BaseServiceConfig {
   override SERVICE_NAME = 'projections';
   override PORT = 3005;
   override DB_SCHEMA = 'projections';
+  /** One connection per projector's batch transaction, the queries and the rebuild. */
+  override DB_POOL_MAX = 10;
 
   /** `/health/ready` fails while any projection is more events than this behind its stream. */
   @EnvInt({ min: 1, max: 100_000_000 })

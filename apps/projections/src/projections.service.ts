@@ -1,9 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { stockflowCatalog, type SubjectScheme } from '@stockflow/contracts';
-import { connectNats } from '@stockflow/messaging';
-import { createService, ServiceMetrics, type Service } from '@stockflow/platform';
-import { createPool, migrate, quoteSchema } from '@stockflow/postgres';
+import { stockflowCatalog } from '@stockflow/contracts';
+import { runService, ServiceMetrics, type RunningService, type Service, type StartOptions } from '@stockflow/platform';
+import { quoteSchema } from '@stockflow/postgres';
 import { ChangeFeed } from './engine/change-feed.js';
 import { LiveProjector, type ProjectorDeps } from './engine/live-projector.js';
 import { ProjectionMetrics } from './engine/projection-metrics.js';
@@ -15,14 +14,13 @@ import { StreamController } from './http/stream.controller.js';
 import { ViewsController } from './http/views.controller.js';
 import type { ProjectionsConfig } from './projections-config.js';
 
-export interface RunningProjections {
-  readonly service: Service;
-  readonly url: string;
+/** The projections' own work beside the HTTP API: one live projector per read model. */
+export interface Projectors {
   readonly projectors: readonly LiveProjector[];
-  readonly changes: ChangeFeed;
-  rebuild(): Promise<RebuildReport>;
   stop(): Promise<void>;
 }
+
+export type RunningProjections = RunningService<Projectors>;
 
 @Module({})
 class ProjectionsModule {
@@ -35,92 +33,67 @@ class ProjectionsModule {
   }
 }
 
-export interface RunProjectionsOptions {
-  /** Overrides config.PORT (0 = any free port). */
-  readonly port?: number;
-  /** Stop on SIGTERM/SIGINT. Default true. */
-  readonly handleSignals?: boolean;
-}
-
 /**
- * The projections service: read models in its own schema, fed by one durable consumer per
- * projection, the query API, the SSE change stream and the rebuild endpoint.
+ * Starts the projections service: read models in its own schema (no event log there), fed by one
+ * durable consumer per projection, the query API, the SSE change stream and the rebuild endpoint.
  */
-export async function runProjectionsService(config: ProjectionsConfig, options: RunProjectionsOptions = {}): Promise<RunningProjections> {
-  const name = 'projections';
+export function startProjectionsService(config: ProjectionsConfig, options: StartOptions = {}): Promise<RunningProjections> {
   const schema = quoteSchema(config.DB_SCHEMA);
-  const pool = createPool({ connectionString: config.DATABASE_URL, max: 10, applicationName: name });
-  await migrate(pool, config.DB_SCHEMA, projectionMigrations);
-  const nats = await connectNats({ url: config.NATS_URL, name, user: config.NATS_USER, password: config.NATS_PASSWORD });
-  const scheme: SubjectScheme = config.NATS_NAMESPACE ? { namespace: config.NATS_NAMESPACE } : {};
+  const changes = new ChangeFeed();
+  // Filled once the host has started the service (its logger); the rebuild endpoint cannot run before.
+  const wiring: { deps?: ProjectorDeps; service?: Service } = {};
   const serviceMetrics = new ServiceMetrics();
   const metrics = new ProjectionMetrics(serviceMetrics);
-  const changes = new ChangeFeed();
-  const js = jetstream(nats);
-  const jsm = await jetstreamManager(nats);
-  let service: Service | undefined;
-  const projectors: LiveProjector[] = [];
-  const closeConnections = async (): Promise<void> => {
-    await nats.drain().catch(() => undefined);
-    await pool.end().catch(() => undefined);
-  };
-  try {
-    // Filled once the service (and its logger) exists; the rebuild endpoint cannot run before.
-    const wiring: { deps?: ProjectorDeps } = {};
-    const rebuild = (): Promise<RebuildReport> =>
-      rebuildAll(wiring.deps!, (result) => {
-        metrics.rebuildRate.set({ projection: result.projection }, result.eventsPerSecond);
-        service?.logger.info({ ...result }, 'projection rebuilt and swapped in');
-        changes.publish({ view: 'rebuild', rows: [result], sequence: result.checkpoint, at: new Date().toISOString() });
-      });
-    const context: ProjectionsContext = { pool, schema, changes, metrics, rebuild };
-    service = await createService({
-      name,
-      config,
-      port: options.port,
-      module: ProjectionsModule.forRoot(context),
-      openApi: { title: 'Projections', version: '1.0.0', description: 'Read models of stockflow, rebuilt from the event streams' },
-      pool,
-      nats,
-      metrics: serviceMetrics,
-      shutdownHooks: false,
-      readinessChecks: {
-        projectionLag: async () => {
-          const lag = metrics.snapshot();
-          const healthy = Object.values(lag).every((p) => p.lagEvents <= config.PROJECTION_MAX_LAG_EVENTS);
-          return { healthy, details: { maxLagEvents: config.PROJECTION_MAX_LAG_EVENTS, projections: lag } };
-        },
-      },
+  const rebuild = (): Promise<RebuildReport> =>
+    rebuildAll(wiring.deps!, (result) => {
+      metrics.rebuildRate.set({ projection: result.projection }, result.eventsPerSecond);
+      wiring.service?.logger.info({ ...result }, 'projection rebuilt and swapped in');
+      changes.publish({ view: 'rebuild', rows: [result], sequence: result.checkpoint, at: new Date().toISOString() });
     });
-    const deps: ProjectorDeps = { js, jsm, pool, schema, scheme, catalog: stockflowCatalog, changes, metrics, serviceMetrics, logger: service.logger };
-    wiring.deps = deps;
-    for (const spec of READ_MODEL_TABLES) projectors.push(new LiveProjector(deps, spec));
-    for (const projector of projectors) await projector.start();
-    const url = await service.listen();
-    let stopped: Promise<void> | undefined;
-    const running: RunningProjections = {
-      service,
-      url,
-      projectors,
-      changes,
-      rebuild,
-      stop: () =>
-        (stopped ??= (async () => {
-          for (const projector of projectors) await projector.stop();
-          await service!.close();
-          await closeConnections();
-        })()),
-    };
-    if (options.handleSignals ?? true) {
-      const onSignal = (): void => void running.stop().then(() => process.exit(0));
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
-    }
-    return running;
-  } catch (error) {
-    for (const projector of projectors) await projector.stop().catch(() => undefined);
-    await service?.close().catch(() => undefined);
-    await closeConnections();
-    throw error;
-  }
+  return runService<Projectors>({
+    name: 'projections',
+    config,
+    ...options,
+    eventLog: 'none',
+    migrations: projectionMigrations,
+    metrics: serviceMetrics,
+    module: ({ infrastructure }) => ProjectionsModule.forRoot({ pool: infrastructure.pool, schema, changes, metrics, rebuild }),
+    openApi: { title: 'Projections', version: '1.0.0', description: 'Read models of stockflow, rebuilt from the event streams' },
+    readinessChecks: () => ({
+      projectionLag: async () => {
+        const lag = metrics.snapshot();
+        const healthy = Object.values(lag).every((p) => p.lagEvents <= config.PROJECTION_MAX_LAG_EVENTS);
+        return { healthy, details: { maxLagEvents: config.PROJECTION_MAX_LAG_EVENTS, projections: lag } };
+      },
+    }),
+    work: async ({ infrastructure, service }) => {
+      const { nats, pool, scheme } = infrastructure;
+      const deps: ProjectorDeps = {
+        js: jetstream(nats),
+        jsm: await jetstreamManager(nats),
+        pool,
+        schema,
+        scheme,
+        catalog: stockflowCatalog,
+        changes,
+        metrics,
+        serviceMetrics,
+        logger: service.logger,
+      };
+      wiring.deps = deps;
+      wiring.service = service;
+      const projectors: LiveProjector[] = [];
+      const stop = async (): Promise<void> => {
+        for (const projector of projectors) await projector.stop();
+      };
+      try {
+        for (const spec of READ_MODEL_TABLES) projectors.push(new LiveProjector(deps, spec));
+        for (const projector of projectors) await projector.start();
+      } catch (error) {
+        await stop().catch(() => undefined);
+        throw error;
+      }
+      return { projectors, stop };
+    },
+  });
 }

@@ -5,6 +5,9 @@ export class RelayConfig extends BaseServiceConfig {
   @EnvString({ pattern: /^[a-z][a-z0-9-]*$/, description: 'the context whose log is relayed, e.g. "inventory"' })
   RELAY_CONTEXT!: string;
 
+  /** A read of the log, the checkpoint, the lag count: few connections. */
+  override DB_POOL_MAX = 4;
+
   @EnvInt({ min: 1, max: 10_000 })
   RELAY_BATCH_SIZE: number = 1000;
 

@@ -1,32 +1,19 @@
 // The relay is a real process here, killed with SIGKILL mid-stream and started again: every event
 // must be on JetStream exactly once by eventId, in the log's order.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { EnvelopeHeaders, contextStreamName, stockflowCatalog } from '@stockflow/contracts';
-import type { EventToAppend } from '@stockflow/event-sourcing';
-import { connectNats, type NatsConnection } from '@stockflow/messaging';
-import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
-import { PostgresEventStore, createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
-import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
-import { relayProcesses, stopped, waitFor } from './testing/relay-process.js';
-
-function stockReceived(sku: string, quantity: number): EventToAppend {
-  return { eventId: randomUUID(), type: 'StockReceived', schemaVersion: 1, data: { sku, quantity }, correlationId: 'crash-test', causationId: null, traceparent: null };
-}
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { EnvelopeHeaders } from '@stockflow/contracts';
+import type { EventStore } from '@stockflow/event-sourcing';
+import { openRelayTestLog, stockReceived, stopped, waitFor, type RelayTestLog } from './testing/relay-process.js';
 
 describe('relay process killed hard mid-stream', () => {
-  let pool: Pool;
-  let nc: NatsConnection;
+  let log: RelayTestLog;
   let jsm: JetStreamManager;
-  let store: PostgresEventStore;
-  const schema = uniqueSchemaName('t_relay');
-  const namespace = uniqueNamespace();
-  const streamName = contextStreamName('inventory', { namespace });
-  const relays = relayProcesses(schema, namespace);
-  const startRelay = (port: number) => relays.start(port, { RELAY_BATCH_SIZE: '50' });
+  let store: EventStore;
+  let streamName: string;
+  const startRelay = (port: number) => log.relays.start(port, { RELAY_BATCH_SIZE: '50' });
   const storedCount = async (): Promise<number> => {
-    relays.assertNoneExitedEarly();
+    log.relays.assertNoneExitedEarly();
     try {
       return (await jsm.streams.info(streamName)).state.messages;
     } catch {
@@ -35,18 +22,10 @@ describe('relay process killed hard mid-stream', () => {
   };
 
   beforeAll(async () => {
-    pool = createPool({ max: 30 });
-    store = await PostgresEventStore.create({ pool, schema, catalog: stockflowCatalog });
-    nc = await connectNats({ name: 'relay-crash-spec' });
-    jsm = await jetstreamManager(nc);
+    log = await openRelayTestLog({ schemaPrefix: 't_relay', name: 'relay-crash-spec', poolMax: 30 });
+    ({ jsm, store, streamName } = log);
   });
-  afterAll(async () => {
-    relays.killAll();
-    await deleteNamespaceStreams(nc, namespace);
-    await nc.close();
-    await dropSchema(pool, schema);
-    await pool.end();
-  });
+  afterAll(() => log?.close());
 
   it('publishes every event exactly once, in log order, across a SIGKILL and a restart', async () => {
     const writers = 20;
@@ -75,14 +54,14 @@ describe('relay process killed hard mid-stream', () => {
     await new Promise((r) => setTimeout(r, 500));
     await stopped(second, 'SIGTERM');
 
-    const log = [];
+    const written = [];
     for (let after: string | null = null; ; ) {
       const batch = await store.readAll({ after, maxCount: 1000 });
-      log.push(...batch);
+      written.push(...batch);
       if (batch.length < 1000) break;
       after = batch[batch.length - 1]!.logPosition;
     }
-    expect(log).toHaveLength(2 * total);
+    expect(written).toHaveLength(2 * total);
 
     const info = await jsm.streams.info(streamName);
     expect(info.state.messages).toBe(2 * total);
@@ -94,7 +73,7 @@ describe('relay process killed hard mid-stream', () => {
       positions.push(m!.header.get(EnvelopeHeaders.logPosition));
     }
     expect(new Set(published).size).toBe(published.length);
-    expect(published).toEqual(log.map((e) => e.eventId));
-    expect(positions).toEqual(log.map((e) => e.logPosition));
+    expect(published).toEqual(written.map((e) => e.eventId));
+    expect(positions).toEqual(written.map((e) => e.logPosition));
   }, 120_000);
 });

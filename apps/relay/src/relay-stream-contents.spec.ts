@@ -2,47 +2,31 @@
 // stream — without headers, with a garbage position, with a position far ahead — neither stop it
 // nor make it skip events, and /health/ready says "stuck" while it cannot publish.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DiscardPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { DiscardPolicy, jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
-import { EnvelopeHeaders, contextStreamName, stockflowCatalog } from '@stockflow/contracts';
-import type { EventToAppend, RecordedEvent } from '@stockflow/event-sourcing';
-import { connectNats, type NatsConnection } from '@stockflow/messaging';
-import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
-import { PostgresEventStore, createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { EnvelopeHeaders } from '@stockflow/contracts';
+import type { EventStore, RecordedEvent } from '@stockflow/event-sourcing';
+import type { NatsConnection } from '@stockflow/messaging';
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
-import { relayProcesses, stopped, waitFor } from './testing/relay-process.js';
+import { openRelayTestLog, stockReceived, stopped, waitFor, type RelayProcesses, type RelayTestLog } from './testing/relay-process.js';
 
 const STUCK_AFTER_MS = 1500;
 
-function stockReceived(sku: string): EventToAppend {
-  return { eventId: randomUUID(), type: 'StockReceived', schemaVersion: 1, data: { sku, quantity: 1 }, correlationId: 'contents-test', causationId: null, traceparent: null };
-}
-
 describe('relay process and a stream written by others', () => {
-  let pool: Pool;
+  let log: RelayTestLog;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
-  let store: PostgresEventStore;
-  const schema = uniqueSchemaName('t_relayc');
-  const namespace = uniqueNamespace();
-  const streamName = contextStreamName('inventory', { namespace });
-  const relays = relayProcesses(schema, namespace, 'error');
+  let store: EventStore;
+  let relays: RelayProcesses;
+  let namespace: string;
+  let streamName: string;
   const port = 20000 + Math.floor(Math.random() * 20000);
 
   beforeAll(async () => {
-    pool = createPool({ max: 4 });
-    store = await PostgresEventStore.create({ pool, schema, catalog: stockflowCatalog });
-    nc = await connectNats({ name: 'relay-contents-spec' });
-    jsm = await jetstreamManager(nc);
+    log = await openRelayTestLog({ schemaPrefix: 't_relayc', name: 'relay-contents-spec', poolMax: 4, logLevel: 'error' });
+    ({ nc, jsm, store, relays, namespace, streamName } = log);
   });
-  afterAll(async () => {
-    relays.killAll();
-    await deleteNamespaceStreams(nc, namespace);
-    await nc.close();
-    await dropSchema(pool, schema);
-    await pool.end();
-  });
+  afterAll(() => log?.close());
 
   async function wholeLog(): Promise<RecordedEvent[]> {
     return store.readAll({ after: null, maxCount: 10_000 });

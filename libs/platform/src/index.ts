@@ -8,4 +8,4 @@ export * from './platform.module.js';
 export * from './bootstrap.js';
 export * from './http-conventions/index.js';
 export * from './paging/index.js';
-export * from './event-sourced-service/index.js';
+export * from './host/index.js';

@@ -35,7 +35,7 @@ import { ProgressLine } from './progress.js';
  */
 const NEST_FASTIFY_VALIDATION_REQ_PER_S = MACHINE_BASELINES.nestFastifyValidationReqPerS;
 const GOAL_COMMANDS_PER_S = 5_000;
-/** runEventSourcedService's pool size. */
+/** The host's default pool size (DB_POOL_MAX). */
 const SERVICE_POOL_SIZE = 20;
 const NEST_BASELINE_FLAG = '--nest-baseline-server';
 

@@ -2,8 +2,9 @@
 // append's expected version is the only guard) and through the service's SkuCommands.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stockflowCatalog } from '@stockflow/contracts';
-import { AggregateStateCache, CommandHandler, type EventMetadata } from '@stockflow/event-sourcing';
-import { PostgresEventStore, createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { AggregateStateCache, CommandHandler, type EventMetadata, type EventStore } from '@stockflow/event-sourcing';
+import { openEventStore } from '@stockflow/platform';
+import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
 import type { Pool } from 'pg';
 import { evolveSku, initialSkuState, skuDecider, skuStreamId, type SkuEvent, type SkuState } from '../domain/sku.js';
 import { SkuCommands } from '../shared/sku-commands.js';
@@ -13,11 +14,11 @@ const metadata: EventMetadata = { correlationId: 'concurrency-spec', causationId
 describe('concurrent reservations of one SKU (real PostgreSQL)', () => {
   const schema = uniqueSchemaName('t_inv_race');
   let pool: Pool;
-  let store: PostgresEventStore;
+  let store: EventStore;
 
   beforeAll(async () => {
     pool = createPool({ max: 20 });
-    store = await PostgresEventStore.create({ pool, schema, catalog: stockflowCatalog });
+    store = await openEventStore({ pool, schema });
   });
   afterAll(async () => {
     await dropSchema(pool, schema);

@@ -9,7 +9,7 @@ describe('OrderSagaSweeper', () => {
     let reads = 0;
     const deadlines = { due: async () => (reads++, []) } as unknown as SagaDeadlines;
     const sweeper = new OrderSagaSweeper(deadlines, {} as OrderSagaProcess, { SAGA_SWEEP_INTERVAL_MS: 20 } as OrdersConfig);
-    // One init per attached consumer, as runEventSourcedService's deferred microservices cause.
+    // One init per attached consumer, as the host's (runService) deferred microservices cause.
     for (let i = 0; i < 4; i++) sweeper.onModuleInit();
     await new Promise((resolve) => setTimeout(resolve, 210));
     await sweeper.onModuleDestroy();

@@ -2,17 +2,18 @@
 // namespace of its own, with an in-process relay for the `orders` context (so that the service's
 // own events reach JetStream and its consumers) and a fake inventory answering the saga.
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { contextStreamName, stockflowCatalog, type EventEnvelope } from '@stockflow/contracts';
-import type { RecordedEvent } from '@stockflow/event-sourcing';
+import { contextStreamName, type EventEnvelope } from '@stockflow/contracts';
+import type { EventStore, RecordedEvent } from '@stockflow/event-sourcing';
 import { EventRelay, connectNats, type NatsConnection } from '@stockflow/messaging';
-import type { RunningService } from '@stockflow/platform';
-import { PostgresCheckpointStore, PostgresEventStore, createPool } from '@stockflow/postgres';
+import { openEventStore, type RunningService } from '@stockflow/platform';
+import { PostgresCheckpointStore, createPool } from '@stockflow/postgres';
 import { eventually, IN_PROCESS, newIsolation, publishAsRelay, removeIsolation, sleep, testEnvelope } from '@stockflow/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import request from 'supertest';
 import { OrdersConfig } from '../orders-config.js';
-import { ORDERS_CONSUMERS, runOrdersService } from '../orders.module.js';
+import { ORDERS_CONSUMERS } from '../orders.module.js';
+import { startOrdersService } from '../orders-service.js';
 import { FakeInventory } from './fake-inventory.js';
 
 export interface OrdersTestOptions {
@@ -31,7 +32,7 @@ export class OrdersTestSystem {
     /** The test's own connections: they outlive service restarts. */
     readonly pool: Pool,
     readonly nats: NatsConnection,
-    readonly store: PostgresEventStore,
+    readonly store: EventStore,
     readonly inventory: FakeInventory,
   ) {}
 
@@ -39,7 +40,7 @@ export class OrdersTestSystem {
     const { schema, namespace } = newIsolation('t_orders');
     const pool = createPool({ max: 4 });
     const nats = await connectNats({ name: 'orders-spec' });
-    const store = await PostgresEventStore.create({ pool, schema, catalog: stockflowCatalog });
+    const store = await openEventStore({ pool, schema });
     const inventory = new FakeInventory(nats, namespace);
     const system = new OrdersTestSystem(options, schema, namespace, pool, nats, store, inventory);
     inventory.start();
@@ -65,7 +66,7 @@ export class OrdersTestSystem {
       LOG_LEVEL: 'warn' as const,
       ...this.options,
     });
-    this.running = await runOrdersService(config, IN_PROCESS);
+    this.running = await startOrdersService(config, IN_PROCESS);
   }
 
   async stopService(): Promise<void> {

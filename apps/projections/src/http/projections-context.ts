@@ -3,7 +3,7 @@ import type { ChangeFeed } from '../engine/change-feed.js';
 import type { ProjectionMetrics } from '../engine/projection-metrics.js';
 import type { RebuildReport } from '../engine/rebuild-all.js';
 
-/** What the controllers need, provided by `runProjectionsService`. */
+/** What the controllers need, provided by `startProjectionsService`. */
 export abstract class ProjectionsContext {
   abstract readonly pool: Pool;
   /** Quoted schema identifier. */

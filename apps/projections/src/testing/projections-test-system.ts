@@ -9,7 +9,7 @@ import { createPool } from '@stockflow/postgres';
 import { fetchJson, IN_PROCESS, newIsolation, publishAsRelay, removeIsolation, testEnvelope, type JsonAnswer } from '@stockflow/testing';
 import type { Pool } from 'pg';
 import { ProjectionsConfig } from '../projections-config.js';
-import { runProjectionsService, type RunningProjections } from '../projections.service.js';
+import { startProjectionsService, type RunningProjections } from '../projections.service.js';
 
 let globalPosition = 0;
 
@@ -46,7 +46,7 @@ export class ProjectionsTestSystem {
 
   async startService(): Promise<RunningProjections> {
     const config = loadConfig(ProjectionsConfig, { ...process.env, DB_SCHEMA: this.schema, NATS_NAMESPACE: this.namespace, LOG_LEVEL: 'warn', PORT: '3005' });
-    this.running = await runProjectionsService(config, IN_PROCESS);
+    this.running = await startProjectionsService(config, IN_PROCESS);
     return this.running;
   }
 

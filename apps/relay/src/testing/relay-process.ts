@@ -1,6 +1,16 @@
-// The relay as a real process for its tests: spawned from its build, stopped with a signal.
+// The relay as a real process for its tests: spawned from its build, stopped with a signal; and the
+// log it relays, written by the test through the port.
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { contextStreamName } from '@stockflow/contracts';
+import type { EventStore, EventToAppend } from '@stockflow/event-sourcing';
+import { connectNats, type NatsConnection } from '@stockflow/messaging';
+import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
+import { openEventStore } from '@stockflow/platform';
+import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
+import type { Pool } from 'pg';
 
 const relayEntry = resolve(process.cwd(), 'dist/main.js');
 
@@ -50,4 +60,51 @@ export function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<vo
     child.once('exit', () => r());
     child.kill(signal);
   });
+}
+
+/** What a relay spec writes and reads: a schema of its own holding an `inventory` log, its namespace's stream. */
+export interface RelayTestLog {
+  readonly schema: string;
+  readonly namespace: string;
+  readonly streamName: string;
+  readonly pool: Pool;
+  readonly store: EventStore;
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+  /** The spec's relay processes, on this schema and namespace. */
+  readonly relays: RelayProcesses;
+  /** Kills the spec's relays, deletes the namespace's streams, drops the schema, closes the connections. */
+  close(): Promise<void>;
+}
+
+/** Opens a relay spec's log. */
+export async function openRelayTestLog(options: { schemaPrefix: string; name: string; poolMax: number; logLevel?: string }): Promise<RelayTestLog> {
+  const schema = uniqueSchemaName(options.schemaPrefix);
+  const namespace = uniqueNamespace();
+  const relays = relayProcesses(schema, namespace, options.logLevel);
+  const pool = createPool({ max: options.poolMax });
+  const store = await openEventStore({ pool, schema });
+  const nc = await connectNats({ name: options.name });
+  return {
+    schema,
+    namespace,
+    streamName: contextStreamName('inventory', { namespace }),
+    relays,
+    pool,
+    store,
+    nc,
+    jsm: await jetstreamManager(nc),
+    async close() {
+      relays.killAll();
+      await deleteNamespaceStreams(nc, namespace);
+      await nc.close();
+      await dropSchema(pool, schema);
+      await pool.end();
+    },
+  };
+}
+
+/** A `StockReceived` for the relayed `inventory` log. */
+export function stockReceived(sku: string, quantity = 1): EventToAppend {
+  return { eventId: randomUUID(), type: 'StockReceived', schemaVersion: 1, data: { sku, quantity }, correlationId: 'relay-spec', causationId: null, traceparent: null };
 }

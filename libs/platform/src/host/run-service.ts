@@ -2,12 +2,14 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { contextSubjectPrefix, stockflowCatalog } from '@stockflow/contracts';
 import { JetStreamTransport, RethrowToConsumer, contextStreamSpec, type RetryPolicy } from '@stockflow/messaging';
 import { createService, type OpenApiOptions, type Service } from '../bootstrap.js';
+import type { ReadinessCheck } from '../health/readiness.js';
 import type { LogLevel } from '../logging/logger.js';
 import { consumerObserver } from '../metrics/consumer-observer.js';
 import { dependencyUnavailableOf } from '../problem-details/dependency-unavailable.js';
 import { ServiceMetrics } from '../metrics/service-metrics.js';
-import { connectInfrastructure, InfrastructureModule, type EventSourcedInfrastructure } from './infrastructure.js';
+import { connectInfrastructure, InfrastructureModule, type EventLogRole, type EventSourcedInfrastructure } from './infrastructure.js';
 import { meteredEventStore } from './metered-event-store.js';
+import type { Migration } from '@stockflow/postgres';
 
 /**
  * One durable consumer of another context's events; the service's `@EventPattern` handlers are
@@ -22,7 +24,7 @@ export interface ConsumerSpec {
   readonly ackWaitMs?: number;
 }
 
-export interface EventSourcedServiceConfig {
+export interface HostedServiceConfig {
   readonly PORT: number;
   readonly HOST: string;
   readonly DATABASE_URL: string;
@@ -34,53 +36,89 @@ export interface EventSourcedServiceConfig {
   readonly LOG_LEVEL: LogLevel;
   /** Subject namespace shared with the relays (tests and tenants on one NATS server). */
   readonly NATS_NAMESPACE?: string;
+  readonly APPEND_BATCH_MAX?: number;
+  readonly DB_POOL_MAX?: number;
 }
 
-export interface RunEventSourcedServiceOptions {
-  readonly name: string;
-  readonly config: EventSourcedServiceConfig & object;
-  /** The service's root module, given the connected infrastructure. */
-  readonly module: (infrastructure: EventSourcedInfrastructure) => Type<unknown> | DynamicModule;
-  readonly openApi?: OpenApiOptions;
-  readonly consumers?: readonly ConsumerSpec[];
-  /** Overrides config.PORT (tests pass a free port). */
-  readonly port?: number;
-  /** Stops the process on SIGTERM/SIGINT. Default true; tests that run the service in-process pass false. */
-  readonly handleSignals?: boolean;
-}
-
-export interface RunningService {
-  readonly service: Service;
+/** What the host has built when it asks for a process's module. */
+export interface HostParts {
   readonly infrastructure: EventSourcedInfrastructure;
-  readonly url: string;
+  /** The process's metrics registry (served at /metrics). */
+  readonly metrics: ServiceMetrics;
+}
+
+/** A process's own long-running work beside its HTTP port (a relay, projectors): stopped first. */
+export interface HostedWork {
   stop(): Promise<void>;
 }
 
+/** The options every app's `start<App>(config, options)` passes on: tests run in-process with them. */
+export interface StartOptions {
+  /** Overrides config.PORT (0: any free port). */
+  readonly port?: number;
+  /** Stops the process on SIGTERM/SIGINT. Default true; tests that run the process in-process pass false. */
+  readonly handleSignals?: boolean;
+}
+
+export interface RunServiceOptions<TWork extends HostedWork = HostedWork> extends StartOptions {
+  readonly name: string;
+  readonly config: HostedServiceConfig & object;
+  /** The process's root module, given the connected infrastructure and its metrics. */
+  readonly module: (parts: HostParts) => Type<unknown> | DynamicModule;
+  readonly openApi?: OpenApiOptions;
+  readonly consumers?: readonly ConsumerSpec[];
+  /** What the process does with its schema's event log (see EventLogRole); default `writer`. */
+  readonly eventLog?: EventLogRole;
+  /** The process's own tables, migrated in its schema before the module starts. */
+  readonly migrations?: readonly Migration[];
+  /** The process's metrics registry, when parts built before the host update it; a new one by default. */
+  readonly metrics?: ServiceMetrics;
+  readonly readinessChecks?: (parts: HostParts) => Readonly<Record<string, ReadinessCheck>>;
+  /** Starts the process's own work once the service (logger, metrics) exists and before it listens. */
+  readonly work?: (parts: HostParts & { readonly service: Service }) => Promise<TWork>;
+}
+
+export interface RunningService<TWork extends HostedWork = HostedWork> {
+  readonly service: Service;
+  readonly infrastructure: EventSourcedInfrastructure;
+  readonly url: string;
+  /** What `work` started (nothing when it was not given). */
+  readonly work: TWork;
+  stop(): Promise<void>;
+}
+
+const NO_WORK: HostedWork = { stop: async () => undefined };
+
 /**
- * Starts an event-sourced stockflow service: its PostgreSQL schema (event store, HTTP idempotency,
- * inbox), its NATS connection, the platform defaults, its durable consumers, and its HTTP port.
- * Stops in reverse order: consumers drain, HTTP closes, connections end.
+ * The one host of every stockflow process (services, the notifier, projections, relays): its pool
+ * and NATS connection (one each), its schema's event log in the role it asks for, the platform's
+ * HTTP defaults, its durable consumers, its own work, and its HTTP port. Stops in reverse order:
+ * its work and consumers stop, HTTP closes, connections end.
  */
-export async function runEventSourcedService(options: RunEventSourcedServiceOptions): Promise<RunningService> {
+export async function runService<TWork extends HostedWork = HostedWork>(options: RunServiceOptions<TWork>): Promise<RunningService<TWork>> {
   const { name, config } = options;
-  const infrastructure = await connectInfrastructure({ name, ...config });
+  const eventLog = options.eventLog ?? 'writer';
+  const infrastructure = await connectInfrastructure({ name, ...config }, { eventLog, migrations: options.migrations });
   let service: Service | undefined;
+  let work: TWork | undefined;
   try {
-    const metrics = new ServiceMetrics();
-    const store = meteredEventStore(infrastructure.store, metrics);
+    const metrics = options.metrics ?? new ServiceMetrics();
+    const parts: HostParts = { infrastructure, metrics };
+    const store = eventLog === 'writer' ? meteredEventStore(infrastructure.store, metrics) : undefined;
     service = await createService({
       name,
       config,
       port: options.port,
-      module: { module: class EventSourcedServiceRoot {}, imports: [InfrastructureModule.forRoot(infrastructure, store), options.module(infrastructure)] },
+      module: { module: class HostedServiceRoot {}, imports: [InfrastructureModule.forRoot(infrastructure, store), options.module(parts)] },
       openApi: options.openApi,
       pool: infrastructure.pool,
       nats: infrastructure.nats,
-      idempotency: infrastructure.idempotency,
+      idempotency: eventLog === 'writer' ? infrastructure.idempotency : undefined,
+      readinessChecks: options.readinessChecks?.(parts),
       metrics,
       shutdownHooks: false,
     });
-    const scheme = config.NATS_NAMESPACE ? { namespace: config.NATS_NAMESPACE } : {};
+    const scheme = infrastructure.scheme;
     for (const consumer of options.consumers ?? []) {
       const source = contextStreamSpec(consumer.sourceContext, scheme);
       const prefix = contextSubjectPrefix(consumer.sourceContext, scheme);
@@ -108,14 +146,17 @@ export async function runEventSourcedService(options: RunEventSourcedServiceOpti
       microservice.useGlobalFilters(new RethrowToConsumer());
     }
     await service.app.startAllMicroservices();
+    if (options.work) work = await options.work({ ...parts, service });
     const url = await service.listen();
     let stopped: Promise<void> | undefined;
-    const running: RunningService = {
+    const running: RunningService<TWork> = {
       service,
       infrastructure,
       url,
+      work: work ?? (NO_WORK as TWork),
       stop: () =>
         (stopped ??= (async () => {
+          await work?.stop();
           await service!.close();
           await infrastructure.close();
         })()),
@@ -127,6 +168,7 @@ export async function runEventSourcedService(options: RunEventSourcedServiceOpti
     }
     return running;
   } catch (error) {
+    await work?.stop().catch(() => undefined);
     await service?.close().catch(() => undefined);
     await infrastructure.close();
     throw error;

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { BaseServiceConfig } from '../config/base-service-config.js';
 import { EVENT_STORE } from './infrastructure.js';
-import { runEventSourcedService, type RunningService } from './run-event-sourced-service.js';
+import { runService, type RunningService } from './run-service.js';
 
 class ReceiveDto {
   @IsInt()
@@ -49,14 +49,14 @@ class ProbeController {
 @Module({ controllers: [ProbeController], providers: [Seen] })
 class ProbeModule {}
 
-describe('runEventSourcedService (real PostgreSQL and NATS)', () => {
+describe('runService (real PostgreSQL and NATS)', () => {
   const schema = uniqueSchemaName('t_svc');
   const namespace = uniqueNamespace();
   let running: RunningService;
 
   beforeAll(async () => {
     const config = Object.assign(new BaseServiceConfig(), { PORT: 20000 + Math.floor(Math.random() * 20000), DB_SCHEMA: schema, LOG_LEVEL: 'warn' as const, NATS_NAMESPACE: namespace });
-    running = await runEventSourcedService({
+    running = await runService({
       name: 'probe',
       config,
       module: () => ProbeModule,

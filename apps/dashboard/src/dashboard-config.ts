@@ -1,0 +1,33 @@
+import { ConfigError, EnvPort, EnvString, EnvUrl } from '@stockflow/platform';
+
+/** The dashboard's environment, read and checked like every process's (`loadConfig`). */
+export class DashboardConfig {
+  @EnvPort()
+  PORT: number = 3000;
+
+  @EnvString({ pattern: /^[A-Za-z0-9.:[\]-]+$/, description: 'a host name or IP address to listen on' })
+  HOST: string = '127.0.0.1';
+
+  /** The projections service whose views the page shows (and whose liveness makes the dashboard ready). */
+  @EnvUrl(['http', 'https'])
+  PROJECTIONS_URL: string = 'http://127.0.0.1:3005';
+
+  /** Every process whose /metrics `/api/health` gathers: a JSON object of name → base URL. */
+  @EnvString({ pattern: /^\s*\{[\s\S]*\}\s*$/, description: 'a JSON object of process names to base URLs' })
+  METRICS_TARGETS: string = '{}';
+}
+
+/** `METRICS_TARGETS` as name → URL; a `ConfigError` when it is not such an object. */
+export function metricsTargets(config: DashboardConfig): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(config.METRICS_TARGETS);
+  } catch {
+    parsed = null;
+  }
+  const valid = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.values(parsed).every((url) => typeof url === 'string' && /^https?:\/\//.test(url));
+  if (!valid) {
+    throw new ConfigError('dashboard', [{ variable: 'METRICS_TARGETS', expected: 'a JSON object of process names to http(s) base URLs', received: config.METRICS_TARGETS }]);
+  }
+  return parsed as Record<string, string>;
+}

@@ -1,0 +1,5 @@
+export * from './event-store-factory.js';
+export * from './infrastructure.js';
+export * from './metered-event-store.js';
+export * from './run-main.js';
+export * from './run-service.js';

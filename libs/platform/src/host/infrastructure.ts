@@ -1,0 +1,137 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { SubjectScheme } from '@stockflow/contracts';
+import type { EventStore } from '@stockflow/event-sourcing';
+import { connectNats, onAppendNudge, publishAppendNudge, type NatsConnection } from '@stockflow/messaging';
+import { IdempotentInbox, createPool, migrate, type Migration } from '@stockflow/postgres';
+import type { Pool, PoolClient } from 'pg';
+import { HttpIdempotencyStore } from '../http-conventions/http-idempotency-store.js';
+import { openEventStore, type OpenedEventStore } from './event-store-factory.js';
+
+/** Injection tokens of the shared infrastructure of a hosted process. */
+export const PG_POOL = Symbol.for('stockflow.pg-pool');
+export const EVENT_STORE = Symbol.for('stockflow.event-store');
+export const NATS_CONNECTION = Symbol.for('stockflow.nats-connection');
+export const IDEMPOTENT_INBOX = Symbol.for('stockflow.idempotent-inbox');
+
+/** A relay woken by its writer's nudges polls an idle log this often: a lost nudge costs at most this. */
+const RELAY_IDLE_POLL_MS = 250;
+
+export interface InfrastructureSettings {
+  readonly name: string;
+  readonly DATABASE_URL: string;
+  readonly DB_SCHEMA: string;
+  readonly NATS_URL: string;
+  readonly NATS_USER?: string;
+  readonly NATS_PASSWORD?: string;
+  /** Group commit of concurrent appends (see BaseServiceConfig.APPEND_BATCH_MAX); 1 turns it off. */
+  readonly APPEND_BATCH_MAX?: number;
+  readonly DB_POOL_MAX?: number;
+  readonly NATS_NAMESPACE?: string;
+}
+
+/**
+ * What a process does with its schema's event log:
+ * - `writer` (the services and the notifier): appends, with group commit, and nudges the schema's
+ *   relay after each commit; the schema also holds HTTP idempotency keys and the consumers' inbox.
+ * - `relay`: reads the log, woken at once by the writer's nudges.
+ * - `none` (the projections): no log in its schema.
+ */
+export type EventLogRole = 'writer' | 'relay' | 'none';
+
+export interface InfrastructureOptions {
+  readonly eventLog?: EventLogRole;
+  /** The process's own tables, migrated in its schema before anything starts. */
+  readonly migrations?: readonly Migration[];
+}
+
+/** What every hosted process talks to: one pool and one NATS connection, in the process's schema. */
+export interface EventSourcedInfrastructure {
+  readonly pool: Pool;
+  readonly schema: string;
+  /** The subject namespace of the process's streams and subjects. */
+  readonly scheme: SubjectScheme;
+  /** The schema's event log (the port); its transactions hand their own statements a pool client. Throws where the role is `none`. */
+  readonly store: EventStore<PoolClient>;
+  readonly nats: NatsConnection;
+  /** Throws unless the role is `writer`. */
+  readonly idempotency: HttpIdempotencyStore;
+  /** Throws unless the role is `writer`. */
+  readonly inbox: IdempotentInbox;
+  close(): Promise<void>;
+}
+
+export async function connectInfrastructure(settings: InfrastructureSettings, options: InfrastructureOptions = {}): Promise<EventSourcedInfrastructure> {
+  const role = options.eventLog ?? 'writer';
+  const pool = createPool({ connectionString: settings.DATABASE_URL, max: settings.DB_POOL_MAX ?? 8, applicationName: settings.name });
+  const scheme: SubjectScheme = settings.NATS_NAMESPACE ? { namespace: settings.NATS_NAMESPACE } : {};
+  let nats: NatsConnection | undefined;
+  let nudges: { unsubscribe(): void } | undefined;
+  try {
+    if (options.migrations?.length) await migrate(pool, settings.DB_SCHEMA, options.migrations);
+    nats = await connectNats({ url: settings.NATS_URL, name: settings.name, user: settings.NATS_USER, password: settings.NATS_PASSWORD });
+    let store: OpenedEventStore | null = null;
+    let idempotency: HttpIdempotencyStore | null = null;
+    let inbox: IdempotentInbox | null = null;
+    if (role === 'writer') {
+      store = await openEventStore({
+        pool,
+        schema: settings.DB_SCHEMA,
+        appendBatchMax: settings.APPEND_BATCH_MAX ?? 256,
+        // The relay of this schema reads at once instead of at its next poll (ADR 0003).
+        onAppended: publishAppendNudge(nats, settings.DB_SCHEMA, scheme),
+      });
+      idempotency = await HttpIdempotencyStore.create(pool, settings.DB_SCHEMA);
+      inbox = await IdempotentInbox.create(pool, settings.DB_SCHEMA);
+    } else if (role === 'relay') {
+      const reader = await openEventStore({ pool, schema: settings.DB_SCHEMA, idlePollIntervalMs: RELAY_IDLE_POLL_MS });
+      // The writing service nudges after each commit: read now rather than at the next poll.
+      nudges = onAppendNudge(nats, settings.DB_SCHEMA, scheme, () => reader.wake());
+      store = reader;
+    }
+    const connection = nats;
+    const absent = (part: string): never => {
+      throw new Error(`${settings.name} runs without ${part} (its host's eventLog is '${role}')`);
+    };
+    return {
+      pool,
+      schema: settings.DB_SCHEMA,
+      scheme,
+      nats: connection,
+      get store() {
+        return store ?? absent('an event log');
+      },
+      get idempotency() {
+        return idempotency ?? absent('HTTP idempotency');
+      },
+      get inbox() {
+        return inbox ?? absent('an inbox');
+      },
+      async close() {
+        nudges?.unsubscribe();
+        await store?.close();
+        await connection.drain().catch(() => undefined);
+        await pool.end();
+      },
+    };
+  } catch (error) {
+    nudges?.unsubscribe();
+    await nats?.close().catch(() => undefined);
+    await pool.end();
+    throw error;
+  }
+}
+
+/** Provides the infrastructure to a process's providers by the tokens above. */
+@Global()
+@Module({})
+export class InfrastructureModule {
+  static forRoot(infrastructure: EventSourcedInfrastructure, store?: EventStore<PoolClient>): DynamicModule {
+    const providers = [
+      { provide: PG_POOL, useValue: infrastructure.pool },
+      { provide: NATS_CONNECTION, useValue: infrastructure.nats },
+      ...(store ? [{ provide: EVENT_STORE, useValue: store }] : []),
+      ...(store ? [{ provide: IDEMPOTENT_INBOX, useValue: infrastructure.inbox }] : []),
+    ];
+    return { module: InfrastructureModule, global: true, providers, exports: providers.map((p) => p.provide) };
+  }
+}

@@ -1,0 +1,24 @@
+import { ConfigError, loadConfig, type ConfigSchema } from '../config/load-config.js';
+
+/**
+ * A process's `main`: loads its configuration from the environment, starts it, and exits with 1 on
+ * failure: an invalid configuration as one line naming every bad variable (`<name>: Invalid
+ * configuration …`), anything else with its stack. `name` may depend on the environment (a relay is
+ * named by its context).
+ */
+export function runMain<TConfig extends object>(
+  name: string | ((env: NodeJS.ProcessEnv) => string),
+  schema: ConfigSchema<TConfig>,
+  start: (config: TConfig) => Promise<unknown>,
+): void {
+  const service = typeof name === 'string' ? name : name(process.env);
+  void (async () => {
+    try {
+      await start(loadConfig(schema, process.env, { service }));
+    } catch (error) {
+      if (error instanceof ConfigError) console.error(`${service}: ${error.message}`);
+      else console.error(`${service}: failed to start`, error);
+      process.exit(1);
+    }
+  })();
+}

@@ -47,7 +47,7 @@ describe('dist/main.js', () => {
     expect(code).toBe(1);
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^Invalid configuration for inventory: /);
+    expect(lines[0]).toMatch(/^inventory: Invalid configuration for inventory: /);
     expect(lines[0]).toContain('PORT must be an integer between 1 and 65535 (got "abc")');
     expect(lines[0]).toContain('NATS_URL must be a comma-separated list of nats:// or tls:// or ws:// or wss:// URLs (got "localhost:4222")');
     expect(lines[0]).toContain('SKU_STATE_CACHE_SIZE must be an integer between 0 and 10000000 (got "lots")');

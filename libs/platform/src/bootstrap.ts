@@ -1,12 +1,15 @@
 import { Module, type DynamicModule, type ForwardReference, type Type, type ValidationPipeOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Pool } from 'pg';
 import type { DestinationStream, Logger } from 'pino';
+import { authOptionsOf, type AuthConfigLike, type AuthOptions } from './auth/auth-config.js';
+import { declareSecurity } from './auth/openapi-security.js';
 import type { HttpIdempotencyStore } from './http-conventions/http-idempotency-store.js';
 import { PROBLEM_JSON, problemTypeForStatus, statusTitle } from './problem-details/problem-details.js';
 import { ReadinessChecks, type ReadinessCheck, type ReadinessCheckOptions } from './health/readiness.js';
@@ -20,10 +23,12 @@ import { installRequestContext } from './tracing/fastify-hooks.js';
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** The configuration fields `createService` reads (all of them are in `BaseServiceConfig`). */
-export interface ServiceConfigLike {
+export interface ServiceConfigLike extends AuthConfigLike {
   readonly PORT?: number;
   readonly HOST?: string;
   readonly LOG_LEVEL?: LogLevel;
+  /** Origins allowed to call from a browser (CORS), comma-separated. */
+  readonly CORS_ORIGINS?: string;
 }
 
 export interface OpenApiOptions {
@@ -64,6 +69,11 @@ export interface CreateServiceOptions {
   readonly logDestination?: DestinationStream;
   /** Request paths that are not logged; `/health…` and `/metrics` by default. */
   readonly quietPaths?: readonly RegExp[];
+  /**
+   * Authenticates callers with bearer tokens of this issuer (ADR 0025). Default: from the config's
+   * `AUTH_ISSUER` / `AUTH_AUDIENCE` / `AUTH_STREAM_TICKET_SECRET`; none when `AUTH_ISSUER` is unset.
+   */
+  readonly auth?: AuthOptions | null;
   /** Stop on SIGTERM/SIGINT by closing the app (shutdown hooks). Default true. */
   readonly shutdownHooks?: boolean;
 }
@@ -93,6 +103,7 @@ export interface Service {
  */
 export async function createService(options: CreateServiceOptions): Promise<Service> {
   const { name, config } = options;
+  const auth = options.auth === undefined ? authOptionsOf(config) : options.auth;
   const logger = createServiceLogger({ service: name, level: config.LOG_LEVEL, destination: options.logDestination });
   const metrics = options.metrics ?? new ServiceMetrics();
 
@@ -127,6 +138,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
         logger,
         validation: options.validation,
         idempotency: options.idempotency,
+        auth,
       }),
       options.module,
     ],
@@ -138,12 +150,22 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   app.useLogger(app.get(NestPinoLogger));
   app.flushLogs();
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();
+  // Security headers (helmet's defaults; the CSP lets Swagger UI at /docs load its own inline styles).
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"] },
+    },
+  });
+  // Browsers may call from the listed origins only; no CORS headers at all when none is listed.
+  const origins = (config.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  if (origins.length > 0) app.enableCors({ origin: origins, allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match'], exposedHeaders: ['ETag', 'Location', 'Retry-After'] });
 
   let openApiDocument: OpenAPIObject | null = null;
   if (options.openApi) {
     const builder = new DocumentBuilder().setTitle(options.openApi.title).setVersion(options.openApi.version);
     if (options.openApi.description) builder.setDescription(options.openApi.description);
     openApiDocument = SwaggerModule.createDocument(app, builder.build());
+    if (auth) openApiDocument = declareSecurity(openApiDocument, auth.issuer);
     SwaggerModule.setup('docs', app, openApiDocument, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   }
 

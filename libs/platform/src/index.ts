@@ -9,3 +9,4 @@ export * from './bootstrap.js';
 export * from './http-conventions/index.js';
 export * from './paging/index.js';
 export * from './host/index.js';
+export * from './auth/index.js';

@@ -1,9 +1,14 @@
 import { Global, Module, type DynamicModule, type Provider, type ValidationPipeOptions } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { AUTH_ENABLED, type AuthOptions } from './auth/auth-config.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { StreamTickets } from './auth/stream-tickets.js';
+import { StreamTicketsController } from './auth/stream-tickets.controller.js';
+import { TokenVerifier } from './auth/token-verifier.js';
 import { HttpIdempotencyStore } from './http-conventions/http-idempotency-store.js';
 import { IdempotencyInterceptor } from './http-conventions/idempotency.interceptor.js';
 import { HealthController } from './health/health.controller.js';
@@ -50,6 +55,8 @@ export interface PlatformModuleOptions {
   readonly validation?: ValidationPipeOptions;
   /** Enables `Idempotency-Key` on every POST, remembered in this store. */
   readonly idempotency?: HttpIdempotencyStore;
+  /** Authenticates every HTTP request with bearer tokens of this issuer (ADR 0025); none when absent. */
+  readonly auth?: AuthOptions | null;
 }
 
 /**
@@ -76,15 +83,25 @@ export class PlatformModule {
           ...(options.config.constructor !== Object ? [{ provide: options.config.constructor, useValue: options.config }] : []),
         ]
       : [];
-    const exported = [SERVICE_NAME, SERVICE_LOGGER, ServiceMetrics, ReadinessChecks, ...configProviders.map((p) => (p as { provide: unknown }).provide)];
+    const auth = options.auth ?? null;
+    const authProviders: Provider[] = auth
+      ? [
+          { provide: TokenVerifier, useValue: new TokenVerifier({ issuer: auth.issuer, audience: auth.audience }) },
+          { provide: StreamTickets, useValue: new StreamTickets(auth.streamTicketSecret) },
+          { provide: APP_GUARD, useClass: AuthGuard },
+        ]
+      : [];
+    const exported = [SERVICE_NAME, SERVICE_LOGGER, AUTH_ENABLED, ...(auth ? [TokenVerifier, StreamTickets] : []), ServiceMetrics, ReadinessChecks, ...configProviders.map((p) => (p as { provide: unknown }).provide)];
     return {
       module: PlatformModule,
       global: true,
       imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), loggerModule(logger)],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, ...(auth ? [StreamTicketsController] : [])],
       providers: [
         { provide: SERVICE_NAME, useValue: options.serviceName },
         { provide: SERVICE_LOGGER, useValue: logger },
+        { provide: AUTH_ENABLED, useValue: auth !== null },
+        ...authProviders,
         { provide: ServiceMetrics, useValue: metrics },
         { provide: ReadinessChecks, useValue: readiness },
         ...configProviders,

@@ -44,6 +44,29 @@ export class BaseServiceConfig {
   @EnvString({ pattern: /^[a-z][a-z0-9]*$/, description: 'a subject namespace of lower-case letters and digits' })
   NATS_NAMESPACE?: string;
 
+  /**
+   * The OpenID Provider whose bearer tokens the service accepts (ADR 0025): its issuer identifier,
+   * e.g. `http://127.0.0.1:3007` for the development identity provider of `npm start`.
+   */
+  @EnvOptional()
+  @EnvUrl(['http', 'https'])
+  AUTH_ISSUER?: string;
+
+  /** The audience (`aud`) every accepted token must name. */
+  @EnvString({ pattern: /^[A-Za-z0-9:/._-]{1,200}$/, description: 'an audience such as "stockflow"' })
+  AUTH_AUDIENCE: string = 'stockflow';
+
+  /** The key of SSE stream tickets, shared by a service's replicas; unset: a random key per process. */
+  @EnvOptional()
+  @EnvSecret()
+  @EnvString({ pattern: /^\S{32,}$/, description: 'a secret of at least 32 characters without spaces' })
+  AUTH_STREAM_TICKET_SECRET?: string;
+
+  /** Origins a browser may call the service from (CORS), comma-separated; unset: none. */
+  @EnvOptional()
+  @EnvUrl(['http', 'https'], { list: true })
+  CORS_ORIGINS?: string;
+
   @EnvEnum(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 

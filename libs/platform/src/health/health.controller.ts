@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Req, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -8,6 +8,9 @@ import {
   type HealthIndicatorFunction,
 } from '@nestjs/terminus';
 import { ProblemDetailsException, ProblemTypes } from '../problem-details/problem-details.js';
+import { OptionalAuth, Public, requestCaller } from '../auth/access.js';
+import { AuthScopes } from '../auth/caller.js';
+import { AUTH_ENABLED } from '../auth/auth-config.js';
 import { ReadinessChecks } from './readiness.js';
 
 /**
@@ -22,9 +25,11 @@ export class HealthController {
     @Inject(HealthCheckService) private readonly health: HealthCheckService,
     @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
     @Inject(ReadinessChecks) private readonly readiness: ReadinessChecks,
+    @Inject(AUTH_ENABLED) private readonly authEnabled: boolean,
   ) {}
 
   @Get('live')
+  @Public()
   @HealthCheck({ swaggerDocumentation: false })
   live(): Promise<HealthCheckResult> {
     return this.check([
@@ -32,9 +37,29 @@ export class HealthController {
     ]);
   }
 
+  /**
+   * With authentication on, an anonymous caller (a load balancer's or Kubernetes' probe) gets the
+   * verdict alone — 200 `{ status: "ok" }` or 503 — and an operator or metrics scraper every check's
+   * detail (ADR 0025).
+   */
   @Get('ready')
+  @OptionalAuth()
   @HealthCheck({ swaggerDocumentation: false })
-  ready(): Promise<HealthCheckResult> {
+  async ready(@Req() request: object): Promise<HealthCheckResult | { status: string }> {
+    const caller = requestCaller(request);
+    const detailed = !this.authEnabled || caller?.kind === 'operator' || caller?.scopes.has(AuthScopes.metrics) === true;
+    if (!detailed) {
+      try {
+        return { status: (await this.readyChecks()).status };
+      } catch (error) {
+        if (!(error instanceof ProblemDetailsException)) throw error;
+        throw new ProblemDetailsException({ status: 503, type: ProblemTypes.serviceUnavailable, title: 'Service Unavailable', detail: 'The service is not ready.' });
+      }
+    }
+    return this.readyChecks();
+  }
+
+  private readyChecks(): Promise<HealthCheckResult> {
     return this.check(
       this.readiness.list().map(({ name, check, timeoutMs }) => async () => {
         const session = this.indicators.check(name);

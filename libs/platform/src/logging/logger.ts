@@ -82,7 +82,7 @@ export function installRequestLogging(
             traceId: context.traceId,
             spanId: context.spanId,
           }),
-          req: { method: request.method, url: request.url, route: routeOf(request) },
+          req: { method: request.method, url: withoutTicket(request.url), route: routeOf(request) },
           res: { statusCode: status },
           responseTime: Math.round(reply.elapsedTime * 100) / 100,
         },
@@ -91,6 +91,11 @@ export function installRequestLogging(
     }
     done();
   });
+}
+
+/** A stream ticket (ADR 0025) is a credential: it never reaches the logs. */
+function withoutTicket(url: string): string {
+  return url.replace(/([?&]ticket=)[^&]*/g, '$1[redacted]');
 }
 
 function routeOf(request: FastifyRequest): string | undefined {

@@ -4,23 +4,12 @@ import { connectNats } from '@stockflow/messaging';
 import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
 import { ConfigError, loadConfig } from '@stockflow/platform';
 import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { InventoryConfig } from './inventory-config.js';
-import { freePort } from '@stockflow/testing';
+import { freePort, runEntry } from '@stockflow/testing';
 
-const entry = resolve(process.cwd(), 'dist/main.js');
-
-function run(env: Record<string, string>): { exited: Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }>; kill: (signal: NodeJS.Signals) => void } {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  return {
-    exited: new Promise((done) => child.once('exit', (code, signal) => done({ code, signal, stderr, stdout }))),
-    kill: (signal) => child.kill(signal),
-  };
+function run(env: Record<string, string>): { exited: Promise<{ code: number | null; signal: string | null; stderr: string }>; kill: (signal: NodeJS.Signals) => void } {
+  const entry = runEntry(env);
+  return { exited: entry.exit.then(({ code, signal }) => ({ code, signal, stderr: entry.stderr() })), kill: (signal) => entry.child.kill(signal) };
 }
 
 describe('inventory configuration', () => {

@@ -1,19 +1,8 @@
 // The built entry point (dist/main.js, built before the tests) as a real process.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-
-const entry = resolve(process.cwd(), 'dist/main.js');
-
-function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
-  return { child, output: () => output, exit };
-}
+import { runEntry, untilReady } from '@stockflow/testing';
+import type { ChildProcess } from 'node:child_process';
 
 describe('notifications main', () => {
   const schema = uniqueSchemaName('t_notif_main');
@@ -26,7 +15,7 @@ describe('notifications main', () => {
   });
 
   it('prints every invalid variable and exits 1', async () => {
-    const process = run({ PORT: 'eighty', UNSUBSCRIBE_SECRET: 'short', SSE_POLL_MS: '1' });
+    const process = runEntry({ PORT: 'eighty', UNSUBSCRIBE_SECRET: 'short', SSE_POLL_MS: '1' });
     started.push(process.child);
     expect(await process.exit).toEqual({ code: 1, signal: null });
     const output = process.output();
@@ -38,15 +27,10 @@ describe('notifications main', () => {
 
   it('serves until SIGTERM, then exits 0', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const process = run({ PORT: String(port), DB_SCHEMA: schema });
+    const process = runEntry({ PORT: String(port), DB_SCHEMA: schema });
     started.push(process.child);
     const url = `http://127.0.0.1:${port}`;
-    let ready: Response | null = null;
-    for (let i = 0; i < 150 && !ready?.ok; i++) {
-      if (process.child.exitCode !== null) throw new Error(`notifications exited early:\n${process.output()}`);
-      ready = await fetch(`${url}/health/ready`).catch(() => null);
-      if (!ready?.ok) await new Promise((r) => setTimeout(r, 100));
-    }
+    const ready = await untilReady(url, process, 'notifications');
     expect(ready?.status).toBe(200);
     const created = await fetch(`${url}/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: 'smoke', sku: 'S-1' }) });
     expect(created.status).toBe(201);

@@ -1,15 +1,12 @@
 // The built entry point as a real process: configuration errors, and waiting for the schema.
 import { describe, expect, it } from '@jest/globals';
 import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { runEntry } from '@stockflow/testing';
 
-function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [resolve(process.cwd(), 'dist/main.js')], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise((done) => child.once('exit', (code) => done({ code, output })));
+async function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const entry = runEntry(env);
+  const { code } = await entry.exit;
+  return { code, output: entry.output() };
 }
 
 describe('notifier main', () => {

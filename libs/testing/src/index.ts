@@ -5,6 +5,7 @@ export * from './event-log.js';
 export * from './isolation.js';
 export * from './service-under-test.js';
 export * from './test-processes.js';
+export * from './entry-process.js';
 export * from './fetch-json.js';
 export * from './sse-client.js';
 export * from './sink-clients.js';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { customerStreamId, decideMarkRead } from '@stockflow/notifications-context';
 import { cursorFormat, pageOf, type Page, type PageRequest } from '@stockflow/platform';
+import { saveCustomerVersion } from '@stockflow/notifications-store';
 import { NotificationsStore } from '../persistence/notifications-store.js';
 import type { InboxItem } from './inbox.dto.js';
 
@@ -89,11 +90,7 @@ export class InboxService {
       const { rows: customer } = await client.query<{ version: number }>(`SELECT version FROM ${this.store.s}.customers WHERE customer_id = $1`, [customerId]);
       const version = await tx.append(customerStreamId(customerId), events, customer[0]?.version ?? 0);
       // A customer told in the inbox without preferences gets a row for the stream's version.
-      await client.query(
-        `INSERT INTO ${this.store.s}.customers (customer_id, version) VALUES ($1, $2)
-         ON CONFLICT (customer_id) DO UPDATE SET version = EXCLUDED.version, updated_at = now()`,
-        [customerId, version],
-      );
+      await saveCustomerVersion(client, this.store.s, customerId, version);
       await client.query(`UPDATE ${this.store.s}.inbox SET read_at = now() WHERE id = $1`, [notificationId]);
     });
   }

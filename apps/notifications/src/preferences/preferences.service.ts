@@ -11,22 +11,14 @@ import {
   type Preferences,
 } from '@stockflow/notifications-context';
 import { canonicalTimeZone } from '@stockflow/notifications-context';
+import { preferencesOfRow, saveCustomerPreferences, type CustomerPreferencesRow } from '@stockflow/notifications-store';
 import { NotificationsStore, type Transaction } from '../persistence/notifications-store.js';
 import type { PreferencesDto, PreferencesView } from './preferences.dto.js';
 
-interface CustomerRow {
+interface CustomerRow extends CustomerPreferencesRow {
   customer_id: string;
   version: number;
   preferences_set: boolean;
-  email: string | null;
-  phone: string | null;
-  locale: string;
-  time_zone: string;
-  email_enabled: boolean;
-  sms_enabled: boolean;
-  web_enabled: boolean;
-  quiet_start: string | null;
-  quiet_end: string | null;
   sms_opted_out?: boolean | null;
 }
 
@@ -46,7 +38,7 @@ export class PreferencesService {
     };
     return this.store.transaction(async (_client, tx) => {
       const row = await this.lockCustomer(tx, customerId);
-      const current = row?.preferences_set ? toPreferences(row) : null;
+      const current = row?.preferences_set ? preferencesOfRow(row) : null;
       const events = decideSetPreferences(customerId, current, next);
       if (events.length > 0) {
         const version = await tx.append(customerStreamId(customerId), events, row?.version ?? 0);
@@ -66,7 +58,7 @@ export class PreferencesService {
   async unsubscribeEmail(customerId: string, email: string): Promise<boolean> {
     return this.store.transaction(async (_client, tx) => {
       const row = await this.lockCustomer(tx, customerId);
-      const current = row?.preferences_set ? toPreferences(row) : null;
+      const current = row?.preferences_set ? preferencesOfRow(row) : null;
       const events = decideEmailUnsubscribe(customerId, current, email);
       if (events.length === 0) return false;
       const version = await tx.append(customerStreamId(customerId), events, row!.version);
@@ -83,16 +75,7 @@ export class PreferencesService {
   }
 
   private async save(tx: Transaction, customerId: string, p: Preferences, version: number): Promise<void> {
-    await tx.client.query(
-      `INSERT INTO ${this.store.s}.customers AS c
-         (customer_id, version, preferences_set, email, phone, locale, time_zone, email_enabled, sms_enabled, web_enabled, quiet_start, quiet_end, updated_at)
-       VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
-       ON CONFLICT (customer_id) DO UPDATE SET
-         version = EXCLUDED.version, preferences_set = true, email = EXCLUDED.email, phone = EXCLUDED.phone, locale = EXCLUDED.locale,
-         time_zone = EXCLUDED.time_zone, email_enabled = EXCLUDED.email_enabled, sms_enabled = EXCLUDED.sms_enabled,
-         web_enabled = EXCLUDED.web_enabled, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end, updated_at = now()`,
-      [customerId, version, p.email, p.phone, p.locale, p.timeZone, p.channels.email, p.channels.sms, p.channels.web, p.quietHours?.start ?? null, p.quietHours?.end ?? null],
-    );
+    await saveCustomerPreferences(tx.client, this.store.s, customerId, p, version);
   }
 
   private async read(db: Pick<Transaction['client'], 'query'>, customerId: string): Promise<PreferencesView | null> {
@@ -104,17 +87,6 @@ export class PreferencesService {
     );
     const row = rows[0];
     if (!row) return null;
-    return { customerId, ...toPreferences(row), smsOptedOut: row.sms_opted_out === true, version: row.version };
+    return { customerId, ...preferencesOfRow(row), smsOptedOut: row.sms_opted_out === true, version: row.version };
   }
-}
-
-function toPreferences(row: CustomerRow): Preferences {
-  return {
-    email: row.email,
-    phone: row.phone,
-    locale: row.locale,
-    timeZone: row.time_zone,
-    channels: { email: row.email_enabled, sms: row.sms_enabled, web: row.web_enabled },
-    quietHours: row.quiet_start && row.quiet_end ? { start: row.quiet_start, end: row.quiet_end } : null,
-  };
 }

@@ -9,6 +9,7 @@ import {
   type SubscriptionStatus,
 } from '@stockflow/notifications-context';
 import { cursorFormat, pageOf, type Page, type PageRequest } from '@stockflow/platform';
+import { endSubscriptions, insertSubscription } from '@stockflow/notifications-store';
 import { NotificationsStore } from '../persistence/notifications-store.js';
 import type { SubscriptionView } from './subscriptions.dto.js';
 
@@ -42,11 +43,7 @@ export class SubscriptionsService {
       );
       const events = decideSubscribe({ id, customerId, sku, kind }, rows[0] ?? null);
       const version = await tx.append(subscriptionStreamId(id), events, 0);
-      await client.query(
-        `INSERT INTO ${this.store.s}.subscriptions (id, customer_id, sku, kind, status, subscribed_at, version)
-         VALUES ($1, $2, $3, $4, 'active', clock_timestamp(), $5)`,
-        [id, customerId, sku, kind, version],
-      );
+      await insertSubscription(client, this.store.s, { id, customerId, sku, kind, version });
       return id;
     });
   }
@@ -60,7 +57,7 @@ export class SubscriptionsService {
       const events = decideCancel(state, id, reason);
       if (events.length === 0) return;
       const version = await tx.append(subscriptionStreamId(id), events, row!.version);
-      await client.query(`UPDATE ${this.store.s}.subscriptions SET status = 'cancelled', ended_at = now(), version = $2 WHERE id = $1`, [id, version]);
+      await endSubscriptions(client, this.store.s, [{ id, version }], { status: 'cancelled' });
     });
   }
 

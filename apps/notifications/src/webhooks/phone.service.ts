@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { decideKeyword, phoneStreamId } from '@stockflow/notifications-context';
+import { savePhoneOptOut } from '@stockflow/notifications-store';
 import { NotificationsStore } from '../persistence/notifications-store.js';
 
 /** SMS opt-out / opt-in per phone number (`phone-<E.164>` and `phone_opt_outs`). */
@@ -18,11 +19,7 @@ export class PhoneService {
       const events = decideKeyword(rows[0]?.opted_out ?? false, phone, keyword);
       if (events.length === 0) return null;
       const version = await tx.append(phoneStreamId(phone), events, rows[0]?.version ?? 0);
-      await client.query(
-        `INSERT INTO ${this.store.s}.phone_opt_outs (phone, opted_out, keyword, version, changed_at) VALUES ($1, $2, $3, $4, now())
-         ON CONFLICT (phone) DO UPDATE SET opted_out = EXCLUDED.opted_out, keyword = EXCLUDED.keyword, version = EXCLUDED.version, changed_at = now()`,
-        [phone, events[0]!.type === 'SmsOptedOut', keyword, version],
-      );
+      await savePhoneOptOut(client, this.store.s, phone, events[0]!.type === 'SmsOptedOut', keyword, version);
       return events[0]!.type;
     });
   }

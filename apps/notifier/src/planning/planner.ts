@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { CommandHandler, type EventStore } from '@stockflow/event-sourcing';
 import { chosenChannels, decideWave, releaseTime, subscriptionDecider, subscriptionStreamId, type SubscriptionCommand, type SubscriptionEvent, type SubscriptionState, type WaveDecision } from '@stockflow/notifications-context';
-import { CONTACT_COLUMNS, contactJoins, contactOf, type ContactRow } from '@stockflow/notifications-store';
+import { CONTACT_COLUMNS, contactJoins, contactOf, endSubscriptions, type ContactRow } from '@stockflow/notifications-store';
 import { causedBy, EVENT_STORE, SERVICE_CONFIG } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
@@ -265,11 +265,7 @@ export class Planner {
         planned.push(...this.deliveriesFor(row, t, channels));
       }
       if (fulfilled.length > 0) {
-        await client.query(
-          `UPDATE ${this.s}.subscriptions s SET status = 'fulfilled', ended_at = now(), restock_event_id = $3, version = f.version
-           FROM unnest($1::uuid[], $2::int[]) AS f(id, version) WHERE s.id = f.id`,
-          [fulfilled.map((f) => f.id), fulfilled.map((f) => f.version), restock.event_id],
-        );
+        await endSubscriptions(client, this.s, fulfilled, { status: 'fulfilled', restockEventId: restock.event_id });
         delivered.push(...(await this.record(tx, planned, rows)));
       }
       if (rows.length < asked) {

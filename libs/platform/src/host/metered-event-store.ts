@@ -1,17 +1,9 @@
 import { streamCategory } from '@stockflow/contracts';
-import type {
-  AppendResult,
-  EventStore,
-  EventStoreCapabilities,
-  EventStoreTransaction,
-  EventToAppend,
-  ExpectedVersion,
-  ReadStreamResult,
-  RecordedEvent,
-  StreamStart,
-  SubscribeToAllOptions,
-} from '@stockflow/event-sourcing';
+import type { EventStore, EventStoreTransaction } from '@stockflow/event-sourcing';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
+
+/** The port's own signatures: the decorator adds nothing to them. */
+type Port<TConnection> = EventStore<TConnection>;
 
 /**
  * The port, counting every event it writes in `events_appended_total{stream_category}` exactly
@@ -24,11 +16,11 @@ export class MeteredEventStore<TConnection> implements EventStore<TConnection> {
     private readonly metrics: ServiceMetrics,
   ) {}
 
-  get capabilities(): EventStoreCapabilities {
+  get capabilities(): Port<TConnection>['capabilities'] {
     return this.store.capabilities;
   }
 
-  async appendToStream(streamId: string, events: readonly EventToAppend[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult> {
+  async appendToStream(...[streamId, events, options]: Parameters<Port<TConnection>['appendToStream']>): ReturnType<Port<TConnection>['appendToStream']> {
     const result = await this.store.appendToStream(streamId, events, options);
     if (!result.idempotentReplay) this.count(streamId, events.length);
     return result;
@@ -44,7 +36,7 @@ export class MeteredEventStore<TConnection> implements EventStore<TConnection> {
           if (!appended.idempotentReplay) written.push({ streamId, events: events.length });
           return appended;
         },
-        startStreams: async (streams: readonly StreamStart[]) => {
+        startStreams: async (streams) => {
           const ids = await tx.startStreams(streams);
           if (ids.length > 0) {
             const streamOf = new Map(streams.map((start) => [start.event.eventId, start.streamId]));
@@ -58,24 +50,24 @@ export class MeteredEventStore<TConnection> implements EventStore<TConnection> {
     return result;
   }
 
-  readStream(streamId: string, options?: { fromPosition?: number; maxCount?: number }): Promise<ReadStreamResult> {
-    return this.store.readStream(streamId, options);
+  readStream(...args: Parameters<Port<TConnection>['readStream']>): ReturnType<Port<TConnection>['readStream']> {
+    return this.store.readStream(...args);
   }
 
-  readAll(options: { after: string | null; maxCount: number }): Promise<RecordedEvent[]> {
-    return this.store.readAll(options);
+  readAll(...args: Parameters<Port<TConnection>['readAll']>): ReturnType<Port<TConnection>['readAll']> {
+    return this.store.readAll(...args);
   }
 
-  subscribeToAll(options: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
-    return this.store.subscribeToAll(options);
+  subscribeToAll(...args: Parameters<Port<TConnection>['subscribeToAll']>): ReturnType<Port<TConnection>['subscribeToAll']> {
+    return this.store.subscribeToAll(...args);
   }
 
   headPosition(): Promise<string | null> {
     return this.store.headPosition();
   }
 
-  countAfter(after: string | null): Promise<number> {
-    return this.store.countAfter(after);
+  countAfter(...args: Parameters<Port<TConnection>['countAfter']>): ReturnType<Port<TConnection>['countAfter']> {
+    return this.store.countAfter(...args);
   }
 
   close(): Promise<void> {

@@ -1,0 +1,76 @@
+import { stockflowCatalog } from '@stockflow/contracts';
+import type { RecordedEvent } from '@stockflow/event-sourcing';
+import { evolvePreferences, type Preferences } from '@stockflow/notifications-context';
+import { inTransaction, migrate, quoteSchema } from '@stockflow/postgres';
+import type { Pool, PoolClient } from 'pg';
+import { notificationsMigrations } from './notifications-migrations.js';
+import { endSubscriptions, insertSubscription, preferencesOfRow, saveCustomerPreferences, saveCustomerVersion, savePhoneOptOut, type CustomerPreferencesRow } from './read-model-rows.js';
+
+/** The read models that are a function of the context's log alone (the inbox holds rendered text the log does not). */
+export const REBUILDABLE_TABLES = ['customers', 'subscriptions', 'phone_opt_outs'] as const;
+
+/** What a rebuild reads: the log in its global order (the EventStore port's `readAll`). */
+export interface LogReader {
+  readAll(options: { after: string | null; maxCount: number }): Promise<readonly RecordedEvent[]>;
+}
+
+/**
+ * Rebuilds `customers`, `subscriptions` and `phone_opt_outs` in `schema` from the notifications
+ * context's log, in one transaction: the schema's tables are migrated if missing and emptied, then
+ * every event is applied in log order through the same row writers the services use. Events of
+ * other contexts and the delivery outcomes are skipped. Returns how many events were applied.
+ */
+export async function rebuildNotificationsReadModels(log: LogReader, pool: Pool, schema: string, batchSize = 1000): Promise<{ applied: number }> {
+  await migrate(pool, schema, notificationsMigrations);
+  const s = quoteSchema(schema);
+  return inTransaction(pool, async (client) => {
+    await client.query(`TRUNCATE ${REBUILDABLE_TABLES.map((t) => `${s}.${t}`).join(', ')}`);
+    let applied = 0;
+    for (let after: string | null = null; ; ) {
+      const events = await log.readAll({ after, maxCount: batchSize });
+      for (const event of events) if (await apply(client, s, event)) applied++;
+      if (events.length < batchSize) return { applied };
+      after = events[events.length - 1]!.logPosition;
+    }
+  });
+}
+
+async function apply(client: PoolClient, s: string, recorded: RecordedEvent): Promise<boolean> {
+  const data = stockflowCatalog.upcast(recorded.type, recorded.schemaVersion, recorded.data).data as Record<string, never>;
+  const version = recorded.streamPosition;
+  const at = new Date(recorded.occurredAt);
+  switch (recorded.type) {
+    case 'NotificationPreferencesSet':
+    case 'EmailUnsubscribed': {
+      const customerId: string = data['customerId'];
+      const current = await currentPreferences(client, s, customerId);
+      const next = evolvePreferences(current, { type: recorded.type, data } as Parameters<typeof evolvePreferences>[1]);
+      if (next) await saveCustomerPreferences(client, s, customerId, next, version, at);
+      else await saveCustomerVersion(client, s, customerId, version, at);
+      return true;
+    }
+    case 'InboxNotificationRead':
+      await saveCustomerVersion(client, s, data['customerId'], version, at);
+      return true;
+    case 'SubscriptionCreated':
+      await insertSubscription(client, s, { id: data['subscriptionId'], customerId: data['customerId'], sku: data['sku'], kind: data['kind'], version }, at);
+      return true;
+    case 'SubscriptionCancelled':
+      await endSubscriptions(client, s, [{ id: data['subscriptionId'], version }], { status: 'cancelled' }, at);
+      return true;
+    case 'SubscriptionFulfilled':
+      await endSubscriptions(client, s, [{ id: data['subscriptionId'], version }], { status: 'fulfilled', restockEventId: data['restockEventId'] }, at);
+      return true;
+    case 'SmsOptedOut':
+    case 'SmsOptedIn':
+      await savePhoneOptOut(client, s, data['phone'], recorded.type === 'SmsOptedOut', data['keyword'], version, at);
+      return true;
+    default:
+      return false;
+  }
+}
+
+async function currentPreferences(client: PoolClient, s: string, customerId: string): Promise<Preferences | null> {
+  const { rows } = await client.query<CustomerPreferencesRow>(`SELECT * FROM ${s}.customers WHERE customer_id = $1 AND preferences_set`, [customerId]);
+  return rows[0] ? preferencesOfRow(rows[0]) : null;
+}

@@ -1,0 +1,93 @@
+// The rows of the notifications context's read models, written in one way: by the services in the
+// transaction that appends the events they reflect, and by the rebuild from the log
+// (read-model-rebuild.ts). `at` is the event's time in a rebuild; live writes leave it out and take
+// the transaction's clock.
+import type { Preferences, SubscriptionKind } from '@stockflow/notifications-context';
+import type { PoolClient } from 'pg';
+
+type Db = Pick<PoolClient, 'query'>;
+
+/** The preference columns of a `customers` row. */
+export interface CustomerPreferencesRow {
+  email: string | null;
+  phone: string | null;
+  locale: string;
+  time_zone: string;
+  email_enabled: boolean;
+  sms_enabled: boolean;
+  web_enabled: boolean;
+  quiet_start: string | null;
+  quiet_end: string | null;
+}
+
+export function preferencesOfRow(row: CustomerPreferencesRow): Preferences {
+  return {
+    email: row.email,
+    phone: row.phone,
+    locale: row.locale,
+    timeZone: row.time_zone,
+    channels: { email: row.email_enabled, sms: row.sms_enabled, web: row.web_enabled },
+    quietHours: row.quiet_start && row.quiet_end ? { start: row.quiet_start, end: row.quiet_end } : null,
+  };
+}
+
+/** A customer's preferences at a stream version. */
+export async function saveCustomerPreferences(db: Db, s: string, customerId: string, p: Preferences, version: number, at: Date | null = null): Promise<void> {
+  await db.query(
+    `INSERT INTO ${s}.customers AS c
+       (customer_id, version, preferences_set, email, phone, locale, time_zone, email_enabled, sms_enabled, web_enabled, quiet_start, quiet_end, updated_at)
+     VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE($12, now()))
+     ON CONFLICT (customer_id) DO UPDATE SET
+       version = EXCLUDED.version, preferences_set = true, email = EXCLUDED.email, phone = EXCLUDED.phone, locale = EXCLUDED.locale,
+       time_zone = EXCLUDED.time_zone, email_enabled = EXCLUDED.email_enabled, sms_enabled = EXCLUDED.sms_enabled,
+       web_enabled = EXCLUDED.web_enabled, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end, updated_at = EXCLUDED.updated_at`,
+    [customerId, version, p.email, p.phone, p.locale, p.timeZone, p.channels.email, p.channels.sms, p.channels.web, p.quietHours?.start ?? null, p.quietHours?.end ?? null, at],
+  );
+}
+
+/** A customer stream's version moved without a change of preferences (an inbox notification read). */
+export async function saveCustomerVersion(db: Db, s: string, customerId: string, version: number, at: Date | null = null): Promise<void> {
+  await db.query(
+    `INSERT INTO ${s}.customers (customer_id, version, updated_at) VALUES ($1, $2, COALESCE($3, now()))
+     ON CONFLICT (customer_id) DO UPDATE SET version = EXCLUDED.version, updated_at = EXCLUDED.updated_at`,
+    [customerId, version, at],
+  );
+}
+
+/** A new active subscription; its `subscribed_at` orders the fair waves. */
+export async function insertSubscription(
+  db: Db,
+  s: string,
+  row: { id: string; customerId: string; sku: string; kind: SubscriptionKind; version: number },
+  at: Date | null = null,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO ${s}.subscriptions (id, customer_id, sku, kind, status, subscribed_at, version)
+     VALUES ($1, $2, $3, $4, 'active', COALESCE($6, clock_timestamp()), $5)`,
+    [row.id, row.customerId, row.sku, row.kind, row.version, at],
+  );
+}
+
+/** Subscriptions ended, each at its stream version: cancelled, or fulfilled by a restock's wave. */
+export async function endSubscriptions(
+  db: Db,
+  s: string,
+  ended: readonly { id: string; version: number }[],
+  outcome: { status: 'cancelled' } | { status: 'fulfilled'; restockEventId: string },
+  at: Date | null = null,
+): Promise<void> {
+  await db.query(
+    `UPDATE ${s}.subscriptions s SET status = $3, ended_at = COALESCE($5, now()), restock_event_id = $4, version = f.version
+     FROM unnest($1::uuid[], $2::int[]) AS f(id, version) WHERE s.id = f.id`,
+    [ended.map((e) => e.id), ended.map((e) => e.version), outcome.status, outcome.status === 'fulfilled' ? outcome.restockEventId : null, at],
+  );
+}
+
+/** A phone number's SMS opt-out state after a keyword. */
+export async function savePhoneOptOut(db: Db, s: string, phone: string, optedOut: boolean, keyword: string, version: number, at: Date | null = null): Promise<void> {
+  await db.query(
+    `INSERT INTO ${s}.phone_opt_outs (phone, opted_out, keyword, version, changed_at) VALUES ($1, $2, $3, $4, COALESCE($5, now()))
+     ON CONFLICT (phone) DO UPDATE SET opted_out = EXCLUDED.opted_out, keyword = EXCLUDED.keyword, version = EXCLUDED.version, changed_at = EXCLUDED.changed_at`,
+    [phone, optedOut, keyword, version, at],
+  );
+}

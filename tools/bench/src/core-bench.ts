@@ -4,18 +4,18 @@
 // removes them afterwards.
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { contextStreamName, stockflowCatalog } from '@stockflow/contracts';
-import type { EventToAppend } from '@stockflow/event-sourcing';
+import type { EventStore, EventToAppend } from '@stockflow/event-sourcing';
 import { DurableEventConsumer, EventRelay, connectNats, type NatsConnection } from '@stockflow/messaging';
 import {
   IdempotentInbox,
   PostgresCheckpointStore,
-  PostgresEventStore,
   checkpointStoreMigrations,
   createPool,
   dropSchema,
   migrate,
   uniqueSchemaName,
 } from '@stockflow/postgres';
+import { openEventStore } from '@stockflow/platform';
 import hdr from 'hdr-histogram-js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -31,7 +31,7 @@ function event(sku: string): EventToAppend {
   return { eventId: randomUUID(), type: 'StockReceived', schemaVersion: 1, data: { sku, quantity: 1 }, correlationId: 'bench', causationId: null, traceparent: null };
 }
 
-async function appendBench(store: PostgresEventStore, writers: number, label: string): Promise<BenchFigure> {
+async function appendBench(store: EventStore, writers: number, label: string): Promise<BenchFigure> {
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3 });
   const progress = new ProgressLine(label);
   const until = Date.now() + seconds * 1000;
@@ -62,7 +62,7 @@ async function appendBench(store: PostgresEventStore, writers: number, label: st
   };
 }
 
-async function fillLog(store: PostgresEventStore, count: number): Promise<void> {
+async function fillLog(store: EventStore, count: number): Promise<void> {
   const progress = new ProgressLine('filling the log for the relay run');
   const perAppend = 100;
   let written = 0;
@@ -132,12 +132,12 @@ async function main(): Promise<void> {
   const nc = await connectNats({ name: 'bench:core' });
   const figures: BenchFigure[] = [];
   try {
-    const store = await PostgresEventStore.create({ pool, schema, catalog: stockflowCatalog });
+    const store = await openEventStore({ pool, schema });
     figures.push(await appendBench(store, 1, 'PostgreSQL append, 1 writer'));
     figures.push(await appendBench(store, 25, 'PostgreSQL append, 25 writers'));
 
     const relaySchema = `${schema}_relay`;
-    const relayStore = await PostgresEventStore.create({ pool, schema: relaySchema, catalog: stockflowCatalog });
+    const relayStore = await openEventStore({ pool, schema: relaySchema });
     await migrate(pool, relaySchema, checkpointStoreMigrations);
     await fillLog(relayStore, relayEvents);
     const relay = new EventRelay({

@@ -14,10 +14,10 @@
 // Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_SKUS (200), BENCH_LOG_LEVEL (warn),
 // BENCH_RESULTS_DIR (bench/results), BENCH_REFERENCE_SECONDS (5; 0 skips the references),
 // BENCH_CPU_PROF=1 profiles the service (--cpu-prof, into <results>/cpu-profiles/).
-import { stockflowCatalog } from '@stockflow/contracts';
 import { connectNats } from '@stockflow/messaging';
 import { deleteNamespaceStreams } from '@stockflow/messaging/testing';
-import { PostgresEventStore, createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { openEventStore } from '@stockflow/platform';
+import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -101,7 +101,7 @@ async function rawAppendReference(): Promise<BenchFigure> {
   const pool = createPool({ max: SERVICE_POOL_SIZE, applicationName: 'bench:receipts-raw' });
   const progress = new ProgressLine('reference: raw PostgreSQL appends');
   try {
-    const store = await PostgresEventStore.create({ pool, schema, catalog: stockflowCatalog });
+    const store = await openEventStore({ pool, schema });
     const latencies: number[] = [];
     const until = Date.now() + referenceSeconds * 1000;
     const started = process.hrtime.bigint();

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@stockflow/testing';
 import { OrdersTestSystem, typesAndData } from '../testing/orders-test-system.js';
 
 describe('POST /orders/:id/cancel (real PostgreSQL and NATS)', () => {
   let system: OrdersTestSystem;
-
-  beforeAll(async () => {
-    system = await OrdersTestSystem.start();
-  }, 60_000);
-  afterAll(async () => {
-    await system?.stop();
-  });
+  OrdersTestSystem.forSuite((started) => (system = started));
 
   it('cancels a pending order (empty body), and the saga releases every line', async () => {
     system.inventory.stock('CX-A', 5).silence('CX-B');

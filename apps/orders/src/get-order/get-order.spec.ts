@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { OrdersTestSystem } from '../testing/orders-test-system.js';
 
 describe('GET /orders/:id (real PostgreSQL and NATS)', () => {
   let system: OrdersTestSystem;
-
-  beforeAll(async () => {
-    system = await OrdersTestSystem.start();
-  }, 60_000);
-  afterAll(async () => {
-    await system?.stop();
-  });
+  OrdersTestSystem.forSuite((started) => (system = started));
 
   it('answers the order with its version as the ETag: pending, then confirmed', async () => {
     system.inventory.silence('GET-SLOW');

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { RecordedEvent } from '@stockflow/event-sourcing';
 import { OrderCommands } from '../shared/order-commands.js';
 import { eventually } from '@stockflow/testing';
@@ -11,13 +11,7 @@ const released = (events: readonly RecordedEvent[]) =>
 
 describe('order saga timeout (SAGA_TIMEOUT_MS = 600, sweep every 50 ms)', () => {
   let system: OrdersTestSystem;
-
-  beforeAll(async () => {
-    system = await OrdersTestSystem.start({ SAGA_TIMEOUT_MS: 600, SAGA_SWEEP_INTERVAL_MS: 50 });
-  }, 60_000);
-  afterAll(async () => {
-    await system?.stop();
-  });
+  OrdersTestSystem.forSuite((started) => (system = started), { SAGA_TIMEOUT_MS: 600, SAGA_SWEEP_INTERVAL_MS: 50 });
 
   it('times out when answers are missing: saga timed-out, every line released, order rejected', async () => {
     system.inventory.stock('TO-A', 5).silence('TO-B');

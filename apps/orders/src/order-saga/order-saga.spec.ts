@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { RecordedEvent } from '@stockflow/event-sourcing';
 import { randomUUID } from 'node:crypto';
 import { OrderCommands } from '../shared/order-commands.js';
@@ -13,13 +13,7 @@ const ofType = (events: readonly RecordedEvent[], type: string) => events.filter
 
 describe('order saga (real PostgreSQL and NATS; inventory played by the test)', () => {
   let system: OrdersTestSystem;
-
-  beforeAll(async () => {
-    system = await OrdersTestSystem.start();
-  }, 60_000);
-  afterAll(async () => {
-    await system?.stop();
-  });
+  OrdersTestSystem.forSuite((started) => (system = started));
 
   it('confirms an order when every line is reserved', async () => {
     system.inventory.stock('OK-A', 10).stock('OK-B', 10).stock('OK-C', 10);

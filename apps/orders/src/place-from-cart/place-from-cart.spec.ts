@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { DeadLetterHeaders } from '@stockflow/messaging';
 import { randomUUID } from 'node:crypto';
@@ -7,13 +7,7 @@ import { OrdersTestSystem, typesAndData } from '../testing/orders-test-system.js
 
 describe('CartCheckedOut → PlaceOrder (real PostgreSQL and NATS)', () => {
   let system: OrdersTestSystem;
-
-  beforeAll(async () => {
-    system = await OrdersTestSystem.start();
-  }, 60_000);
-  afterAll(async () => {
-    await system?.stop();
-  });
+  OrdersTestSystem.forSuite((started) => (system = started));
 
   it("places the order with the cart's order id, customer and lines, and runs its saga", async () => {
     system.inventory.stock('CART-A', 5).stock('CART-B', 5);

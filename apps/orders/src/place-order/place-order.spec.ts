@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { OrdersTestSystem, typesAndData } from '../testing/orders-test-system.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -7,13 +7,7 @@ const valid = { customerId: 'customer-1', lines: [line('SKU-1', 2)] };
 
 describe('POST /orders (real PostgreSQL and NATS)', () => {
   let system: OrdersTestSystem;
-
-  beforeAll(async () => {
-    system = await OrdersTestSystem.start();
-  }, 60_000);
-  afterAll(async () => {
-    await system?.stop();
-  });
+  OrdersTestSystem.forSuite((started) => (system = started));
 
   describe('bad input: 4xx problem+json, never 5xx, nothing appended', () => {
     beforeAll(async () => {

@@ -1,6 +1,7 @@
 // The orders service run in-process against the real PostgreSQL and NATS, in a schema and a subject
 // namespace of its own, with an in-process relay for the `orders` context (so that the service's
 // own events reach JetStream and its consumers) and a fake inventory answering the saga.
+import { afterAll, beforeAll } from '@jest/globals';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { contextStreamName, type EventEnvelope } from '@stockflow/contracts';
 import type { EventStore, RecordedEvent } from '@stockflow/event-sourcing';
@@ -47,6 +48,18 @@ export class OrdersTestSystem {
     await system.startService();
     await system.startRelay();
     return system;
+  }
+
+  /** One system for the calling `describe`: started before its tests (handed to `use`), stopped after them. */
+  static forSuite(use: (system: OrdersTestSystem) => void, options: OrdersTestOptions = {}): void {
+    let system: OrdersTestSystem | undefined;
+    beforeAll(async () => {
+      system = await OrdersTestSystem.start(options);
+      use(system);
+    }, 60_000);
+    afterAll(async () => {
+      await system?.stop();
+    });
   }
 
   get service(): RunningService {

@@ -44,7 +44,7 @@ async function apply(client: PoolClient, s: string, recorded: RecordedEvent): Pr
     case 'EmailUnsubscribed': {
       const customerId: string = data['customerId'];
       const current = await currentPreferences(client, s, customerId);
-      const next = evolvePreferences(current, { type: recorded.type, data } as Parameters<typeof evolvePreferences>[1]);
+      const next = evolvePreferences(current, { type: recorded.type, data } as unknown as Parameters<typeof evolvePreferences>[1]);
       if (next) await saveCustomerPreferences(client, s, customerId, next, version, at);
       else await saveCustomerVersion(client, s, customerId, version, at);
       return true;

@@ -171,6 +171,37 @@ describe('DurableEventConsumer (real NATS JetStream)', () => {
     await c.stop();
   });
 
+  it('a backlog that takes longer than the ack wait to work off is handled once per message: what it holds is kept alive', async () => {
+    // After an outage or a restart a consumer meets a backlog; a handler slowed by load (here 40 ms)
+    // then works for longer than the ack wait through what the client prefetched. Without keeping
+    // those messages alive the server redelivers them while they wait, and each is handled again.
+    const handled: number[] = [];
+    const c = new DurableEventConsumer({
+      js,
+      jsm,
+      catalog: stockflowCatalog,
+      stream,
+      durable: 'backlog',
+      filterSubject: subject('StockLevelChanged'),
+      handlers: new Map([['StockLevelChanged', async (e: ReceivedEvent) => {
+        await new Promise((r) => setTimeout(r, 40));
+        handled.push((e.data as { onHand: number }).onHand);
+      }]]),
+      scheme,
+      ackWaitMs: 1000,
+    });
+    const total = 60; // 2.4 s of work: more than twice the ack wait
+    await Promise.all(Array.from({ length: total }, (_, i) => publish('StockLevelChanged', envelope('StockLevelChanged', { sku: 'B', onHand: i, reserved: 0, available: i }))));
+    await c.start();
+    await waitFor(() => handled.length >= total, 20_000);
+    await waitFor(async () => (await jsm.consumers.info(stream, 'backlog')).num_ack_pending === 0);
+    await new Promise((r) => setTimeout(r, 1500)); // one more ack wait: a redelivery would show now
+    await c.stop();
+    const info = await jsm.consumers.info(stream, 'backlog');
+    expect(info.num_redelivered).toBe(0);
+    expect(handled).toEqual(Array.from({ length: total }, (_, i) => i));
+  });
+
   it('reports its lag from the server once idle, so the gauge does not keep a stale count', async () => {
     const reports: number[] = [];
     const c = new DurableEventConsumer({

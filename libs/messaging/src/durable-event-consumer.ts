@@ -78,7 +78,7 @@ export interface DurableEventConsumerOptions {
   readonly acks?: AckBatcher;
   /**
    * Tells a dependency's outage (PostgreSQL away) from a failure of the message. Such a failure is
-   * retried in place — the message held, its ack wait extended, nothing more fetched — until it
+   * retried in place — the message held and kept alive, nothing behind it handled — until it
    * succeeds or the consumer stops; no delivery is spent, so an outage of any length neither
    * dead-letters a message nor leaves it waiting out a long backoff afterwards (ADR 0019).
    */
@@ -102,6 +102,7 @@ interface InHand {
 const HANDLED = Symbol('handled');
 const RELEASED = Symbol('released');
 const IDLE_LAG_REFRESH_MS = 1_000;
+const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_BATCH_MESSAGES = 1_000;
 
 /**
@@ -123,9 +124,15 @@ export class DurableEventConsumer {
   private readonly acks: AckBatcher;
   private lagTimer: NodeJS.Timeout | null = null;
   private lastMessageAt = 0;
-  /** Batch mode: delivered messages waiting for the handler, and how the waiting loop is woken. */
+  /** Delivered messages waiting for the handler, and how the waiting loop is woken. */
   private buffer: JsMsg[] = [];
   private wake: (() => void) | null = null;
+  /** The messages being handled and not yet acknowledged (one, or a batch's). */
+  private inHand: readonly JsMsg[] = [];
+  private readonly settled = new WeakSet<JsMsg>();
+  private keepAliveTimer: NodeJS.Timeout | null = null;
+  /** False once the attachment's messages ended (the consumer stopped). */
+  private reading = true;
   /** Ends a retry's backoff early when the consumer stops. */
   private endPause: (() => void) | null = null;
 
@@ -152,8 +159,11 @@ export class DurableEventConsumer {
       (error) => this.options.observer?.error?.(error),
     );
     await this.attachment.open();
-    const messages = this.attachment.messages();
-    this.loop = batch ? this.runBatches(messages, batch.handler, batchSize) : this.run(messages);
+    this.reading = true;
+    const reader = this.fill(this.attachment.messages());
+    this.loop = batch ? this.runBatches(reader, batch.handler, batchSize) : this.run(reader);
+    const ackWaitMs = this.options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+    this.keepAliveTimer = setInterval(() => this.keepAlive(), Math.max(100, Math.floor(ackWaitMs / 3))).unref();
     if (this.options.observer?.pending) this.lagTimer = setInterval(() => void this.refreshIdleLag(), IDLE_LAG_REFRESH_MS).unref();
   }
 
@@ -161,6 +171,8 @@ export class DurableEventConsumer {
     this.stopping = true;
     if (this.lagTimer) clearInterval(this.lagTimer);
     this.lagTimer = null;
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = null;
     this.endPause?.();
     this.wake?.();
     await this.attachment?.close();
@@ -177,7 +189,7 @@ export class DurableEventConsumer {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
+      ack_wait: (this.options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS) * 1_000_000,
       // The consumer itself dead-letters at maxDeliveries; the server must never stop redelivering
       // on its own, or a message would be stranded without a dead letter.
       max_deliver: -1,
@@ -205,20 +217,68 @@ export class DurableEventConsumer {
     }
   }
 
-  private async run(messages: AsyncIterable<JsMsg>): Promise<void> {
-    for await (const msg of messages) {
-      if (this.stopping) {
-        msg.nak();
-        continue;
+  /**
+   * Reads every delivered message into the buffer as it arrives, so that all the consumer holds is
+   * where `keepAlive` reaches it (the client's own queue is not). Resolves when the messages end.
+   */
+  private async fill(messages: AsyncIterable<JsMsg>): Promise<void> {
+    try {
+      for await (const msg of messages) {
+        this.buffer.push(msg);
+        this.wake?.();
       }
+    } finally {
+      this.reading = false;
+      this.wake?.();
+    }
+  }
+
+  /** The next buffered message(s), waiting for one; none once the consumer stops or the messages end. */
+  private async take(max: number): Promise<JsMsg[]> {
+    while (!this.stopping && this.buffer.length === 0 && this.reading) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
+    return this.stopping ? [] : this.buffer.splice(0, max);
+  }
+
+  /** One message at a time, in delivery order. */
+  private async run(reader: Promise<void>): Promise<void> {
+    for (let [msg] = await this.take(1); msg; [msg] = await this.take(1)) {
+      this.inHand = [msg];
       try {
         await this.handle(msg);
       } catch (error) {
         // Only a failure to talk to NATS itself lands here; the message will be redelivered.
         this.options.observer?.error?.(error);
       }
+      this.inHand = [];
       this.lastMessageAt = Date.now();
-      this.options.observer?.pending?.(msg.info.pending);
+      this.options.observer?.pending?.(msg.info.pending + this.buffer.length);
+    }
+    await this.release(reader);
+  }
+
+  /** After the loop: waits for the reader to end, and releases what is still buffered for immediate redelivery. */
+  private async release(reader: Promise<void>): Promise<void> {
+    await reader;
+    for (const msg of this.buffer.splice(0)) msg.nak();
+  }
+
+  /**
+   * Tells the server that every message the consumer holds — buffered or in hand — is still being
+   * worked on, every third of the ack wait. A backlog (after an outage, a restart, or under load)
+   * then never outlives its ack wait while it waits its turn: without this the server redelivered
+   * what waited longer than the ack wait, each of those was handled twice, and the consumer fell
+   * further behind the longer it took (ADR 0019). The ack wait then only bounds how long the
+   * messages of a consumer that died stay unseen.
+   */
+  private keepAlive(): void {
+    try {
+      for (const msg of this.inHand) if (!this.settled.has(msg)) msg.working();
+      for (const msg of this.buffer) msg.working();
+    } catch {
+      // NATS is away: the messages may come again after their ack wait, as after a crash (ADR 0004).
     }
   }
 
@@ -242,7 +302,7 @@ export class DurableEventConsumer {
     if (!event) return;
     const handler = this.options.handlers!.get(event.type);
     if (!handler) {
-      this.acks.ack(msg);
+      this.ack(msg);
       observer?.handled?.('skipped');
       return;
     }
@@ -251,20 +311,30 @@ export class DurableEventConsumer {
     } catch (caught) {
       const error = this.options.isOutage?.(caught) ? await this.retryThroughOutage(msg, () => handler(event)) : caught;
       if (error === HANDLED) {
-        this.acks.ack(msg);
+        this.ack(msg);
         observer?.handled?.('ok');
         return;
       }
       if (error === RELEASED) return;
       if (isPoison(error)) return this.deadLetter(msg, 'rejected-by-handler', error);
       if (event.deliveryCount >= this.retry.maxDeliveries) return this.deadLetter(msg, 'max-deliveries', error);
-      msg.nak(retryDelayMs(this.retry, event.deliveryCount));
+      this.nak(msg, retryDelayMs(this.retry, event.deliveryCount));
       observer?.handled?.('retry', error instanceof Error ? error.name : 'error');
       observer?.error?.(error);
       return;
     }
-    this.acks.ack(msg);
+    this.ack(msg);
     observer?.handled?.('ok');
+  }
+
+  private ack(msg: JsMsg): void {
+    this.settled.add(msg);
+    this.acks.ack(msg);
+  }
+
+  private nak(msg: JsMsg, delayMs?: number): void {
+    this.settled.add(msg);
+    msg.nak(delayMs);
   }
 
   /** The message's event, or null once a message that can never be handled is dead-lettered. */
@@ -284,22 +354,17 @@ export class DurableEventConsumer {
   // --- Riding out a dependency's outage (ADR 0019) ---
 
   /**
-   * Runs `attempt` again every 0.25–2 s while it fails with an outage, telling the server the
-   * message is still being worked on. HANDLED once it succeeds; RELEASED (nak'ed for another
+   * Runs `attempt` again every 0.25–2 s while it fails with an outage (the message is kept alive
+   * meanwhile, as everything held is: `keepAlive`). HANDLED once it succeeds; RELEASED (nak'ed for another
    * instance) when the consumer stops meanwhile; else the first error that is not an outage.
    */
   private async retryThroughOutage(msg: JsMsg, attempt: () => Promise<void>): Promise<unknown> {
     for (let n = 1; ; n++) {
       if (this.stopping) {
-        msg.nak();
+        this.nak(msg);
         return RELEASED;
       }
       await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** (n - 1), 2_000)));
-      try {
-        msg.working();
-      } catch {
-        // NATS is away too: the ack wait may pass and the message come again, as after any crash (ADR 0004).
-      }
       try {
         await attempt();
         return HANDLED;
@@ -311,37 +376,20 @@ export class DurableEventConsumer {
 
   private async deadLetter(msg: JsMsg, reason: DeadLetterReason, error: unknown): Promise<void> {
     await publishDeadLetter(this.options.js, this.dlqPrefix, this.options.durable, msg, reason, error);
-    this.acks.ack(msg);
+    this.ack(msg);
     this.options.observer?.handled?.('dead-letter', reason);
   }
 
-  /** Batch mode: one reader fills the buffer; the handler takes whatever is buffered when it is free. */
-  private async runBatches(messages: AsyncIterable<JsMsg>, handler: BatchHandler, batchSize: number): Promise<void> {
-    let reading = true;
-    const reader = (async () => {
-      try {
-        for await (const msg of messages) {
-          this.buffer.push(msg);
-          this.wake?.();
-        }
-      } finally {
-        reading = false;
-        this.wake?.();
-      }
-    })();
-    while (!this.stopping && (reading || this.buffer.length > 0)) {
-      if (this.buffer.length === 0) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = null;
-        continue;
-      }
-      const batch = this.buffer.splice(0, batchSize);
+  /** Batch mode: the handler takes whatever is buffered when it is free. */
+  private async runBatches(reader: Promise<void>, handler: BatchHandler, batchSize: number): Promise<void> {
+    for (let batch = await this.take(batchSize); batch.length > 0; batch = await this.take(batchSize)) {
+      this.inHand = batch;
       await this.handleBatch(batch, handler);
+      this.inHand = [];
       this.lastMessageAt = Date.now();
       this.options.observer?.pending?.(batch[batch.length - 1]!.info.pending + this.buffer.length);
     }
-    await reader;
-    for (const msg of this.buffer.splice(0)) msg.nak();
+    await this.release(reader);
   }
 
   /**
@@ -370,12 +418,11 @@ export class DurableEventConsumer {
       } catch (error) {
         this.options.observer?.error?.(error);
         if (this.stopping) break;
-        this.keepAlive(inHand);
         await this.pause(retryDelayMs(this.retry, attempt));
         if (this.stopping) break;
       }
     }
-    for (const msg of ordered) if (!inHand.acked.has(msg)) msg.nak();
+    for (const msg of ordered) if (!inHand.acked.has(msg)) this.nak(msg);
   }
 
   /**
@@ -424,7 +471,6 @@ export class DurableEventConsumer {
         observer?.handled?.('retry', error instanceof Error ? error.name : 'error');
         observer?.error?.(error);
         if (this.stopping) return false;
-        this.keepAlive(inHand);
         await this.pause(retryDelayMs(this.retry, deliveries));
         if (this.stopping) return false;
       }
@@ -432,14 +478,8 @@ export class DurableEventConsumer {
   }
 
   private ackCommitted(inHand: InHand, msg: JsMsg): void {
-    this.acks.ack(msg);
+    this.ack(msg);
     inHand.acked.add(msg);
-  }
-
-  /** Resets the ack wait of every message held while a batch is retried in place. */
-  private keepAlive(inHand: InHand): void {
-    for (const msg of inHand.ordered) if (!inHand.acked.has(msg)) msg.working();
-    for (const msg of this.buffer) msg.working();
   }
 
   private pause(ms: number): Promise<void> {

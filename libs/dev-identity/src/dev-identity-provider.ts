@@ -5,7 +5,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 
 /** The scopes the development identity provider issues (ADR 0025, 0026). */
-export const DEV_SCOPES = ['customer', 'operator', 'metrics'] as const;
+export const DEV_SCOPES = ['customer', 'operator', 'metrics', 'service'] as const;
 export type DevScope = (typeof DEV_SCOPES)[number];
 
 /** A confidential client of the client-credentials grant (operators' tools, the dashboard, a metrics scraper). */
@@ -27,6 +27,8 @@ export interface DevIdentityProviderOptions {
   readonly clients?: readonly DevClient[];
   /** Serves `POST /dev/tokens` (any subject, any of the scopes, no credentials). Only ever true in development. */
   readonly devTokens: boolean;
+  /** The server does not keep the process alive (tests). */
+  readonly unref?: boolean;
 }
 
 export interface DevTokenResponse {
@@ -68,6 +70,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     server.once('error', reject);
     server.listen(options.port, host, () => resolve());
   });
+  if (options.unref) server.unref();
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 

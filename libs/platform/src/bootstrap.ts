@@ -148,6 +148,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
 
   const app = await NestFactory.create<NestFastifyApplication>(ServiceModule, adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(NestPinoLogger));
+  if (!auth) logger.info(`${name}: authentication is off (AUTH_ISSUER unset): every caller is treated as an operator; never run so outside development`);
   app.flushLogs();
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   // Security headers (helmet's defaults; the CSP lets Swagger UI at /docs load its own inline styles).

@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { AUTH_ENABLED, type AuthOptions } from './auth/auth-config.js';
-import { AuthGuard } from './auth/auth.guard.js';
+import { AuthGuard, OpenAccessGuard } from './auth/auth.guard.js';
 import { StreamTickets } from './auth/stream-tickets.js';
 import { StreamTicketsController } from './auth/stream-tickets.controller.js';
 import { TokenVerifier } from './auth/token-verifier.js';
@@ -90,7 +90,7 @@ export class PlatformModule {
           { provide: StreamTickets, useValue: new StreamTickets(auth.streamTicketSecret) },
           { provide: APP_GUARD, useClass: AuthGuard },
         ]
-      : [];
+      : [{ provide: APP_GUARD, useClass: OpenAccessGuard }];
     const exported = [SERVICE_NAME, SERVICE_LOGGER, AUTH_ENABLED, ...(auth ? [TokenVerifier, StreamTickets] : []), ServiceMetrics, ReadinessChecks, ...configProviders.map((p) => (p as { provide: unknown }).provide)];
     return {
       module: PlatformModule,

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /** One process of the system, as `npm start` and the system tests run it. */
 export interface ProcessSpec {
   readonly name: string;
@@ -20,6 +22,27 @@ export interface SystemSettings {
   readonly logLevel?: string;
   /** Extra environment per process name. */
   readonly env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * Runs the development identity provider first and has every process verify its tokens (ADR 0025).
+   * Off by default until every client of the system (tests, bench, dashboard page, README) sends tokens.
+   */
+  readonly authentication?: boolean;
+  /** The secrets of the identity provider's clients for this run; fresh random ones by default (ADR 0026). */
+  readonly clientSecrets?: ClientSecrets;
+}
+
+/** The development identity provider (ADR 0026): every other process verifies tokens it issued. */
+export const IDENTITY = { name: 'identity', port: 3007, audience: 'stockflow' } as const;
+
+/** The confidential clients of a run: the dashboard (operator) and the notifier's stock check (service). */
+export interface ClientSecrets {
+  readonly dashboard: string;
+  readonly notifier: string;
+}
+
+/** Fresh client secrets: no secret is a default (ADR 0026). */
+export function newClientSecrets(): ClientSecrets {
+  return { dashboard: randomBytes(24).toString('base64url'), notifier: randomBytes(24).toString('base64url') };
 }
 
 /** The services: each owns a schema and a context's event log, relayed by its own relay. */
@@ -49,7 +72,12 @@ export const SMS_SINK_ACCOUNTS = { primary: 'ACstockflowprimary', secondary: 'AC
 export function systemManifest(settings: SystemSettings): ProcessSpec[] {
   const offset = settings.portOffset ?? 0;
   const schema = (context: string): string => (settings.schemaPrefix ? `${settings.schemaPrefix}_${context}` : context);
+  const issuer = `http://127.0.0.1:${IDENTITY.port + offset}`;
+  const secrets = settings.clientSecrets ?? newClientSecrets();
+  const authOn = settings.authentication === true;
+  const auth: Record<string, string> = authOn ? { AUTH_ISSUER: issuer, AUTH_AUDIENCE: IDENTITY.audience } : {};
   const common: Record<string, string> = {
+    ...auth,
     DATABASE_URL: settings.databaseUrl,
     NATS_URL: settings.natsUrl,
     ...(settings.namespace ? { NATS_NAMESPACE: settings.namespace } : {}),
@@ -88,6 +116,7 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
         smsProvider('secondary', SMS_SINK_ACCOUNTS.secondary, '+15005550007'),
       ]),
       INVENTORY_URL: url(3002),
+      ...(authOn ? { AUTH_CLIENT_ID: 'notifier', AUTH_CLIENT_SECRET: secrets.notifier } : ({} as Record<string, string>)),
       LINK_BASE_URL: `${url(3000)}/products`,
       UNSUBSCRIBE_BASE_URL: url(3004),
     }),
@@ -98,6 +127,24 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
   const dashboard = spec('dashboard', 'apps/dashboard/dist/main.js', 3000 + offset, {
     PROJECTIONS_URL: url(3005),
     METRICS_TARGETS: JSON.stringify(Object.fromEntries(watched.map((p) => [p.name, p.url]))),
+    ...(authOn ? { AUTH_CLIENT_ID: 'dashboard', AUTH_CLIENT_SECRET: secrets.dashboard } : ({} as Record<string, string>)),
   });
-  return [...sinks, ...relays, ...services, ...workers, ...readSide, dashboard];
+  // First of all: every other process verifies the tokens it issues. POST /dev/tokens is on (development).
+  const identity: ProcessSpec = {
+    name: IDENTITY.name,
+    entry: 'tools/identity/dist/main.js',
+    port: IDENTITY.port + offset,
+    url: issuer,
+    env: {
+      PORT: String(IDENTITY.port + offset),
+      AUTH_AUDIENCE: IDENTITY.audience,
+      NODE_ENV: 'development',
+      IDENTITY_CLIENTS: JSON.stringify([
+        { clientId: 'dashboard', clientSecret: secrets.dashboard, scope: 'operator' },
+        { clientId: 'notifier', clientSecret: secrets.notifier, scope: 'service' },
+      ]),
+      ...(settings.env?.[IDENTITY.name] ?? {}),
+    },
+  };
+  return [...(authOn ? [identity] : []), ...sinks, ...relays, ...services, ...workers, ...readSide, dashboard];
 }

@@ -10,4 +10,5 @@ export * from './fetch-json.js';
 export * from './sse-client.js';
 export * from './sink-clients.js';
 export * from './relayed-events.js';
+export * from './identity.js';
 export { freePort } from '@stockflow/system-launcher';

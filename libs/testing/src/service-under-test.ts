@@ -2,6 +2,7 @@ import type { RunningService } from '@stockflow/platform';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { eventLogFootprint, type LogFootprint } from './event-log.js';
+import { testIdentity, type TestIdentity } from './identity.js';
 import { newIsolation, removeIsolation, type TestIsolation } from './isolation.js';
 
 /**
@@ -10,13 +11,24 @@ import { newIsolation, removeIsolation, type TestIsolation } from './isolation.j
  */
 export const IN_PROCESS = { port: 0, handleSignals: false } as const;
 
+/** What a service under test is started with: its isolation, and the issuer whose tokens it accepts. */
+export interface TestServiceSetup extends TestIsolation {
+  /** `AUTH_ISSUER` for the service's config: the test file's in-process identity provider (ADR 0025). */
+  readonly authIssuer: string;
+}
+
 /** A service started by its own start function, in-process, isolated for one test run. */
 export interface ServiceUnderTest extends TestIsolation {
   readonly running: RunningService;
   readonly url: string;
   readonly server: Server;
-  /** `supertest` bound to the service. */
-  http(): ReturnType<typeof request>;
+  /** Tokens of customers and operators for this service. */
+  readonly identity: TestIdentity;
+  /**
+   * `supertest` bound to the service, calling as `token` (a bearer token from `identity`), or as the
+   * harness's default caller when omitted, or anonymously when `null`.
+   */
+  http(token?: string | null): ReturnType<typeof request>;
   /** The service's event log: its head and its number of events. */
   logState(): Promise<LogFootprint>;
   /** Stops the service, then drops its schema and deletes its streams. */
@@ -29,12 +41,15 @@ export interface ServiceUnderTest extends TestIsolation {
  */
 export async function startServiceUnderTest(
   schemaPrefix: string,
-  start: (isolation: TestIsolation, options: typeof IN_PROCESS) => Promise<RunningService>,
+  start: (setup: TestServiceSetup, options: typeof IN_PROCESS) => Promise<RunningService>,
+  caller?: (identity: TestIdentity) => Promise<string>,
 ): Promise<ServiceUnderTest> {
   const isolation = newIsolation(schemaPrefix);
+  const identity = await testIdentity();
+  const defaultToken = caller ? await caller(identity) : null;
   let running: RunningService;
   try {
-    running = await start(isolation, IN_PROCESS);
+    running = await start({ ...isolation, authIssuer: identity.issuer }, IN_PROCESS);
   } catch (error) {
     await removeIsolation(isolation).catch(() => undefined);
     throw error;
@@ -45,11 +60,31 @@ export async function startServiceUnderTest(
     running,
     url: running.url,
     server,
-    http: () => request(server),
+    identity,
+    http: (token?: string | null) => as(server, token === undefined ? defaultToken : token),
     logState: () => eventLogFootprint(running.infrastructure.pool, isolation.schema),
     async stop() {
       await running.stop();
       await removeIsolation(isolation);
     },
   };
+}
+
+/** `supertest` on `server` with `Authorization: Bearer <token>` on every request (none for null). */
+export function as(server: Server, token: string | null): ReturnType<typeof request> {
+  const agent = request(server);
+  if (token === null) return agent;
+  const withToken =
+    (method: 'get' | 'post' | 'put' | 'delete' | 'patch' | 'head' | 'options') =>
+    (url: string) =>
+      agent[method](url).set('authorization', `Bearer ${token}`);
+  return {
+    get: withToken('get'),
+    post: withToken('post'),
+    put: withToken('put'),
+    delete: withToken('delete'),
+    patch: withToken('patch'),
+    head: withToken('head'),
+    options: withToken('options'),
+  } as unknown as ReturnType<typeof request>;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startDevIdentityProvider, type DevIdentityProvider } from '@stockflow/dev-identity';
-import { TokenVerifier } from '@stockflow/platform';
+import { ClientCredentialsTokens, TokenVerifier } from '@stockflow/platform';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { identityConfigOf } from './identity-config.js';
 
@@ -74,6 +74,15 @@ describe('the development identity provider (oidc-provider)', () => {
     expect(beyond.status).toBe(400);
     const wrongSecret = await post(`${dev.issuer}/token`, 'grant_type=client_credentials&scope=operator', { ...form, authorization: basic({ ...operatorClient, clientSecret: 'c'.repeat(40) }) });
     expect(wrongSecret.status).toBe(401);
+  });
+
+  it('gives a process its own token through the platform\'s client-credentials helper (openid-client), kept until near its expiry', async () => {
+    const tokens = new ClientCredentialsTokens({ issuer: dev.issuer, clientId: operatorClient.clientId, clientSecret: operatorClient.clientSecret, scope: 'operator' });
+    const first = await tokens.token();
+    expect(await tokens.token()).toBe(first);
+    await expect(verifier.verify(first)).resolves.toMatchObject({ kind: 'operator', subject: 'ops-console' });
+    const wrong = new ClientCredentialsTokens({ issuer: dev.issuer, clientId: operatorClient.clientId, clientSecret: 'd'.repeat(40), scope: 'operator' });
+    await expect(wrong.token()).rejects.toThrow();
   });
 
   it('a token of another issuer, another audience, or expired, is refused', async () => {

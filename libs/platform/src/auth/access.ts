@@ -60,13 +60,22 @@ export const CurrentCaller = createParamDecorator((_data: unknown, context: Exec
 );
 
 /**
+ * Whether the caller may reach a resource of `ownerCustomerId`: the customer themselves, or an
+ * operator (whom the guard lets through `customer` routes only to read). A service answers its own
+ * not-found when this is false, so that someone else's resource looks like one that does not exist.
+ */
+export function reachesCustomer(caller: Caller | undefined, ownerCustomerId: string | null | undefined): boolean {
+  if (caller?.kind === 'operator') return true;
+  return caller?.kind === 'customer' && typeof ownerCustomerId === 'string' && caller.subject === ownerCustomerId;
+}
+
+/**
  * The resource belongs to `ownerCustomerId`: a customer who is someone else gets 404 (the same answer
  * as for a resource that does not exist, so ids of others do not leak — OWASP API1); an operator passes
  * (the guard lets operators through `customer` routes only to read); anyone else, or no caller, 404 too.
  */
 export function assertOwnResource(caller: Caller | undefined, ownerCustomerId: string | null | undefined, what = 'resource'): void {
-  if (caller?.kind === 'operator') return;
-  if (caller?.kind === 'customer' && ownerCustomerId !== undefined && ownerCustomerId !== null && caller.subject === ownerCustomerId) return;
+  if (reachesCustomer(caller, ownerCustomerId)) return;
   throw new ProblemDetailsException({ status: 404, detail: `No such ${what}.` });
 }
 

@@ -103,3 +103,18 @@ function requiredScope(access: RouteAccess): string {
 function audienceOf(access: RouteAccess): string {
   return access === 'customer' ? 'customers (operators may only read)' : access === 'scrape' ? 'operators and metrics scrapers' : 'operators';
 }
+
+/**
+ * What a service without `AUTH_ISSUER` installs instead of `AuthGuard`: every HTTP caller is an
+ * operator, as before authentication existed (ADR 0025). Development and tests only; `createService`
+ * warns at start-up whenever it is in place.
+ */
+export const OPEN_ACCESS_CALLER: Caller = { kind: 'operator', subject: 'anonymous (authentication off)', scopes: new Set([AuthScopes.operator]) };
+
+@Injectable()
+export class OpenAccessGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() === 'http') setRequestCaller(context.switchToHttp().getRequest<object>(), OPEN_ACCESS_CALLER);
+    return true;
+  }
+}

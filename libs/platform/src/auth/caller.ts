@@ -15,6 +15,8 @@ export const AuthScopes = {
   operator: 'operator',
   /** Reads `/metrics` and the detailed `/health/ready` (a Prometheus scrape credential). */
   metrics: 'metrics',
+  /** A process calling another's API for itself (e.g. the notifier's stock check). */
+  service: 'service',
 } as const;
 
 export interface Caller {

@@ -6,3 +6,4 @@ export * from './auth.guard.js';
 export * from './stream-tickets.controller.js';
 export * from './openapi-security.js';
 export * from './auth-config.js';
+export * from './client-credentials.js';

@@ -62,6 +62,16 @@ export class BaseServiceConfig {
   @EnvString({ pattern: /^\S{32,}$/, description: 'a secret of at least 32 characters without spaces' })
   AUTH_STREAM_TICKET_SECRET?: string;
 
+  /** The process's own OAuth client (client credentials), when it calls stockflow's APIs itself. */
+  @EnvOptional()
+  @EnvString({ pattern: /^[a-z][a-z0-9-]{0,62}$/, description: 'a lower-case client id such as "notifier"' })
+  AUTH_CLIENT_ID?: string;
+
+  @EnvOptional()
+  @EnvSecret()
+  @EnvString({ pattern: /^\S{32,}$/, description: 'a secret of at least 32 characters without spaces' })
+  AUTH_CLIENT_SECRET?: string;
+
   /** Origins a browser may call the service from (CORS), comma-separated; unset: none. */
   @EnvOptional()
   @EnvUrl(['http', 'https'], { list: true })

@@ -4,10 +4,10 @@ import { NotifierModule, notifierOpenApi } from './notifier.module.js';
 import { CONSUMER } from './planning/stock-events.handler.js';
 
 /**
- * What the notifier consumes: inventory's SKU events. A redelivery after a crash comes after ackWait:
- * short, since one event's planning is one bounded wave.
+ * What the notifier consumes: inventory's SKU events. A redelivery after a crash comes after the
+ * consumer's ack wait (default 5 s; what a live notifier holds is kept alive however long a wave takes).
  */
-export const NOTIFIER_CONSUMERS: readonly ConsumerSpec[] = [{ sourceContext: 'inventory', aggregate: 'sku', durable: CONSUMER, ackWaitMs: 10_000 }];
+export const NOTIFIER_CONSUMERS: readonly ConsumerSpec[] = [{ sourceContext: 'inventory', aggregate: 'sku', durable: CONSUMER }];
 
 /**
  * Starts the notifier on the notifications context's schema: its NATS connection, the durable

@@ -70,6 +70,11 @@ export interface DurableEventConsumerOptions {
   readonly batch?: BatchMode;
   readonly retry?: RetryPolicy;
   readonly scheme?: SubjectScheme;
+  /**
+   * How long the server waits for an ack before it redelivers (default 5 s). Everything the consumer
+   * holds is kept alive (`keepAlive`), so this is only how long the messages of a consumer that died
+   * stay unseen: after a crash, what the dead process held comes back this long after the kill.
+   */
   readonly ackWaitMs?: number;
   /** Messages the client keeps buffered ahead of the handler (default 256; a batch's size in batch mode). */
   readonly prefetch?: number;
@@ -102,7 +107,7 @@ interface InHand {
 const HANDLED = Symbol('handled');
 const RELEASED = Symbol('released');
 const IDLE_LAG_REFRESH_MS = 1_000;
-const DEFAULT_ACK_WAIT_MS = 30_000;
+const DEFAULT_ACK_WAIT_MS = 5_000;
 const DEFAULT_BATCH_MESSAGES = 1_000;
 
 /**

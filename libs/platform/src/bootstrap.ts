@@ -18,6 +18,7 @@ import { installHttpMetrics } from './metrics/http-metrics.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
 import { PlatformModule } from './platform.module.js';
 import { installRequestContext } from './tracing/fastify-hooks.js';
+import { callerIdentity, installRateLimits, type InstalledRateLimits, type RateLimitSettings } from './rate-limit/rate-limit.js';
 
 /** Default request body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -29,6 +30,31 @@ export interface ServiceConfigLike extends AuthConfigLike {
   readonly LOG_LEVEL?: LogLevel;
   /** Origins allowed to call from a browser (CORS), comma-separated. */
   readonly CORS_ORIGINS?: string;
+  readonly REDIS_URL?: string;
+  readonly RATE_LIMIT_PER_IP?: number;
+  readonly RATE_LIMIT_PER_IDENTITY?: number;
+  readonly RATE_LIMIT_WINDOW_MS?: number;
+  readonly RATE_LIMIT_KEY_PREFIX?: string;
+}
+
+/** Rate limits of a service (ADR 0028); by default from the configuration's `RATE_LIMIT_*` and `REDIS_URL`. */
+export interface RateLimitOptions {
+  /** Overrides the configuration's limits. */
+  readonly settings?: Partial<RateLimitSettings>;
+  /** Who the caller is, for the per-identity limit; `callerIdentity` by default. */
+  readonly identity?: (request: FastifyRequest) => string | null;
+}
+
+/** The limits `config` asks for, with the platform's defaults for what it does not say. */
+export function rateLimitSettings(config: ServiceConfigLike, overrides: Partial<RateLimitSettings> = {}): RateLimitSettings {
+  return {
+    perIp: config.RATE_LIMIT_PER_IP ?? 1_000,
+    perIdentity: config.RATE_LIMIT_PER_IDENTITY ?? 300,
+    windowMs: config.RATE_LIMIT_WINDOW_MS ?? 60_000,
+    redisUrl: config.REDIS_URL,
+    keyPrefix: config.RATE_LIMIT_KEY_PREFIX ?? 'stockflow:ratelimit:',
+    ...overrides,
+  };
 }
 
 export interface OpenApiOptions {
@@ -76,6 +102,8 @@ export interface CreateServiceOptions {
   readonly auth?: AuthOptions | null;
   /** Stop on SIGTERM/SIGINT by closing the app (shutdown hooks). Default true. */
   readonly shutdownHooks?: boolean;
+  /** Rate limits per IP and per caller on every route (always on; the limits come from the configuration). */
+  readonly rateLimit?: RateLimitOptions;
 }
 
 export interface Service {
@@ -124,6 +152,15 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   installHttpMetrics(fastify, metrics);
   installRequestLogging(fastify, logger, options.quietPaths ?? QUIET_PATHS);
 
+  // Rate limits (ADR 0028): per IP on every route now (a Fastify hook), per caller in the platform's
+  // guard after authentication (the caller is known there).
+  const limits = rateLimitSettings(config, options.rateLimit?.settings);
+  if (!limits.redisUrl && process.env['NODE_ENV'] === 'production') {
+    throw new Error(`${name}: REDIS_URL is required when NODE_ENV=production (rate limits must be shared by every replica)`);
+  }
+  const rateLimits: InstalledRateLimits = await installRateLimits(fastify, limits, logger, options.rateLimit?.identity ?? callerIdentity);
+  fastify.addHook('onClose', async () => rateLimits.close());
+
   @Module({
     imports: [
       PlatformModule.forRoot({
@@ -139,6 +176,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
         validation: options.validation,
         idempotency: options.idempotency,
         auth,
+        rateLimits,
       }),
       options.module,
     ],
@@ -150,6 +188,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   app.useLogger(app.get(NestPinoLogger));
   if (!auth) logger.info(`${name}: authentication is off (AUTH_ISSUER unset): every caller is treated as an operator; never run so outside development`);
   app.flushLogs();
+
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   // Security headers (helmet's defaults; the CSP lets Swagger UI at /docs load its own inline styles).
   await app.register(helmet, {

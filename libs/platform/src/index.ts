@@ -10,3 +10,4 @@ export * from './http-conventions/index.js';
 export * from './paging/index.js';
 export * from './host/index.js';
 export * from './auth/index.js';
+export * from './rate-limit/index.js';

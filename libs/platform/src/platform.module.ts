@@ -9,6 +9,7 @@ import { AuthGuard, OpenAccessGuard } from './auth/auth.guard.js';
 import { StreamTickets } from './auth/stream-tickets.js';
 import { StreamTicketsController } from './auth/stream-tickets.controller.js';
 import { TokenVerifier } from './auth/token-verifier.js';
+import { RateLimitGuard, type InstalledRateLimits } from './rate-limit/rate-limit.js';
 import { HttpIdempotencyStore } from './http-conventions/http-idempotency-store.js';
 import { IdempotencyInterceptor } from './http-conventions/idempotency.interceptor.js';
 import { HealthController } from './health/health.controller.js';
@@ -57,6 +58,8 @@ export interface PlatformModuleOptions {
   readonly idempotency?: HttpIdempotencyStore;
   /** Authenticates every HTTP request with bearer tokens of this issuer (ADR 0025); none when absent. */
   readonly auth?: AuthOptions | null;
+  /** The per-caller rate limit (ADR 0028), checked by a global guard after authentication. */
+  readonly rateLimits?: InstalledRateLimits;
 }
 
 /**
@@ -102,6 +105,8 @@ export class PlatformModule {
         { provide: SERVICE_LOGGER, useValue: logger },
         { provide: AUTH_ENABLED, useValue: auth !== null },
         ...authProviders,
+        // After the AuthGuard (guards run in this order): the authenticated caller is known.
+        ...(options.rateLimits ? [{ provide: APP_GUARD, useValue: new RateLimitGuard(options.rateLimits) }] : []),
         { provide: ServiceMetrics, useValue: metrics },
         { provide: ReadinessChecks, useValue: readiness },
         ...configProviders,

@@ -29,7 +29,18 @@ export interface SystemSettings {
   readonly authentication?: boolean;
   /** The secrets of the identity provider's clients for this run; fresh random ones by default (ADR 0026). */
   readonly clientSecrets?: ClientSecrets;
+  /**
+   * Rate limits of every service (ADR 0028): requests per minute per client IP and per caller.
+   * Unset: the services' defaults (`npm start`). Tests and benchmarks, whose whole load comes from
+   * one address, pass `LOAD_TEST_RATE_LIMITS`: the limits stay on, far above that load.
+   */
+  readonly rateLimits?: { readonly perIp: number; readonly perIdentity: number };
+  /** Redis for the services' rate-limit counters (`REDIS_URL`); unset: each process counts in memory (development). */
+  readonly redisUrl?: string;
 }
+
+/** The limits tests and benchmarks run with: on, but above what one machine sends from one address. */
+export const LOAD_TEST_RATE_LIMITS = { perIp: 1_000_000, perIdentity: 1_000_000 } as const;
 
 /** The development identity provider (ADR 0026): every other process verifies tokens it issued. */
 export const IDENTITY = { name: 'identity', port: 3007, audience: 'stockflow' } as const;
@@ -82,6 +93,10 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
     NATS_URL: settings.natsUrl,
     ...(settings.namespace ? { NATS_NAMESPACE: settings.namespace } : {}),
     ...(settings.logLevel ? { LOG_LEVEL: settings.logLevel } : {}),
+    ...(settings.rateLimits
+      ? { RATE_LIMIT_PER_IP: String(settings.rateLimits.perIp), RATE_LIMIT_PER_IDENTITY: String(settings.rateLimits.perIdentity) }
+      : {}),
+    ...(settings.redisUrl ? { REDIS_URL: settings.redisUrl, RATE_LIMIT_KEY_PREFIX: `stockflow:${settings.namespace ?? 'dev'}:ratelimit:` } : {}),
   };
   const spec = (name: string, entry: string, port: number, env: Record<string, string>): ProcessSpec => ({
     name,

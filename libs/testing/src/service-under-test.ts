@@ -88,3 +88,12 @@ export function as(server: Server, token: string | null): ReturnType<typeof requ
     options: withToken('options'),
   } as unknown as ReturnType<typeof request>;
 }
+
+/**
+ * The rate limits of a service under test (ADR 0028): on, but above what a test sends from one
+ * address. A test of the limits themselves sets its own.
+ */
+export const TEST_RATE_LIMITS = { RATE_LIMIT_PER_IP: 1_000_000, RATE_LIMIT_PER_IDENTITY: 1_000_000 } as const;
+
+/** `TEST_RATE_LIMITS` as environment variables (for `loadConfig` and child processes). */
+export const TEST_RATE_LIMIT_ENV: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(TEST_RATE_LIMITS).map(([k, v]) => [k, String(v)]));

@@ -1,4 +1,5 @@
 import { freePort, RunningSystem } from '@stockflow/system-launcher';
+import { TEST_RATE_LIMIT_ENV } from './service-under-test.js';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,7 +37,7 @@ export interface TestProcesses {
 export async function startTestProcesses(specs: readonly TestProcessSpec[], options: { readonly startTimeoutMs?: number } = {}): Promise<TestProcesses> {
   const outputs = new Map<string, string>();
   const system = new RunningSystem(
-    specs.map((spec) => ({ ...spec, url: `http://127.0.0.1:${spec.port}`, env: { LOG_LEVEL: 'warn', ...spec.env, PORT: String(spec.port) } })),
+    specs.map((spec) => ({ ...spec, url: `http://127.0.0.1:${spec.port}`, env: { LOG_LEVEL: 'warn', ...TEST_RATE_LIMIT_ENV, ...spec.env, PORT: String(spec.port) } })),
     {
       root: workspaceRoot,
       output: (name, line) => outputs.set(name, `${outputs.get(name) ?? ''}${line}\n`),

@@ -1,7 +1,7 @@
 // Test support (not used by main.ts): the carts service in-process against the real PostgreSQL and
 // NATS, in a schema and a subject namespace of its own that `stop()` removes. What every service's
 // tests share is in @stockflow/testing; here is only what is the carts service's own.
-import { startServiceUnderTest, type ServiceUnderTest } from '@stockflow/testing';
+import { startServiceUnderTest, type ServiceUnderTest, TEST_RATE_LIMITS } from '@stockflow/testing';
 import request from 'supertest';
 import { CartsConfig } from '../carts-config.js';
 import { startCartsService } from '../carts-service.js';
@@ -13,7 +13,7 @@ export interface CartsTestService extends ServiceUnderTest {
 
 export async function startCartsTestService(): Promise<CartsTestService> {
   const service = await startServiceUnderTest('t_carts', ({ schema, namespace }, options) =>
-    startCartsService(Object.assign(new CartsConfig(), { DB_SCHEMA: schema, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn' as const }), options),
+    startCartsService(Object.assign(new CartsConfig(), { DB_SCHEMA: schema, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn' as const, ...TEST_RATE_LIMITS }), options),
   );
   return {
     ...service,

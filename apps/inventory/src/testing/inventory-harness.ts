@@ -4,7 +4,7 @@
 import { expect } from '@jest/globals';
 import type { RecordedEvent } from '@stockflow/event-sourcing';
 import { loadConfig } from '@stockflow/platform';
-import { expectProblem, startServiceUnderTest, type ServiceUnderTest } from '@stockflow/testing';
+import { expectProblem, startServiceUnderTest, type ServiceUnderTest, TEST_RATE_LIMIT_ENV } from '@stockflow/testing';
 import type request from 'supertest';
 import type { Response } from 'supertest';
 import { skuStreamId } from '../domain/sku.js';
@@ -22,7 +22,7 @@ export interface InventoryHarness extends ServiceUnderTest {
 export async function startInventoryHarness(env: Record<string, string> = {}): Promise<InventoryHarness> {
   let config!: InventoryConfig;
   const service = await startServiceUnderTest('t_inv', ({ schema, namespace }, options) => {
-    config = loadConfig(InventoryConfig, { DB_SCHEMA: schema, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', ...env });
+    config = loadConfig(InventoryConfig, { DB_SCHEMA: schema, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', ...TEST_RATE_LIMIT_ENV, ...env });
     return startInventoryService(config, options);
   });
   const { store } = service.running.infrastructure;

@@ -2,7 +2,7 @@
 // PostgreSQL and NATS, in a schema and a subject namespace of its own that `stop()` removes. What
 // every service's tests share is in @stockflow/testing; here is only what is this service's own.
 import { quoteSchema } from '@stockflow/postgres';
-import { startServiceUnderTest, type ServiceUnderTest } from '@stockflow/testing';
+import { startServiceUnderTest, type ServiceUnderTest, TEST_RATE_LIMITS } from '@stockflow/testing';
 import { randomUUID } from 'node:crypto';
 import { NotificationsConfig } from '../notifications-config.js';
 import { startNotificationsService } from '../notifications-service.js';
@@ -19,7 +19,7 @@ export interface NotificationsTestService extends Omit<ServiceUnderTest, 'logSta
 export async function startNotificationsTestService(overrides: Partial<NotificationsConfig> = {}): Promise<NotificationsTestService> {
   let config!: NotificationsConfig;
   const service = await startServiceUnderTest('t_notif', ({ schema, namespace }, options) => {
-    config = Object.assign(new NotificationsConfig(), { DB_SCHEMA: schema, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn' as const, ...overrides });
+    config = Object.assign(new NotificationsConfig(), { DB_SCHEMA: schema, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn' as const, ...TEST_RATE_LIMITS, ...overrides });
     return startNotificationsService(config, options);
   });
   const s = quoteSchema(service.schema);

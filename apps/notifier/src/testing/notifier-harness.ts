@@ -25,6 +25,7 @@ import {
   type StoredSms,
   type SmsMode,
   type TestProcesses,
+  TEST_RATE_LIMITS,
 } from '@stockflow/testing';
 import { createServer, type Server } from 'node:http';
 import { NotifierConfig, type SmsProviderConfig } from '../notifier-config.js';
@@ -122,7 +123,7 @@ export async function startNotifierHarness(): Promise<NotifierHarness> {
       notifier: null,
       stock,
       async startNotifier(overrides = {}) {
-        const config = Object.assign(new NotifierConfig(), { ...settings, LOG_LEVEL: 'warn' as const, ...overrides });
+        const config = Object.assign(new NotifierConfig(), { ...settings, LOG_LEVEL: 'warn' as const, ...TEST_RATE_LIMITS, ...overrides });
         harness.notifier = await startNotifierService(config, IN_PROCESS);
         return harness.notifier;
       },

@@ -8,7 +8,7 @@ import type { EventStore, RecordedEvent } from '@stockflow/event-sourcing';
 import { EventRelay, connectNats, type NatsConnection } from '@stockflow/messaging';
 import { openEventStore, type RunningService } from '@stockflow/platform';
 import { PostgresCheckpointStore, createPool } from '@stockflow/postgres';
-import { eventually, IN_PROCESS, newIsolation, publishAsRelay, removeIsolation, sleep, testEnvelope } from '@stockflow/testing';
+import { eventually, IN_PROCESS, newIsolation, publishAsRelay, removeIsolation, sleep, testEnvelope, TEST_RATE_LIMITS } from '@stockflow/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import request from 'supertest';
@@ -77,6 +77,7 @@ export class OrdersTestSystem {
       DB_SCHEMA: this.schema,
       NATS_NAMESPACE: this.namespace,
       LOG_LEVEL: 'warn' as const,
+      ...TEST_RATE_LIMITS,
       ...this.options,
     });
     this.running = await startOrdersService(config, IN_PROCESS);

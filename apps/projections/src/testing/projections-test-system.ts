@@ -6,7 +6,7 @@ import type { EventEnvelope } from '@stockflow/contracts';
 import { connectNats, contextStreamSpec, ensureStream, type NatsConnection } from '@stockflow/messaging';
 import { loadConfig } from '@stockflow/platform';
 import { createPool } from '@stockflow/postgres';
-import { fetchJson, IN_PROCESS, newIsolation, publishAsRelay, removeIsolation, testEnvelope, type JsonAnswer } from '@stockflow/testing';
+import { fetchJson, IN_PROCESS, newIsolation, publishAsRelay, removeIsolation, testEnvelope, type JsonAnswer, TEST_RATE_LIMIT_ENV } from '@stockflow/testing';
 import type { Pool } from 'pg';
 import { ProjectionsConfig } from '../projections-config.js';
 import { startProjectionsService, type RunningProjections } from '../projections.service.js';
@@ -45,7 +45,7 @@ export class ProjectionsTestSystem {
   }
 
   async startService(): Promise<RunningProjections> {
-    const config = loadConfig(ProjectionsConfig, { ...process.env, DB_SCHEMA: this.schema, NATS_NAMESPACE: this.namespace, LOG_LEVEL: 'warn', PORT: '3005' });
+    const config = loadConfig(ProjectionsConfig, { ...process.env, DB_SCHEMA: this.schema, NATS_NAMESPACE: this.namespace, LOG_LEVEL: 'warn', PORT: '3005', ...TEST_RATE_LIMIT_ENV });
     this.running = await startProjectionsService(config, IN_PROCESS);
     return this.running;
   }

@@ -93,4 +93,32 @@ export class BaseServiceConfig {
    */
   @EnvInt({ min: 2, max: 200 })
   DB_POOL_MAX: number = 8;
+
+  /**
+   * Redis, where the rate-limit counters of every replica meet (ADR 0028). Unset: each process counts
+   * in its own memory, which is right for development only (the process refuses to start without it
+   * when NODE_ENV=production).
+   */
+  @EnvOptional()
+  @EnvSecret()
+  @EnvUrl(['redis', 'rediss'])
+  REDIS_URL?: string;
+
+  /** Requests per RATE_LIMIT_WINDOW_MS from one client IP (IPv6: one /64), on every route; 0: no limit. */
+  @EnvInt({ min: 0, max: 10_000_000 })
+  RATE_LIMIT_PER_IP: number = 1_000;
+
+  /**
+   * Requests per RATE_LIMIT_WINDOW_MS for one caller: the customer a request is about (path or body
+   * `customerId`), the verified token's subject once callers authenticate; 0: no limit.
+   */
+  @EnvInt({ min: 0, max: 10_000_000 })
+  RATE_LIMIT_PER_IDENTITY: number = 300;
+
+  @EnvInt({ min: 1_000, max: 86_400_000 })
+  RATE_LIMIT_WINDOW_MS: number = 60_000;
+
+  /** Prefix of the counters' Redis keys. */
+  @EnvString({ pattern: /^[A-Za-z0-9:_-]{1,64}$/, description: 'letters, digits, ":", "_" or "-" (at most 64)' })
+  RATE_LIMIT_KEY_PREFIX: string = 'stockflow:ratelimit:';
 }

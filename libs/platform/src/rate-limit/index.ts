@@ -1,0 +1,1 @@
+export { callerIdentity, installRateLimits, RateLimitGuard, type InstalledRateLimits, type RateLimitSettings } from './rate-limit.js';

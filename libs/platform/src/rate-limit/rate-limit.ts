@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { requestCaller } from '../auth/access.js';
+import { OPEN_ACCESS_CALLER } from '../auth/auth.guard.js';
 import { PROBLEM_JSON, ProblemDetailsException, ProblemTypes } from '../problem-details/problem-details.js';
 
 /** The limits of a service; every field has a default in `BaseServiceConfig`. */
@@ -33,7 +34,8 @@ export interface RateLimitSettings {
  */
 export function callerIdentity(request: FastifyRequest): string | null {
   const caller = requestCaller(request);
-  if (caller) return `sub:${caller.subject}`;
+  // Without AUTH_ISSUER every request carries the same stand-in caller: not an identity.
+  if (caller && caller !== OPEN_ACCESS_CALLER) return `sub:${caller.subject}`;
   const params = (request.params ?? {}) as Record<string, unknown>;
   if (typeof params.customerId === 'string' && params.customerId) return `customer:${params.customerId}`;
   const route = request.routeOptions?.url ?? '';

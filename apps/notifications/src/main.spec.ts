@@ -25,9 +25,17 @@ describe('notifications main', () => {
     expect(output).toContain('SSE_POLL_MS must be an integer between 50 and 60000');
   });
 
+  it('refuses to start outside development with the development unsubscribe secret, naming it, not its value', async () => {
+    const process = runEntry({ STOCKFLOW_ENV: '', NODE_ENV: '', PORT: String(20000 + Math.floor(Math.random() * 20000)), DB_SCHEMA: schema });
+    started.push(process.child);
+    expect(await process.exit).toEqual({ code: 1, signal: null });
+    expect(process.output()).toContain('notifications: Invalid configuration for notifications: UNSUBSCRIBE_SECRET must be a secret of your own outside development (this one ships with the code; STOCKFLOW_ENV=development allows it) (value hidden)');
+    expect(process.output()).not.toContain('stockflow-dev-unsubscribe-secret-change-me');
+  });
+
   it('serves until SIGTERM, then exits 0', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const process = runEntry({ PORT: String(port), DB_SCHEMA: schema });
+    const process = runEntry({ STOCKFLOW_ENV: 'development', PORT: String(port), DB_SCHEMA: schema });
     started.push(process.child);
     const url = `http://127.0.0.1:${port}`;
     const ready = await untilReady(url, process, 'notifications');

@@ -1,6 +1,6 @@
-import { BaseServiceConfig, EnvInt, EnvOptional, EnvString, EnvUrl } from '@stockflow/platform';
+import { BaseServiceConfig, EnvInt, EnvOptional, EnvSecret, EnvString, EnvUrl } from '@stockflow/platform';
 
-/** The development secret: good for `npm start` and tests, never for production (set UNSUBSCRIBE_SECRET). */
+/** The development secret: good for `npm start` and tests; outside development the service refuses to start with it (ADR 0027). */
 export const DEV_UNSUBSCRIBE_SECRET = 'stockflow-dev-unsubscribe-secret-change-me';
 
 /** Environment of the notifications service. Every variable of `BaseServiceConfig`, with its defaults. */
@@ -10,6 +10,7 @@ export class NotificationsConfig extends BaseServiceConfig {
   override DB_SCHEMA = 'notifications';
 
   /** HMAC key of the one-click unsubscribe links (shared with the notifier, which signs them). */
+  @EnvSecret()
   @EnvString({ pattern: /^.{16,}$/, description: 'a secret of at least 16 characters' })
   UNSUBSCRIBE_SECRET: string = DEV_UNSUBSCRIBE_SECRET;
 
@@ -24,8 +25,12 @@ export class NotificationsConfig extends BaseServiceConfig {
   @EnvInt({ min: 50, max: 60_000 })
   SSE_POLL_MS: number = 1_000;
 
-  /** When set, `POST /webhooks/sms` requires Twilio's `X-Twilio-Signature` made with this auth token. */
+  /**
+   * `POST /webhooks/sms` requires Twilio's `X-Twilio-Signature` made with this auth token. Unset, the
+   * webhook accepts unsigned requests in development only and refuses every request otherwise (ADR 0027).
+   */
   @EnvOptional()
+  @EnvSecret()
   @EnvString({ pattern: /^\S{8,}$/, description: 'a provider auth token' })
   SMS_WEBHOOK_AUTH_TOKEN?: string;
 

@@ -1,11 +1,13 @@
-import { runService, type RunningService, type StartOptions } from '@stockflow/platform';
-import { NotificationsConfig } from './notifications-config.js';
+import { refuseDevelopmentSecrets, runService, type RunningService, type StartOptions } from '@stockflow/platform';
+import { DEV_UNSUBSCRIBE_SECRET, NotificationsConfig } from './notifications-config.js';
 import { NotificationsModule, notificationsOpenApi } from './notifications.module.js';
 
 /**
  * Starts the notifications service: its schema (event store, read models, HTTP idempotency), NATS and
- * the REST API with the live inbox.
+ * the REST API with the live inbox. Outside development it refuses to start with the development
+ * unsubscribe secret (ADR 0027).
  */
-export function startNotificationsService(config: NotificationsConfig, options: StartOptions = {}): Promise<RunningService> {
+export async function startNotificationsService(config: NotificationsConfig, options: StartOptions = {}): Promise<RunningService> {
+  refuseDevelopmentSecrets('notifications', config, { UNSUBSCRIBE_SECRET: [DEV_UNSUBSCRIBE_SECRET] });
   return runService({ name: 'notifications', config, module: () => NotificationsModule, openApi: notificationsOpenApi, ...options });
 }

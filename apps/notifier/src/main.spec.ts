@@ -20,10 +20,21 @@ describe('notifier main', () => {
     expect(output).toContain('INVENTORY_URL must be');
   });
 
+  it('refuses to start outside development with the secrets that ship with the code, naming them, not their values', async () => {
+    for (const mode of [{}, { STOCKFLOW_ENV: 'production' }, { NODE_ENV: 'production' }]) {
+      const { code, output } = await run({ STOCKFLOW_ENV: '', NODE_ENV: '', ...mode, PORT: String(20000 + Math.floor(Math.random() * 20000)) });
+      expect(code).toBe(1);
+      expect(output).toContain('notifier: Invalid configuration for notifier: UNSUBSCRIBE_SECRET must be a secret of your own outside development');
+      expect(output).toContain('SMS_PROVIDERS must be a secret of your own outside development');
+      expect(output).not.toContain('stockflow-dev-unsubscribe-secret-change-me');
+      expect(output).not.toContain('dev-token');
+    }
+  });
+
   it('refuses to start on a schema the notifications service has not created', async () => {
     const schema = uniqueSchemaName('t_nonotif');
     try {
-      const { code, output } = await run({ DB_SCHEMA: schema, SCHEMA_WAIT_MS: '300', PORT: String(20000 + Math.floor(Math.random() * 20000)) });
+      const { code, output } = await run({ STOCKFLOW_ENV: 'development', DB_SCHEMA: schema, SCHEMA_WAIT_MS: '300', PORT: String(20000 + Math.floor(Math.random() * 20000)) });
       expect(code).toBe(1);
       expect(output).toContain('lacks notifications-001-read-models: start the notifications service');
     } finally {

@@ -1,8 +1,10 @@
-import { BaseServiceConfig, EnvBoolean, EnvInt, EnvString, EnvUrl } from '@stockflow/platform';
+import { BaseServiceConfig, EnvBoolean, EnvInt, EnvSecret, EnvString, EnvUrl } from '@stockflow/platform';
 import { ValidateBy } from 'class-validator';
 
 /** The development secret, the same default as the notifications service (which verifies the links). */
 export const DEV_UNSUBSCRIBE_SECRET = 'stockflow-dev-unsubscribe-secret-change-me';
+/** The development SMS sink's auth token: refused outside development (ADR 0027). */
+export const DEV_SMS_AUTH_TOKEN = 'dev-token';
 
 /** One SMS provider with the Twilio Messages API shape. */
 export interface SmsProviderConfig {
@@ -18,8 +20,8 @@ export interface SmsProviderConfig {
 }
 
 export const DEFAULT_SMS_PROVIDERS: readonly SmsProviderConfig[] = [
-  { name: 'primary', baseUrl: 'http://127.0.0.1:8026', accountSid: 'ACstockflowprimary', authToken: 'dev-token', from: '+15005550006', ratePerSecond: 200 },
-  { name: 'secondary', baseUrl: 'http://127.0.0.1:8026', accountSid: 'ACstockflowsecondary', authToken: 'dev-token', from: '+15005550007', ratePerSecond: 200 },
+  { name: 'primary', baseUrl: 'http://127.0.0.1:8026', accountSid: 'ACstockflowprimary', authToken: DEV_SMS_AUTH_TOKEN, from: '+15005550006', ratePerSecond: 200 },
+  { name: 'secondary', baseUrl: 'http://127.0.0.1:8026', accountSid: 'ACstockflowsecondary', authToken: DEV_SMS_AUTH_TOKEN, from: '+15005550007', ratePerSecond: 200 },
 ];
 
 export function parseSmsProviders(raw: unknown): SmsProviderConfig[] | null {
@@ -101,6 +103,7 @@ export class NotifierConfig extends BaseServiceConfig {
   @EnvUrl(['http', 'https'])
   UNSUBSCRIBE_BASE_URL: string = 'http://127.0.0.1:3004';
 
+  @EnvSecret()
   @EnvString({ pattern: /^.{16,}$/, description: 'a secret of at least 16 characters' })
   UNSUBSCRIBE_SECRET: string = DEV_UNSUBSCRIBE_SECRET;
 

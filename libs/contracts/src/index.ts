@@ -5,6 +5,7 @@ export * from './formats.js';
 export * from './catalog.js';
 export * from './subjects.js';
 export * from './vocabulary.js';
+export * from './text-rules.js';
 export * from './asyncapi.js';
 export * as inventory from './inventory/sku-events.js';
 export * as carts from './carts/cart-events.js';

@@ -17,6 +17,7 @@ import { createServiceLogger, installRequestLogging, QUIET_PATHS, type LogLevel 
 import { installHttpMetrics } from './metrics/http-metrics.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
 import { PlatformModule } from './platform.module.js';
+import { installRequestShapeGuard, type RequestShapeOptions } from './request-shape/request-shape.js';
 import { installRequestContext } from './tracing/fastify-hooks.js';
 import { callerIdentity, installRateLimits, type InstalledRateLimits, type RateLimitSettings } from './rate-limit/rate-limit.js';
 
@@ -78,6 +79,8 @@ export interface CreateServiceOptions {
   readonly openApi?: OpenApiOptions;
   /** Largest accepted request body in bytes; default 1 MiB. Larger bodies get 413. */
   readonly bodyLimit?: number;
+  /** The request-shape guard's limits (ADR 0027): body nesting depth. */
+  readonly requestShape?: RequestShapeOptions;
   /** Adds the `postgres` readiness check. The pool stays the caller's to end. */
   readonly pool?: Pool;
   /** Adds the `nats` readiness check. The connection stays the caller's to close. */
@@ -151,6 +154,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   const fastify = adapter.getInstance();
   installHttpMetrics(fastify, metrics);
   installRequestLogging(fastify, logger, options.quietPaths ?? QUIET_PATHS);
+  installRequestShapeGuard(fastify, options.requestShape);
 
   // Rate limits (ADR 0028): per IP on every route now (a Fastify hook), per caller in the platform's
   // guard after authentication (the caller is known there).

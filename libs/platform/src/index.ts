@@ -11,3 +11,4 @@ export * from './paging/index.js';
 export * from './host/index.js';
 export * from './auth/index.js';
 export * from './rate-limit/index.js';
+export * from './request-shape/index.js';

@@ -19,6 +19,11 @@ describe('systemManifest', () => {
     }
   });
 
+  it('runs every process in development mode (the development secrets and sinks), unless told otherwise', () => {
+    for (const spec of systemManifest(settings)) expect({ name: spec.name, mode: spec.env.STOCKFLOW_ENV }).toEqual({ name: spec.name, mode: 'development' });
+    for (const spec of systemManifest({ ...settings, stockflowEnv: 'production' })) expect(spec.env.STOCKFLOW_ENV).toBe('production');
+  });
+
   it('isolates a test run: schema prefix, subject namespace and shifted ports everywhere', () => {
     const specs = systemManifest({ ...settings, namespace: 'sabc', schemaPrefix: 'sabc', portOffset: 20000 });
     for (const spec of specs) {

@@ -20,6 +20,8 @@ export interface SystemSettings {
   /** Added to every default port (tests pick a free range). */
   readonly portOffset?: number;
   readonly logLevel?: string;
+  /** Every process's STOCKFLOW_ENV; `development` by default (`npm start`, the tests). */
+  readonly stockflowEnv?: 'development' | 'test' | 'production';
   /** Extra environment per process name. */
   readonly env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /**
@@ -88,6 +90,8 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
   const authOn = settings.authentication === true;
   const auth: Record<string, string> = authOn ? { AUTH_ISSUER: issuer, AUTH_AUDIENCE: IDENTITY.audience } : {};
   const common: Record<string, string> = {
+    // `npm start` and the tests run the development stand-ins and secrets (ADR 0027).
+    STOCKFLOW_ENV: settings.stockflowEnv ?? 'development',
     ...auth,
     DATABASE_URL: settings.databaseUrl,
     NATS_URL: settings.natsUrl,

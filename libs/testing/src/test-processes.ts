@@ -31,13 +31,13 @@ export interface TestProcesses {
 
 /**
  * Starts the processes through the system launcher (as `npm start` and the system tests do) and waits
- * until each answers `/health/live`. They log at `warn` unless their env says otherwise; a start that
- * fails says what the processes wrote.
+ * until each answers `/health/live`. They run in development mode (ADR 0027) and log at `warn` unless
+ * their env says otherwise; a start that fails says what the processes wrote.
  */
 export async function startTestProcesses(specs: readonly TestProcessSpec[], options: { readonly startTimeoutMs?: number } = {}): Promise<TestProcesses> {
   const outputs = new Map<string, string>();
   const system = new RunningSystem(
-    specs.map((spec) => ({ ...spec, url: `http://127.0.0.1:${spec.port}`, env: { LOG_LEVEL: 'warn', ...TEST_RATE_LIMIT_ENV, ...spec.env, PORT: String(spec.port) } })),
+    specs.map((spec) => ({ ...spec, url: `http://127.0.0.1:${spec.port}`, env: { STOCKFLOW_ENV: 'development', LOG_LEVEL: 'warn', ...TEST_RATE_LIMIT_ENV, ...spec.env, PORT: String(spec.port) } })),
     {
       root: workspaceRoot,
       output: (name, line) => outputs.set(name, `${outputs.get(name) ?? ''}${line}\n`),

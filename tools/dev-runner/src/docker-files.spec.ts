@@ -60,7 +60,7 @@ describe('docker/compose.yaml', () => {
       expect({ process: spec.name, inCompose: Boolean(match) }).toEqual({ process: spec.name, inCompose: true });
       const [, service] = match!;
       expect(service.ports).toContain(`${spec.env.PORT}:${spec.env.PORT}`);
-      for (const key of ['RELAY_CONTEXT', 'DB_SCHEMA'] as const) if (spec.env[key]) expect(service.environment?.[key]).toBe(spec.env[key]);
+      for (const key of ['RELAY_CONTEXT', 'DB_SCHEMA', 'STOCKFLOW_ENV'] as const) if (spec.env[key]) expect(service.environment?.[key]).toBe(spec.env[key]);
     }
   });
 });

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIdentifier } from '../shared/validation.js';
+import { identifierSchema, IsIdentifier } from '@stockflow/platform';
 
 export class CreateCartDto {
-  @ApiProperty({ description: 'The customer the cart belongs to', minLength: 1, maxLength: 64, example: 'customer-42' })
+  @ApiProperty({ ...identifierSchema('The customer the cart belongs to'), example: 'customer-42' })
   @IsIdentifier()
   customerId!: string;
 }

@@ -1,6 +1,6 @@
 // The cart aggregate as a pure decider: commands in, events out, state folded from events.
 // No NestJS, PostgreSQL or NATS here (domain-purity.spec.ts checks the imports).
-import { isSku, MAX_ID_LENGTH, type carts } from '@stockflow/contracts';
+import { IDENTIFIER_RULE, isIdentifier, isSku, type carts } from '@stockflow/contracts';
 import { DomainError, type Decider } from '@stockflow/event-sourcing';
 
 export type CartEvent = carts.CartEvent;
@@ -146,8 +146,8 @@ function openCart(state: CartState): Extract<CartState, { status: 'open' }> {
 }
 
 function assertId(name: string, value: string): void {
-  if (typeof value !== 'string' || value.length < 1 || value.length > MAX_ID_LENGTH) {
-    throw new DomainError('rejected', `${name} must be 1 to ${MAX_ID_LENGTH} characters`, CartErrors.invalidId);
+  if (!isIdentifier(value)) {
+    throw new DomainError('rejected', `${name} must be ${IDENTIFIER_RULE}`, CartErrors.invalidId);
   }
 }
 

@@ -1,14 +1,13 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isSku, MAX_ID_LENGTH } from '@stockflow/contracts';
-import { canonicalTimeZone, isClockTime, isE164, isIdentifier, isUuid, LOCALE_PATTERN } from '@stockflow/notifications-context';
+import { isSku } from '@stockflow/contracts';
+import { canonicalTimeZone, isClockTime, isE164, isUuid, LOCALE_PATTERN } from '@stockflow/notifications-context';
 
 function rule(name: string, validate: (value: unknown) => boolean, message: string, options?: ValidationOptions): PropertyDecorator {
   return ValidateBy({ name, validator: { validate, defaultMessage: () => message } }, options);
 }
 
-/** An opaque identifier (customer ids): 1–64 code units, not blank, without control characters. */
-export const IsIdentifier = (options?: ValidationOptions): PropertyDecorator =>
-  rule('isIdentifier', isIdentifier, `$property must be a string of 1 to ${MAX_ID_LENGTH} characters, not blank, without control characters`, options);
+/** An opaque identifier (customer ids): the contracts' identifier rule, as every service applies it (ADR 0027). */
+export { IsIdentifier } from '@stockflow/platform';
 
 export const IsSku = (options?: ValidationOptions): PropertyDecorator =>
   rule('isSku', isSku, '$property must be 1 to 64 letters, digits, ".", "_" or "-"', options);

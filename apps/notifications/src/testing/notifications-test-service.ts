@@ -19,7 +19,7 @@ export interface NotificationsTestService extends Omit<ServiceUnderTest, 'logSta
 export async function startNotificationsTestService(overrides: Partial<NotificationsConfig> = {}): Promise<NotificationsTestService> {
   let config!: NotificationsConfig;
   const service = await startServiceUnderTest('t_notif', ({ schema, namespace }, options) => {
-    config = Object.assign(new NotificationsConfig(), { DB_SCHEMA: schema, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn' as const, ...TEST_RATE_LIMITS, ...overrides });
+    config = Object.assign(new NotificationsConfig(), { DB_SCHEMA: schema, NATS_NAMESPACE: namespace, STOCKFLOW_ENV: 'development' as const, LOG_LEVEL: 'warn' as const, ...TEST_RATE_LIMITS, ...overrides });
     return startNotificationsService(config, options);
   });
   const s = quoteSchema(service.schema);

@@ -14,18 +14,36 @@ describe('one-click unsubscribe', () => {
     await svc?.stop();
   });
 
-  it('GET (the link) turns email off with EmailUnsubscribed and answers a page; again changes nothing', async () => {
+  const oneClick = 'List-Unsubscribe=One-Click';
+
+  it('GET (the link, or a mail scanner following it) shows a confirmation page whose form POSTs, and changes nothing', async () => {
     await svc.http().put('/customers/gil/preferences').send(prefs).expect(200);
     const token = signUnsubscribeToken({ customerId: 'gil', email: 'gil@example.com' }, svc.config.UNSUBSCRIBE_SECRET);
+    await expectNothingAppended(svc, async () => {
+      for (let i = 0; i < 3; i++) {
+        const page = await svc.http().get('/unsubscribe').query({ token }).expect(200);
+        expect(page.headers['content-type']).toContain('text/html');
+        expect(page.headers['cache-control']).toBe('no-store');
+        expect(page.text).toContain('gil@example.com');
+        expect(page.text).toMatch(/<form method="post" action="unsubscribe\?token=[^"]+">/);
+        expect(page.text).toContain('<input type="hidden" name="List-Unsubscribe" value="One-Click">');
+      }
+    });
+    const still = await svc.http().get('/customers/gil/preferences').expect(200);
+    expect(still.body).toMatchObject({ channels: { email: true }, version: 1 });
+
+    // The page's form, as a browser posts it: the change happens, and the answer is a page.
     const page = await svc.http().get('/unsubscribe').query({ token }).expect(200);
-    expect(page.headers['content-type']).toContain('text/html');
-    expect(page.text).toContain('gil@example.com');
+    const action = /action="([^"]+)"/.exec(page.text)![1]!.replace(/&#38;/g, '&');
+    const posted = await svc.http().post(`/${action}`).set('accept', 'text/html,application/xhtml+xml,*/*;q=0.8').type('form').send(oneClick).expect(200);
+    expect(posted.headers['content-type']).toContain('text/html');
+    expect(posted.text).toContain('You are unsubscribed');
     const after = await svc.http().get('/customers/gil/preferences').expect(200);
     expect(after.body).toMatchObject({ channels: { email: false, web: true }, email: 'gil@example.com', version: 2 });
     const { events } = await svc.running.infrastructure.store.readStream('customer-gil');
     expect(events.map((e) => e.type)).toEqual(['NotificationPreferencesSet', 'EmailUnsubscribed']);
     await expectNothingAppended(svc, async () => {
-      const again = await svc.http().post('/unsubscribe').query({ token }).type('form').send('List-Unsubscribe=One-Click').expect(200);
+      const again = await svc.http().post('/unsubscribe').query({ token }).type('form').send(oneClick).expect(200);
       expect(again.body).toEqual({ customerId: 'gil', email: 'gil@example.com', changed: false });
     });
   });
@@ -33,15 +51,28 @@ describe('one-click unsubscribe', () => {
   it('POST (RFC 8058, from the mail client) unsubscribes', async () => {
     await svc.http().put('/customers/hal/preferences').send({ ...prefs, email: 'hal@example.com' }).expect(200);
     const token = signUnsubscribeToken({ customerId: 'hal', email: 'hal@example.com' }, svc.config.UNSUBSCRIBE_SECRET);
-    const response = await svc.http().post(`/unsubscribe?token=${token}`).type('form').send('List-Unsubscribe=One-Click').expect(200);
+    const response = await svc.http().post(`/unsubscribe?token=${token}`).type('form').send(oneClick).expect(200);
     expect(response.body).toEqual({ customerId: 'hal', email: 'hal@example.com', changed: true });
+  });
+
+  it.each([
+    ['no body', undefined],
+    ['another value', 'List-Unsubscribe=Yes'],
+    ['another field', 'unsubscribe=1'],
+  ])('POST without the one-click body (%s) → 400, nothing changes', async (_name, body) => {
+    await svc.http().put('/customers/ivo/preferences').send({ ...prefs, email: 'ivo@example.com' }).expect(200);
+    const token = signUnsubscribeToken({ customerId: 'ivo', email: 'ivo@example.com' }, svc.config.UNSUBSCRIBE_SECRET);
+    await expectNothingAppended(svc, async () => {
+      const call = svc.http().post('/unsubscribe').query({ token });
+      expectProblem(await (body === undefined ? call : call.type('form').send(body)), 400);
+    });
   });
 
   it('a link for an address the customer no longer uses changes nothing', async () => {
     await svc.http().put('/customers/ida/preferences').send({ ...prefs, email: 'new@example.com' }).expect(200);
     const token = signUnsubscribeToken({ customerId: 'ida', email: 'old@example.com' }, svc.config.UNSUBSCRIBE_SECRET);
     await expectNothingAppended(svc, async () => {
-      await svc.http().post('/unsubscribe').query({ token }).expect(200);
+      await svc.http().post('/unsubscribe').query({ token }).type('form').send(oneClick).expect(200);
     });
   });
 
@@ -62,14 +93,14 @@ describe('one-click unsubscribe', () => {
       await expectNothingAppended(svc, async () => {
         const query = token === undefined ? {} : { token };
         expectProblem(await svc.http().get('/unsubscribe').query(query), 400, ['token']);
-        expectProblem(await svc.http().post('/unsubscribe').query(query), 400, ['token']);
+        expectProblem(await svc.http().post('/unsubscribe').query(query).type('form').send(oneClick), 400, ['token']);
       });
     });
 
     it('unknown query parameters → 400', async () => {
       const token = signUnsubscribeToken({ customerId: 'gil', email: 'gil@example.com' }, svc.config.UNSUBSCRIBE_SECRET);
       await expectNothingAppended(svc, async () => {
-        expectProblem(await svc.http().post('/unsubscribe').query({ token, all: 'true' }), 400, ['all']);
+        expectProblem(await svc.http().post('/unsubscribe').query({ token, all: 'true' }).type('form').send(oneClick), 400, ['all']);
       });
     });
   });

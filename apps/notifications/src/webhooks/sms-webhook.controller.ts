@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ProblemDetailsException, ProblemTypes, SERVICE_CONFIG, type FieldError } from '@stockflow/platform';
+import { isDevelopment, ProblemDetailsException, ProblemTypes, SERVICE_CONFIG, type FieldError } from '@stockflow/platform';
 import type { FastifyReply } from 'fastify';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { keywordOf } from '@stockflow/notifications-context';
@@ -36,7 +36,7 @@ export class SmsWebhookController {
       additionalProperties: true,
     },
   })
-  @ApiHeader({ name: 'X-Twilio-Signature', required: false, description: 'Required when SMS_WEBHOOK_AUTH_TOKEN is set' })
+  @ApiHeader({ name: 'X-Twilio-Signature', required: false, description: 'Required, except in development mode without SMS_WEBHOOK_AUTH_TOKEN' })
   @ApiOkResponse({ description: 'Empty TwiML (text/xml)' })
   @ApiProblems(400, 403, 413, 415)
   async inbound(
@@ -58,10 +58,21 @@ export class SmsWebhookController {
     void reply.status(200).header('content-type', 'text/xml; charset=utf-8').send(EMPTY_TWIML);
   }
 
-  /** Twilio's scheme: base64(HMAC-SHA1(auth token, URL + every parameter name and value, sorted by name)). */
+  /**
+   * Twilio's scheme: base64(HMAC-SHA1(auth token, URL + every parameter name and value, sorted by name)).
+   * Without a token only development accepts unsigned requests; otherwise nothing is accepted (ADR 0027).
+   */
   private checkSignature(form: Record<string, unknown>, signature: string | undefined): void {
     const token = this.config.SMS_WEBHOOK_AUTH_TOKEN;
-    if (!token) return;
+    if (!token) {
+      if (isDevelopment(this.config)) return;
+      throw new ProblemDetailsException({
+        status: 403,
+        type: ProblemTypes.forbidden,
+        title: 'Forbidden',
+        detail: 'Unsigned webhooks are refused outside development, and no webhook auth token is configured (SMS_WEBHOOK_AUTH_TOKEN).',
+      });
+    }
     const base = (this.config.PUBLIC_BASE_URL ?? `http://${this.config.HOST}:${this.config.PORT}`).replace(/\/$/, '');
     const data = `${base}/webhooks/sms${Object.keys(form)
       .sort()

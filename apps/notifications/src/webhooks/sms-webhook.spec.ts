@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { expectNothingAppended, expectProblem } from '@stockflow/testing';
+import { DEV_UNSUBSCRIBE_SECRET } from '../notifications-config.js';
 import { startNotificationsTestService, type NotificationsTestService } from '../testing/notifications-test-service.js';
 
 describe('POST /webhooks/sms (STOP / START)', () => {
@@ -64,12 +65,17 @@ describe('POST /webhooks/sms (STOP / START)', () => {
   });
 });
 
-describe('POST /webhooks/sms with SMS_WEBHOOK_AUTH_TOKEN (Twilio signatures)', () => {
+describe('POST /webhooks/sms with SMS_WEBHOOK_AUTH_TOKEN (Twilio signatures), in production mode', () => {
   let svc: NotificationsTestService;
   const token = 'twilio-auth-token-123';
 
   beforeAll(async () => {
-    svc = await startNotificationsTestService({ SMS_WEBHOOK_AUTH_TOKEN: token, PUBLIC_BASE_URL: 'https://notify.example.com' });
+    svc = await startNotificationsTestService({
+      SMS_WEBHOOK_AUTH_TOKEN: token,
+      PUBLIC_BASE_URL: 'https://notify.example.com',
+      STOCKFLOW_ENV: 'production',
+      UNSUBSCRIBE_SECRET: 'a-secret-of-this-deployment-only',
+    });
   });
   afterAll(async () => {
     await svc?.stop();
@@ -91,5 +97,43 @@ describe('POST /webhooks/sms with SMS_WEBHOOK_AUTH_TOKEN (Twilio signatures)', (
       expectProblem(await svc.http().post('/webhooks/sms').type('form').send(form), 403);
       expectProblem(await svc.http().post('/webhooks/sms').type('form').set('X-Twilio-Signature', sign({ ...form, Body: 'START' })).send(form), 403);
     });
+  });
+});
+
+describe('safe by default: outside development (ADR 0027)', () => {
+  let svc: NotificationsTestService;
+
+  beforeAll(async () => {
+    // No STOCKFLOW_ENV says production; no SMS_WEBHOOK_AUTH_TOKEN.
+    svc = await startNotificationsTestService({ STOCKFLOW_ENV: undefined, UNSUBSCRIBE_SECRET: 'a-secret-of-this-deployment-only' });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
+
+  it('the webhook refuses unsigned requests when no token is configured: no one can STOP or START a number', async () => {
+    await expectNothingAppended(svc, async () => {
+      for (const body of ['STOP', 'START']) {
+        const response = await svc.http().post('/webhooks/sms').type('form').send({ From: '+4915166666666', Body: body });
+        expectProblem(response, 403);
+        expect(response.body.detail).toContain('SMS_WEBHOOK_AUTH_TOKEN');
+      }
+    });
+  });
+
+  it.each([
+    ['STOCKFLOW_ENV unset', {}],
+    ['STOCKFLOW_ENV=production', { STOCKFLOW_ENV: 'production' as const }],
+    ['STOCKFLOW_ENV=test', { STOCKFLOW_ENV: 'test' as const }],
+    ['NODE_ENV=production', { NODE_ENV: 'production' }],
+  ])('the service refuses to start with the development unsubscribe secret (%s), naming the variable, not the value', async (_name, mode) => {
+    const started = startNotificationsTestService({ STOCKFLOW_ENV: undefined, UNSUBSCRIBE_SECRET: DEV_UNSUBSCRIBE_SECRET, ...mode });
+    await expect(started).rejects.toThrow(/UNSUBSCRIBE_SECRET must be a secret of your own outside development .*\(value hidden\)/);
+    await started.catch((error: Error) => expect(error.message).not.toContain(DEV_UNSUBSCRIBE_SECRET));
+  });
+
+  it('development mode (STOCKFLOW_ENV, or NODE_ENV when it is unset) allows it', async () => {
+    const dev = await startNotificationsTestService({ STOCKFLOW_ENV: undefined, NODE_ENV: 'development', UNSUBSCRIBE_SECRET: DEV_UNSUBSCRIBE_SECRET });
+    await dev.stop();
   });
 });

@@ -1,14 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ApiPageResponse, cursorFormat, PageQuery, pageOf, pageRequest, type Page } from '@stockflow/platform';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiPageResponse, cursorFormat, identifierSchema, IsIdentifier, PageQuery, pageOf, pageRequest, type Page } from '@stockflow/platform';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { DeliveryStore } from '../delivery/delivery-store.js';
 
 export class DeliveriesQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'Only this customer' })
+  @ApiPropertyOptional(identifierSchema('Only this customer'))
   @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @IsIdentifier()
   customerId?: string;
 
   @ApiPropertyOptional({ description: 'Only this SKU' })

@@ -123,7 +123,7 @@ export async function startNotifierHarness(): Promise<NotifierHarness> {
       notifier: null,
       stock,
       async startNotifier(overrides = {}) {
-        const config = Object.assign(new NotifierConfig(), { ...settings, LOG_LEVEL: 'warn' as const, ...TEST_RATE_LIMITS, ...overrides });
+        const config = Object.assign(new NotifierConfig(), { ...settings, STOCKFLOW_ENV: 'development' as const, LOG_LEVEL: 'warn' as const, ...TEST_RATE_LIMITS, ...overrides });
         harness.notifier = await startNotifierService(config, IN_PROCESS);
         return harness.notifier;
       },

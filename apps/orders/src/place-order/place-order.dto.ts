@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { SKU_MAX_LENGTH, SKU_PATTERN } from '@stockflow/contracts';
+import { identifierSchema, IsIdentifier } from '@stockflow/platform';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { MAX_ORDER_LINES } from '../domain/order.js';
 
@@ -24,9 +25,8 @@ export class OrderLineDto {
 const lineSku = (line: unknown): unknown => (line !== null && typeof line === 'object' ? (line as { sku?: unknown }).sku : Symbol());
 
 export class PlaceOrderDto {
-  @ApiProperty({ minLength: 1, maxLength: 64, example: 'customer-42' })
-  @IsString()
-  @Length(1, 64)
+  @ApiProperty({ ...identifierSchema('The customer placing the order'), example: 'customer-42' })
+  @IsIdentifier()
   customerId!: string;
 
   @ApiProperty({ type: [OrderLineDto], minItems: 1, maxItems: MAX_ORDER_LINES, description: 'One line per SKU' })

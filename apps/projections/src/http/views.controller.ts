@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ApiPageResponse, cursorFormat, PageQuery, pageOf, pageRequest, type Page } from '@stockflow/platform';
+import { ApiPageResponse, cursorFormat, identifierSchema, IsIdentifier, PageQuery, pageOf, pageRequest, type Page } from '@stockflow/platform';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import type { StockStatus } from '../domain/index.js';
 import { fromRecord, cartsTable, customerOrdersTable, notificationDeliveriesTable, stockTable } from '../engine/read-model-tables.js';
@@ -25,9 +25,8 @@ export class StockListQuery extends PageQuery {
 }
 
 export class IdParams {
-  @ApiProperty({ description: 'The customer or cart id', pattern: '^[A-Za-z0-9._:-]{1,64}$', example: 'customer-42' })
-  @IsString()
-  @Matches(/^[A-Za-z0-9._:-]{1,64}$/)
+  @ApiProperty({ ...identifierSchema('The customer or cart id'), example: 'customer-42' })
+  @IsIdentifier()
   id!: string;
 }
 

@@ -1,6 +1,5 @@
 // Pure value rules of the notifications context: no NestJS, no pg, no NATS. SKU codes and ids are
 // the contracts' vocabulary (@stockflow/contracts).
-import { MAX_ID_LENGTH } from '@stockflow/contracts';
 
 /** E.164: `+`, a country code that does not start with 0, at most 15 digits in all. */
 export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
@@ -9,21 +8,8 @@ export const CLOCK_TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
 /** A BCP 47 tag of the shape the templates look up: `en`, `de`, `de-AT`, `pt-BR`. */
 export const LOCALE_PATTERN = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** An opaque identifier: 1–64 code units, not blank, printable, well-formed (PostgreSQL jsonb refuses NUL and lone surrogates). */
-export function isIdentifier(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length >= 1 &&
-    value.length <= MAX_ID_LENGTH &&
-    value.trim() !== '' &&
-    !CONTROL.test(value) &&
-    !LONE_SURROGATE.test(value)
-  );
-}
+/** An opaque identifier: the contracts' one rule (1–64 code units, not blank, printable, storable). */
+export { isIdentifier } from '@stockflow/contracts';
 
 export function isE164(value: unknown): value is string {
   return typeof value === 'string' && E164_PATTERN.test(value);

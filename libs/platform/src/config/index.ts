@@ -1,3 +1,4 @@
 export * from './env-decorators.js';
 export * from './load-config.js';
 export * from './base-service-config.js';
+export * from './runtime-mode.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { BaseServiceConfig, ConfigError, EnvBoolean, EnvInt, EnvOptional, EnvString, loadConfig } from '../index.js';
+import { BaseServiceConfig, ConfigError, EnvBoolean, EnvInt, EnvOptional, EnvString, isDevelopment, loadConfig, refuseDevelopmentSecrets } from '../index.js';
 
 class InventoryConfig extends BaseServiceConfig {
   override SERVICE_NAME = 'inventory';
@@ -121,5 +121,30 @@ describe('loadConfig', () => {
     expect(error.message).toContain('NATS_USER must be a NATS user name');
     expect(error.message).not.toContain('short secret');
     expect(JSON.stringify(error.issues)).not.toContain('short secret');
+  });
+});
+
+describe('development mode (ADR 0027)', () => {
+  const defaults = { UNSUBSCRIBE_SECRET: ['stockflow-dev-unsubscribe-secret-change-me'] };
+
+  it('is STOCKFLOW_ENV=development, or NODE_ENV=development when STOCKFLOW_ENV is unset; anything else is production', () => {
+    const load = (env: Record<string, string>) => isDevelopment(loadConfig(BaseServiceConfig, { PORT: '3000', DB_SCHEMA: 'x', ...env }));
+    expect(load({ STOCKFLOW_ENV: 'development' })).toBe(true);
+    expect(load({ NODE_ENV: 'development' })).toBe(true);
+    expect(load({ STOCKFLOW_ENV: 'production', NODE_ENV: 'development' })).toBe(false);
+    expect(load({ STOCKFLOW_ENV: 'test' })).toBe(false);
+    expect(load({ NODE_ENV: 'production' })).toBe(false);
+    expect(load({})).toBe(false);
+    expect(() => load({ STOCKFLOW_ENV: 'dev' })).toThrow(/STOCKFLOW_ENV must be one of development, test, production/);
+  });
+
+  it('refuses a secret that ships with the code outside development, naming the variable and hiding the value', () => {
+    const config = { UNSUBSCRIBE_SECRET: 'stockflow-dev-unsubscribe-secret-change-me' };
+    expect(() => refuseDevelopmentSecrets('notifications', config, defaults)).toThrow(ConfigError);
+    expect(() => refuseDevelopmentSecrets('notifications', config, defaults)).toThrow(
+      'Invalid configuration for notifications: UNSUBSCRIBE_SECRET must be a secret of your own outside development (this one ships with the code; STOCKFLOW_ENV=development allows it) (value hidden)',
+    );
+    expect(() => refuseDevelopmentSecrets('notifications', { ...config, STOCKFLOW_ENV: 'development' }, defaults)).not.toThrow();
+    expect(() => refuseDevelopmentSecrets('notifications', { UNSUBSCRIBE_SECRET: 'a-secret-of-our-own-123' }, defaults)).not.toThrow();
   });
 });

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { pino, stdTimeFunctions, type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
 import { contextOfRequest } from '../tracing/fastify-hooks.js';
 import { requestContext } from '../tracing/request-context.js';
+import { REDACT_PATHS, REDACTED, scrubPersonalData } from './redaction.js';
 
 export type LogLevel = Level | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -26,7 +27,9 @@ export function createServiceLogger(options: ServiceLoggerOptions): Logger {
     level: options.level ?? 'info',
     timestamp: stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], remove: true },
+    // No personal data or credentials in any line (ADR 0027): censored by key, then scrubbed by value.
+    redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+    hooks: { streamWrite: scrubPersonalData },
     mixin() {
       const context = requestContext();
       if (!context) return { service };

@@ -1,0 +1,2 @@
+export * from './request-shape.js';
+export * from './identifier.js';

@@ -4,6 +4,7 @@ import { type AggregateStateCache } from './aggregate-state-cache.js';
 import type { Decider } from './decider.js';
 import { ConcurrencyConflict, DomainError } from './errors.js';
 import type { AppendResult, EventMetadata, EventStore, EventStoreTransaction, EventToAppend, ExpectedVersion, RecordedEvent } from './event-store.js';
+import { currentUnitOfWork } from './unit-of-work.js';
 
 /** Who caused a stored event, and its id: what a follow-up names as its cause. */
 export interface EventOrigin extends EventMetadata {
@@ -77,7 +78,9 @@ export interface CommandHandlerOptions<TState, TEvent = unknown> {
 /**
  * Reads a stream, folds it with `evolve`, asks `decide`, and appends the decision with the version
  * it read as the expected version. Concurrent writers make the append fail; then it tries again
- * on fresh state, a bounded number of times.
+ * on fresh state, a bounded number of times. Inside a `UnitOfWork` (`runInUnitOfWork`, e.g. an HTTP
+ * request with an Idempotency-Key) the append goes into the unit's transaction, which commits only
+ * with what the caller records after the command (ADR 0022).
  */
 export class CommandHandler<TCommand, TEvent extends { type: string; data: unknown }, TState, TConnection = unknown> {
   private readonly maxAttempts: number;
@@ -154,8 +157,14 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
         ...metadata,
       }));
       const expected: ExpectedVersion = version === 0 ? 'no_stream' : version;
+      const { alongside, within } = options;
+      // The caller's unit of work (an idempotent HTTP request): the append commits with what the
+      // caller records after this returns. Joining a transaction an earlier append opened is like
+      // `within`: a conflict there is not retried.
+      const unit = within ? undefined : currentUnitOfWork();
+      const enlisted = unit?.canEnlist(this.store as EventStore<unknown>) ? unit : undefined;
+      const joined = enlisted?.isOpen ?? false;
       try {
-        const { alongside, within } = options;
         const appendIn = async (tx: EventStoreTransaction<TConnection>): Promise<AppendResult> => {
           const appended = await tx.appendToStream(streamId, toAppend, { expectedVersion: expected });
           if (alongside && !appended.idempotentReplay) await alongside(tx, events);
@@ -163,16 +172,26 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
         };
         const append = within
           ? await appendIn(within)
-          : alongside
-            ? await this.store.withTransaction(appendIn)
-            : await this.store.appendToStream(streamId, toAppend, { expectedVersion: expected });
+          : enlisted
+            ? await enlisted.enlist(this.store, appendIn)
+            : alongside
+              ? await this.store.withTransaction(appendIn)
+              : await this.store.appendToStream(streamId, toAppend, { expectedVersion: expected });
         const newState = events.reduce((s, e, i) => this.evolve(s, e, originOf(toAppend[i]!)), state);
+        const written = { state: newState, version: append.nextExpectedVersion };
         if (append.idempotentReplay || within) this.cache?.delete(streamId);
-        else this.cache?.set(streamId, { state: newState, version: append.nextExpectedVersion });
+        else if (enlisted) {
+          // Cached once the unit has committed; until then the stream may still roll back.
+          this.cache?.delete(streamId);
+          enlisted.onCommitted(() => {
+            const cached = this.cache?.get(streamId);
+            if (!cached || cached.version < written.version) this.cache?.set(streamId, written);
+          });
+        } else this.cache?.set(streamId, written);
         return { events, state: newState, version: append.nextExpectedVersion, append };
       } catch (error) {
         this.cache?.delete(streamId);
-        const retryable = error instanceof ConcurrencyConflict && options.expectedVersion === undefined && !options.within && attempt < this.maxAttempts;
+        const retryable = error instanceof ConcurrencyConflict && options.expectedVersion === undefined && !options.within && !joined && attempt < this.maxAttempts;
         if (!retryable) throw error;
         // Jittered pause so that racing writers do not collide again in lockstep.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2));

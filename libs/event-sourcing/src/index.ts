@@ -9,3 +9,4 @@ export * from './in-memory-event-store.js';
 export * from './checkpoint-store.js';
 export * from './aggregate-state-cache.js';
 export * from './store-capabilities.js';
+export * from './unit-of-work.js';

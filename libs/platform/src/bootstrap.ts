@@ -10,6 +10,7 @@ import type { Pool } from 'pg';
 import type { DestinationStream, Logger } from 'pino';
 import { authOptionsOf, type AuthConfigLike, type AuthOptions } from './auth/auth-config.js';
 import { declareSecurity } from './auth/openapi-security.js';
+import type { Socket } from 'node:net';
 import type { HttpIdempotencyStore } from './http-conventions/http-idempotency-store.js';
 import { PROBLEM_JSON, problemTypeForStatus, statusTitle } from './problem-details/problem-details.js';
 import { ReadinessChecks, type ReadinessCheck, type ReadinessCheckOptions } from './health/readiness.js';
@@ -17,18 +18,27 @@ import { createServiceLogger, installRequestLogging, QUIET_PATHS, type LogLevel 
 import { installHttpMetrics } from './metrics/http-metrics.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
 import { PlatformModule } from './platform.module.js';
+import { DEFAULT_REQUEST_BOUNDS } from './request-shape/request-bounds.js';
 import { installRequestShapeGuard, type RequestShapeOptions } from './request-shape/request-shape.js';
 import { installRequestContext } from './tracing/fastify-hooks.js';
 import { callerIdentity, installRateLimits, type InstalledRateLimits, type RateLimitSettings } from './rate-limit/rate-limit.js';
 
-/** Default request body limit: 1 MiB. */
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** Default request body limit of a route that declares none (`@BoundedRequest`): 16 KiB (ADR 0022). */
+export const DEFAULT_BODY_LIMIT = DEFAULT_REQUEST_BOUNDS.maxBodyBytes;
+
+/** Default time a client has to send a whole request (headers and body): 5 s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+
+/** How often Node.js checks connections for the request timeout: the timeout fires up to this late. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** The configuration fields `createService` reads (all of them are in `BaseServiceConfig`). */
 export interface ServiceConfigLike extends AuthConfigLike {
   readonly PORT?: number;
   readonly HOST?: string;
   readonly LOG_LEVEL?: LogLevel;
+  /** How long a client may take to send a whole request (see BaseServiceConfig). */
+  readonly HTTP_REQUEST_TIMEOUT_MS?: number;
   /** Origins allowed to call from a browser (CORS), comma-separated. */
   readonly CORS_ORIGINS?: string;
   readonly REDIS_URL?: string;
@@ -77,10 +87,18 @@ export interface CreateServiceOptions {
   readonly host?: string;
   /** Serves the OpenAPI document at `/docs-json` and Swagger UI at `/docs`. */
   readonly openApi?: OpenApiOptions;
-  /** Largest accepted request body in bytes; default 1 MiB. Larger bodies get 413. */
+  /**
+   * Largest accepted request body in bytes of a route that declares none; default 16 KiB. Larger
+   * bodies get 413. A route declares its own with `@BoundedRequest` (ADR 0022).
+   */
   readonly bodyLimit?: number;
-  /** The request-shape guard's limits (ADR 0027): body nesting depth. */
+  /**
+   * The request-shape guard's limits (ADR 0027, ADR 0022): the defaults of every route that declares
+   * none with `@BoundedRequest` — body nesting depth and items per array.
+   */
   readonly requestShape?: RequestShapeOptions;
+  /** Overrides `config.HTTP_REQUEST_TIMEOUT_MS`: a client slower to send its request is cut off with 408. */
+  readonly requestTimeoutMs?: number;
   /** Adds the `postgres` readiness check. The pool stays the caller's to end. */
   readonly pool?: Pool;
   /** Adds the `nats` readiness check. The connection stays the caller's to close. */
@@ -127,7 +145,8 @@ export interface Service {
 }
 
 /**
- * Creates a stockflow service with the platform's defaults: Fastify (1 MiB body limit), W3C trace
+ * Creates a stockflow service with the platform's defaults: Fastify (request bounds: 16 KiB bodies
+ * unless a route declares its own, 5 s to send a request; ADR 0022), W3C trace
  * context and correlation ids, pino JSON logs via nestjs-pino, problem+json errors and validation,
  * Prometheus metrics at `/metrics`, health at `/health/live` and `/health/ready`, OpenAPI at
  * `/docs`, and shutdown hooks.
@@ -138,8 +157,15 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   const logger = createServiceLogger({ service: name, level: config.LOG_LEVEL, destination: options.logDestination });
   const metrics = options.metrics ?? new ServiceMetrics();
 
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const requestTimeout = options.requestTimeoutMs ?? config.HTTP_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const adapter = new FastifyAdapter({
-    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    bodyLimit,
+    // A client that declares a body and stalls is cut off (408) instead of holding a connection and
+    // a parser: Node.js checks every second whether a request has been received whole in time.
+    requestTimeout,
+    http: { headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, requestTimeout) },
+    clientErrorHandler: answerClientError,
     // Fastify's router answers some malformed requests (bad percent-encoding, over-long parameters)
     // before Nest sees them; they get problem+json too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -154,7 +180,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   const fastify = adapter.getInstance();
   installHttpMetrics(fastify, metrics);
   installRequestLogging(fastify, logger, options.quietPaths ?? QUIET_PATHS);
-  installRequestShapeGuard(fastify, options.requestShape);
+  installRequestShapeGuard(fastify, { ...options.requestShape, maxBodyBytes: bodyLimit });
 
   // Rate limits (ADR 0028): per IP on every route now (a Fastify hook), per caller in the platform's
   // guard after authentication (the caller is known there).
@@ -243,6 +269,30 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
     },
     close: () => (closed ??= app.close()),
   };
+}
+
+/**
+ * Answers what Node.js's HTTP parser refuses before Fastify sees a request — a request not received
+ * whole within the request timeout (408), headers too large (431), a malformed request (400) — with
+ * problem+json, when nothing was sent on the connection yet, and closes the connection.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const detail =
+    status === 408
+      ? 'The request was not received in time; send the whole request at once.'
+      : status === 431
+        ? 'The request headers are too large.'
+        : 'The request could not be parsed as HTTP.';
+  const body = JSON.stringify({ type: problemTypeForStatus(status), title: statusTitle(status), status, detail });
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    socket.write(
+      `HTTP/1.1 ${status} ${statusTitle(status)}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 function toPascalCase(value: string): string {

@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { currentEventMetadata } from '@stockflow/platform';
+import { BoundedRequest, currentEventMetadata } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
 import { OrderCommands } from '../shared/order-commands.js';
 import type { ReplyHeaders } from '../shared/order.view.js';
-import { OrderAccepted, PlaceOrderDto } from './place-order.dto.js';
+import { OrderAccepted, PLACE_ORDER_BOUNDS, PlaceOrderDto } from './place-order.dto.js';
 
 @ApiTags('orders')
 @Controller('orders')
@@ -14,6 +14,7 @@ export class PlaceOrderController {
   /** Places an order; it stays pending until inventory has answered for every line. */
   @Post()
   @HttpCode(202)
+  @BoundedRequest(PLACE_ORDER_BOUNDS)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Replays the first result for the same key and body' })
   @ApiAcceptedResponse({ type: OrderAccepted, description: 'Accepted: the order is pending. Location: /orders/{id}' })
   @ApiBadRequestResponse({ description: 'application/problem+json with field-level errors' })

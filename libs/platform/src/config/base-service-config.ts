@@ -135,4 +135,19 @@ export class BaseServiceConfig {
   /** Prefix of the counters' Redis keys. */
   @EnvString({ pattern: /^[A-Za-z0-9:_-]{1,64}$/, description: 'letters, digits, ":", "_" or "-" (at most 64)' })
   RATE_LIMIT_KEY_PREFIX: string = 'stockflow:ratelimit:';
+
+  /**
+   * How long a client may take to send a whole request (headers and body), in milliseconds: a
+   * client that declares a body and stalls is cut off with 408 after this (checked every second).
+   * Bodies are small (see the per-route limits, ADR 0022), so a few seconds is plenty.
+   */
+  @EnvInt({ min: 1000, max: 300_000 })
+  HTTP_REQUEST_TIMEOUT_MS: number = 5_000;
+
+  /**
+   * How long an Idempotency-Key claim holds its key without a result (ADR 0022): a key whose owner
+   * died before committing answers 409 until then, and is taken over by the next retry after.
+   */
+  @EnvInt({ min: 100, max: 600_000 })
+  IDEMPOTENCY_LEASE_MS: number = 10_000;
 }

@@ -27,6 +27,8 @@ export interface InfrastructureSettings {
   readonly APPEND_BATCH_MAX?: number;
   readonly DB_POOL_MAX?: number;
   readonly NATS_NAMESPACE?: string;
+  /** Lease of an Idempotency-Key claim (see BaseServiceConfig.IDEMPOTENCY_LEASE_MS). */
+  readonly IDEMPOTENCY_LEASE_MS?: number;
 }
 
 /**
@@ -80,7 +82,7 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
         // The relay of this schema reads at once instead of at its next poll (ADR 0003).
         onAppended: publishAppendNudge(nats, settings.DB_SCHEMA, scheme),
       });
-      idempotency = await HttpIdempotencyStore.create(pool, settings.DB_SCHEMA);
+      idempotency = await HttpIdempotencyStore.create(pool, settings.DB_SCHEMA, { leaseMs: settings.IDEMPOTENCY_LEASE_MS });
       inbox = await IdempotentInbox.create(pool, settings.DB_SCHEMA);
     } else if (role === 'relay') {
       const reader = await openEventStore({ pool, schema: settings.DB_SCHEMA, idlePollIntervalMs: RELAY_IDLE_POLL_MS });

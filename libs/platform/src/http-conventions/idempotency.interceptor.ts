@@ -1,9 +1,11 @@
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { runInUnitOfWork, UnitOfWork } from '@stockflow/event-sourcing';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { ProblemDetailsException, ProblemTypes, problemType } from '../problem-details/problem-details.js';
-import { HttpIdempotencyStore } from './http-idempotency-store.js';
+import { crashPoint } from '../testing-hooks/crash-point.js';
+import { HttpIdempotencyStore, IdempotencyLeaseLost, type Queryable } from './http-idempotency-store.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -26,8 +28,13 @@ const REPLAYED_HEADERS = ['location', 'etag'] as const;
  * `Idempotency-Key` on POST: the first request with a key runs and its successful result is
  * stored; a replay with the same key and the same method, path and body gets that result again
  * (with `Idempotent-Replayed: true`) without running; the same key with another request is 422,
- * and a replay while the first is still running is 409. A request that fails frees its key, since
- * it wrote nothing.
+ * and a replay while the first is still running is 409 with `Retry-After` (ADR 0022).
+ *
+ * The claim is a lease: a key whose owner died before committing is taken over once the lease has
+ * ended. The request runs in a `UnitOfWork`, so the command handler appends its events in a
+ * transaction that commits only together with the recorded result: after a crash at any point, a
+ * retry either finds the result (and replays it) or finds nothing committed (and runs). A request
+ * that fails frees its key, since it committed nothing.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -59,11 +66,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
           detail: 'This Idempotency-Key was used with a different request; use a new key for a new request',
         });
       case 'in-progress':
-        throw new ProblemDetailsException({
-          status: 409,
-          type: problemType('idempotency-key-in-progress'),
-          detail: 'A request with this Idempotency-Key is still being processed; retry shortly',
-        });
+        reply.header('retry-after', String(Math.max(1, Math.ceil(claim.retryAfterMs / 1000))));
+        throw inProgress();
       case 'completed':
         for (const [name, value] of Object.entries(claim.headers)) reply.header(name, value);
         reply.header('idempotent-replayed', 'true');
@@ -71,18 +75,41 @@ export class IdempotencyInterceptor implements NestInterceptor {
       case 'claimed':
         break;
     }
+    const { owner } = claim;
+    const unit = new UnitOfWork();
+    let committed = false;
     try {
-      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const body = await runInUnitOfWork(unit, () => lastValueFrom(next.handle(), { defaultValue: undefined }));
       const headers: Record<string, string> = {};
       for (const name of REPLAYED_HEADERS) {
         const value = reply.getHeader(name);
         if (typeof value === 'string') headers[name] = value;
       }
-      await this.store.complete(key, status, body, headers);
+      // The result commits with the command's events (the unit's transaction), or not at all.
+      const inTransaction = await unit.finish(async (tx) => {
+        const connection = tx.connection as Partial<Queryable> | null;
+        if (typeof connection?.query !== 'function') throw new Error('the event store transaction offers no SQL connection for the Idempotency-Key result');
+        await this.store.complete(key, owner, status, body, headers, connection as Queryable);
+        crashPoint('idempotency:before-commit');
+      });
+      committed = true;
+      // Nothing was appended in a transaction (the request wrote nothing, or not through the command handler).
+      if (!inTransaction) await this.store.complete(key, owner, status, body, headers);
+      crashPoint('idempotency:after-commit');
       return body;
     } catch (error) {
-      await this.store.release(key);
+      await unit.abort(error);
+      if (!committed) await this.store.release(key, owner).catch(() => undefined);
+      if (error instanceof IdempotencyLeaseLost) throw inProgress();
       throw error;
     }
   }
+}
+
+function inProgress(): ProblemDetailsException {
+  return new ProblemDetailsException({
+    status: 409,
+    type: problemType('idempotency-key-in-progress'),
+    detail: 'A request with this Idempotency-Key is still being processed; retry shortly',
+  });
 }

@@ -1,2 +1,3 @@
 export * from './request-shape.js';
 export * from './identifier.js';
+export * from './request-bounds.js';

@@ -1,14 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { isStorableText } from '@stockflow/contracts';
 import { versionFromIfMatch } from '../http-conventions/entity-tag.js';
 import { ProblemDetailsException, ProblemTypes, type FieldError } from '../problem-details/problem-details.js';
-
-/**
- * Deepest nesting of objects and arrays a request body may have (the body itself is level 1).
- * Every stockflow body is at most 3 deep; mapping a body thousands deep into classes overflows the
- * stack (class-transformer recurses), so it is refused before any mapping.
- */
-export const DEFAULT_MAX_BODY_DEPTH = 32;
+import { declaredBounds, DEFAULT_REQUEST_BOUNDS, REQUEST_BOUNDS_CONFIG_KEY, requestBoundsOf, type RequestBounds } from './request-bounds.js';
 
 /**
  * Keys refused anywhere in a body, whatever the endpoint: they name JavaScript's object machinery,
@@ -17,26 +11,48 @@ export const DEFAULT_MAX_BODY_DEPTH = 32;
  */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** The service's defaults for every route that declares no bounds of its own (`@BoundedRequest`). */
 export interface RequestShapeOptions {
-  /** Deepest accepted body nesting; default `DEFAULT_MAX_BODY_DEPTH`. */
+  /** Deepest accepted body nesting; default `DEFAULT_MAX_BODY_DEPTH` (32). */
   readonly maxBodyDepth?: number;
+  /** Most items in any one array of a body; default 100. */
+  readonly maxArrayItems?: number;
+  /** Largest body in bytes; default 16 KiB (`createService`'s `bodyLimit`). */
+  readonly maxBodyBytes?: number;
 }
 
+/** The bounds the walk of a body checks. */
+export type ShapeBounds = Pick<RequestBounds, 'maxDepth' | 'maxArrayItems'>;
+
 /**
- * The platform's request-shape guard (ADR 0027): one Fastify `preValidation` hook — after the body
- * is parsed, before Nest maps or validates anything — that refuses with 400 problem+json
- * - path parameters, query parameters, header-borne `If-Match`, body keys and body strings that
- *   PostgreSQL cannot store (NUL, unpaired surrogates), free text included;
- * - a body nested deeper than `maxBodyDepth` (checked without recursion);
- * - `__proto__`, `constructor` and `prototype` keys anywhere in a body;
- * - a malformed `If-Match` on any route (one entity tag as sent in `ETag`, or `*`).
+ * The platform's request-shape guard (ADR 0027, with the request bounds of ADR 0022).
+ * When a route is registered it gets its bounds — its own (`@BoundedRequest`) over the service's
+ * defaults — and its body limit from them: Fastify refuses a larger declared `Content-Length` with
+ * 413 before reading the body, and cuts a body without one off at the limit. Then one Fastify
+ * `preValidation` hook — after the body is parsed, before Nest maps or validates anything, and before
+ * the Idempotency-Key claim — walks the request once and refuses
+ * - with 400 problem+json: path parameters, query parameters, header-borne `If-Match`, body keys and
+ *   body strings that PostgreSQL cannot store (NUL, unpaired surrogates), free text included;
+ *   a body nested deeper than the route's `maxDepth` (checked without recursion); `__proto__`,
+ *   `constructor` and `prototype` keys anywhere in a body; a malformed `If-Match` on any route (one
+ *   entity tag as sent in `ETag`, or `*`);
+ * - with 413 problem+json: an array longer than the route's `maxArrayItems`, before its items are walked.
  * Identifiers get their stricter rule (`isIdentifier` of the contracts) from each DTO's validator.
  */
 export function installRequestShapeGuard(fastify: FastifyInstance, options: RequestShapeOptions = {}): void {
-  const maxDepth = options.maxBodyDepth ?? DEFAULT_MAX_BODY_DEPTH;
+  const defaults: RequestBounds = {
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_REQUEST_BOUNDS.maxBodyBytes,
+    maxArrayItems: options.maxArrayItems ?? DEFAULT_REQUEST_BOUNDS.maxArrayItems,
+    maxDepth: options.maxBodyDepth ?? DEFAULT_REQUEST_BOUNDS.maxDepth,
+  };
+  fastify.addHook('onRoute', (route: RouteOptions) => {
+    const bounds: RequestBounds = { ...defaults, ...declaredBounds(route.config) };
+    route.bodyLimit ??= bounds.maxBodyBytes;
+    route.config = { ...(route.config as object | undefined), [REQUEST_BOUNDS_CONFIG_KEY]: bounds } as RouteOptions['config'];
+  });
   fastify.addHook('preValidation', (request, _reply, done) => {
     try {
-      checkRequestShape(request, maxDepth);
+      checkRequestShape(request, requestBoundsOf(request) ?? defaults);
       done();
     } catch (error) {
       done(error as Error);
@@ -45,14 +61,14 @@ export function installRequestShapeGuard(fastify: FastifyInstance, options: Requ
 }
 
 /** Throws the 400 problem for the first shape the request breaks (all text errors of a part together). */
-export function checkRequestShape(request: Pick<FastifyRequest, 'params' | 'query' | 'body' | 'headers'>, maxDepth = DEFAULT_MAX_BODY_DEPTH): void {
+export function checkRequestShape(request: Pick<FastifyRequest, 'params' | 'query' | 'body' | 'headers'>, bounds: ShapeBounds = DEFAULT_REQUEST_BOUNDS): void {
   const errors: FieldError[] = [];
   checkFlat(request.params, 'path', errors);
   checkFlat(request.query, 'query', errors);
   const ifMatch = request.headers['if-match'];
   if (ifMatch !== undefined) versionFromIfMatch(ifMatch);
   if (errors.length > 0) throw invalid(errors);
-  checkBody(request.body, maxDepth, errors);
+  checkBody(request.body, bounds, errors);
   if (errors.length > 0) throw invalid(errors);
 }
 
@@ -68,8 +84,11 @@ function checkFlat(values: unknown, part: 'path' | 'query', errors: FieldError[]
   }
 }
 
-/** Walks the body with an explicit stack: a body deeper than `maxDepth` is refused before it is walked further. */
-function checkBody(body: unknown, maxDepth: number, errors: FieldError[]): void {
+/**
+ * Walks the body with an explicit stack: a body deeper than `maxDepth`, or an array longer than
+ * `maxArrayItems`, is refused before it is walked further.
+ */
+function checkBody(body: unknown, { maxDepth, maxArrayItems }: ShapeBounds, errors: FieldError[]): void {
   if (typeof body === 'string') {
     if (!isStorableText(body)) errors.push({ field: '$', messages: [`the body ${UNSTORABLE}`] });
     return;
@@ -87,6 +106,14 @@ function checkBody(body: unknown, maxDepth: number, errors: FieldError[]): void 
       });
     }
     const isArray = Array.isArray(value);
+    if (isArray && value.length > maxArrayItems) {
+      throw new ProblemDetailsException({
+        status: 413,
+        type: ProblemTypes.payloadTooLarge,
+        title: 'Request body too large',
+        detail: `${path || 'The body'} has ${value.length} items; at most ${maxArrayItems} are accepted.`,
+      });
+    }
     for (const [key, child] of Object.entries(value)) {
       const field = isArray ? `${path}[${key}]` : path ? `${path}.${key}` : key;
       if (!isArray && FORBIDDEN_KEYS.has(key)) {

@@ -24,10 +24,20 @@ interface OpenTransaction {
  * A store without `capabilities.transactions` is never enlisted: the handler appends as it would
  * without a unit, and `finish` reports that nothing was held (`false`).
  */
+export interface UnitOfWorkOptions {
+  /**
+   * Runs in the transaction right after the append that opened it (e.g. a statement that bounds how
+   * long the transaction may stay open while its owner does not answer).
+   */
+  readonly onOpen?: (tx: EventStoreTransaction<unknown>) => Promise<void>;
+}
+
 export class UnitOfWork {
   private open: OpenTransaction | undefined;
   private readonly committedCallbacks: (() => void)[] = [];
   private state: 'running' | 'finished' | 'aborted' = 'running';
+
+  constructor(private readonly options: UnitOfWorkOptions = {}) {}
 
   /** Whether an append already opened the unit's transaction (a later append joins it and is not retried on a conflict). */
   get isOpen(): boolean {
@@ -56,6 +66,7 @@ export class UnitOfWork {
       let opened = false;
       const settled = store.withTransaction(async (tx) => {
         const result = await work(tx);
+        await this.options.onOpen?.(tx as EventStoreTransaction<unknown>);
         opened = true;
         this.open = { store: store as EventStore<unknown>, tx: tx as EventStoreTransaction<unknown>, settled, finish: finishWith, abort: abortWith };
         resolve(result);

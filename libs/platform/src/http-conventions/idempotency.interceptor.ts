@@ -76,7 +76,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
         break;
     }
     const { owner } = claim;
-    const unit = new UnitOfWork();
+    // A hung owner's transaction ends with its lease: PostgreSQL ends a session idle in it longer
+    // (its locks, e.g. on the stream's row, would otherwise hold up the request that takes over).
+    const unit = new UnitOfWork({
+      onOpen: async (tx) => {
+        const connection = tx.connection as Partial<Queryable> | null;
+        if (typeof connection?.query === 'function') await connection.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.ceil(this.store.leaseMs)}`);
+      },
+    });
     let committed = false;
     try {
       const body = await runInUnitOfWork(unit, () => lastValueFrom(next.handle(), { defaultValue: undefined }));

@@ -15,7 +15,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   404: 'No such cart (or line)',
   409: 'The cart is checked out and closed (code cart-checked-out), or a concurrent change won',
   412: 'If-Match names a version that is no longer current',
-  413: 'The body is larger than 1 MiB',
+  413: 'The body is larger than the route accepts (16 KiB unless it says otherwise), or has too many items or too deep a nesting',
   415: 'The body is not JSON',
   422: 'A business rule refused the command (see code), or an Idempotency-Key was reused for another request',
 };

@@ -10,7 +10,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   403: 'The webhook signature is missing or wrong',
   404: 'No such customer preferences, subscription or notification',
   409: 'The state forbids it (see code): already subscribed, subscription fulfilled',
-  413: 'The body is larger than 1 MiB',
+  413: 'The body is larger than the route accepts (16 KiB unless it says otherwise), or has too many items or too deep a nesting',
   415: 'The body is not JSON (or, for webhooks, not form-encoded)',
   422: 'An Idempotency-Key was reused for another request',
 };

@@ -4,7 +4,7 @@ import { CommandHandler, type Decider } from '@stockflow/event-sourcing';
 import { contractTestCatalog } from '@stockflow/event-sourcing/testing';
 import { createPool, dropSchema, PostgresEventStore, uniqueSchemaName } from '@stockflow/postgres';
 import { IsInt, Min } from 'class-validator';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import request from 'supertest';
 import { createService, type Service } from '../bootstrap.js';
 import { BaseServiceConfig } from '../config/base-service-config.js';
@@ -28,7 +28,7 @@ class AddDto {
   amount!: number;
 }
 
-let handler: CommandHandler<Increment, Incremented, { total: number }>;
+let handler: CommandHandler<Increment, Incremented, { total: number }, PoolClient>;
 /** The next request, after its append, waits here until the test opens the gate. */
 let gate: { entered: () => void; open: Promise<void> } | null = null;
 

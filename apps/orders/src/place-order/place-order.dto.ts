@@ -9,8 +9,8 @@ export const MAX_LINE_QUANTITY = 10_000;
 
 /**
  * What a POST /orders may ask of the service (ADR 0022). The largest valid order — 100 lines of
- * 64-character SKUs at the highest quantity, a 64-character customer id — is about 10 KB as compact
- * JSON and under 20 KB pretty-printed; anything above 32 KiB, or with more than MAX_ORDER_LINES
+ * 64-character SKUs at the highest quantity, a 64-character customer id — is about 9.3 KB as compact
+ * JSON and 11.9 KB pretty-printed; anything above 32 KiB, or with more than MAX_ORDER_LINES
  * items in an array, is refused with 413 before it is mapped or validated.
  */
 export const PLACE_ORDER_BOUNDS = { maxBodyBytes: 32 * 1024, maxArrayItems: MAX_ORDER_LINES, maxDepth: 4 } as const;

@@ -9,6 +9,7 @@ import { dependencyUnavailableOf } from '../problem-details/dependency-unavailab
 import { ServiceMetrics } from '../metrics/service-metrics.js';
 import { connectInfrastructure, InfrastructureModule, type EventLogRole, type EventSourcedInfrastructure } from './infrastructure.js';
 import { meteredEventStore } from './metered-event-store.js';
+import type { RequestBounds } from '../request-shape/request-bounds.js';
 import type { Migration } from '@stockflow/postgres';
 
 /**
@@ -38,6 +39,10 @@ export interface HostedServiceConfig {
   readonly NATS_NAMESPACE?: string;
   readonly APPEND_BATCH_MAX?: number;
   readonly DB_POOL_MAX?: number;
+  /** How long a client may take to send a whole request; 408 after (ADR 0022). */
+  readonly HTTP_REQUEST_TIMEOUT_MS?: number;
+  /** Lease of an Idempotency-Key claim (ADR 0022). */
+  readonly IDEMPOTENCY_LEASE_MS?: number;
 }
 
 /** What the host has built when it asks for a process's module. */
@@ -66,6 +71,11 @@ export interface RunServiceOptions<TWork extends HostedWork = HostedWork> extend
   /** The process's root module, given the connected infrastructure and its metrics. */
   readonly module: (parts: HostParts) => Type<unknown> | DynamicModule;
   readonly openApi?: OpenApiOptions;
+  /**
+   * The process's request bounds for every route that declares none with `@BoundedRequest`
+   * (ADR 0022); the platform's defaults (16 KiB, 100 items per array, depth 32) otherwise.
+   */
+  readonly requestBounds?: Partial<RequestBounds>;
   readonly consumers?: readonly ConsumerSpec[];
   /** What the process does with its schema's event log (see EventLogRole); default `writer`. */
   readonly eventLog?: EventLogRole;
@@ -111,6 +121,8 @@ export async function runService<TWork extends HostedWork = HostedWork>(options:
       port: options.port,
       module: { module: class HostedServiceRoot {}, imports: [InfrastructureModule.forRoot(infrastructure, store), options.module(parts)] },
       openApi: options.openApi,
+      bodyLimit: options.requestBounds?.maxBodyBytes,
+      requestShape: { maxBodyDepth: options.requestBounds?.maxDepth, maxArrayItems: options.requestBounds?.maxArrayItems },
       pool: infrastructure.pool,
       nats: infrastructure.nats,
       idempotency: eventLog === 'writer' ? infrastructure.idempotency : undefined,

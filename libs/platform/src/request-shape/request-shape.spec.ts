@@ -73,7 +73,8 @@ describe('the request-shape guard', () => {
 
   beforeAll(async () => {
     const config = loadConfig(BaseServiceConfig, { PORT: '3000', DB_SCHEMA: 'things', LOG_LEVEL: 'silent' });
-    service = await createService({ name: 'things', module: ThingsModule, config, port: 0 });
+    // 1 MiB: the bodies 100,000 levels deep (200 KB) reach the walk instead of the 16 KiB default body limit.
+    service = await createService({ name: 'things', module: ThingsModule, config, port: 0, bodyLimit: 1024 * 1024 });
     url = await service.listen();
   });
 

@@ -102,6 +102,7 @@ function checkBody(body: unknown, { maxDepth, maxArrayItems }: ShapeBounds, erro
         status: 400,
         type: ProblemTypes.malformedRequest,
         title: 'Malformed request body',
+        code: 'too-deep',
         detail: `The request body is nested deeper than ${maxDepth} levels.`,
       });
     }
@@ -111,6 +112,7 @@ function checkBody(body: unknown, { maxDepth, maxArrayItems }: ShapeBounds, erro
         status: 413,
         type: ProblemTypes.payloadTooLarge,
         title: 'Request body too large',
+        code: 'too-many-items',
         detail: `${path || 'The body'} has ${value.length} items; at most ${maxArrayItems} are accepted.`,
       });
     }

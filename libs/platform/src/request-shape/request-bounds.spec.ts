@@ -8,7 +8,8 @@ import request from 'supertest';
 import { createService, type Service } from '../bootstrap.js';
 import { BaseServiceConfig } from '../config/base-service-config.js';
 import { ProblemTypes } from '../problem-details/problem-details.js';
-import { BoundedRequest, shapeViolation } from './request-bounds.js';
+import { BoundedRequest } from './request-bounds.js';
+import { checkRequestShape } from './request-shape.js';
 
 /** How often class-transformer mapped an item: a refused body must not get that far. */
 let mapped = 0;
@@ -104,25 +105,27 @@ describe('request bounds (ADR 0022)', () => {
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });
 
-  it('refuses too many array items, and too deep a body, with 413 before object mapping and validation', async () => {
+  it('refuses too many array items (413) and too deep a body (400, the request-shape guard of ADR 0027) before object mapping and validation', async () => {
     const before = mapped;
     const many = await request(url).post('/bounded').send(items(6));
     expect(many.status).toBe(413);
+    expect(many.headers['content-type']).toContain('application/problem+json');
     expect(many.body).toMatchObject({ type: ProblemTypes.payloadTooLarge, code: 'too-many-items' });
     expect(many.body.detail).toContain('items has 6 items');
     const deep = await request(url).post('/bounded').send({ items: [{ n: { a: 1 } }] });
-    expect(deep.status).toBe(413);
-    expect(deep.body.code).toBe('too-deep');
+    expect(deep.status).toBe(400);
+    expect(deep.body).toMatchObject({ type: ProblemTypes.malformedRequest, code: 'too-deep' });
+    expect(deep.body.detail).toContain('nested deeper than 3');
     expect(mapped).toBe(before);
   });
 
-  it('applies the defaults to a route that declares none: 16 KiB, 100 items, depth 10 — also 8,000 levels deep', async () => {
+  it('applies the defaults to a route that declares none: 16 KiB, 100 items, depth 32 — also 8,000 levels deep within the size', async () => {
     expect((await request(url).post('/plain').send(items(100))).status).toBe(200);
     expect((await request(url).post('/plain').send(items(101))).body.code).toBe('too-many-items');
     const big = await request(url).post('/plain').set('content-type', 'application/json').send(JSON.stringify({ items: [], pad: 'x'.repeat(16 * 1024) }));
     expect(big.status).toBe(413);
     const deep = await request(url).post('/plain').set('content-type', 'application/json').send(`{"items":${'['.repeat(8000)}${']'.repeat(8000)}}`);
-    expect(deep.status).toBe(413);
+    expect(deep.status).toBe(400);
     expect(deep.body.code).toBe('too-deep');
   });
 
@@ -153,10 +156,15 @@ describe('request bounds (ADR 0022)', () => {
     expect((await request(url).post('/bounded').send(items(1))).status).toBe(200);
   });
 
-  it('walks shapes iteratively', () => {
+  it('walks shapes iteratively, depth and items in one walk', () => {
     let nested: unknown = 1;
     for (let i = 0; i < 200_000; i++) nested = [nested];
-    expect(shapeViolation(nested, { maxArrayItems: 10, maxDepth: 10 })?.code).toBe('too-deep');
-    expect(shapeViolation({ a: [1, 2, { b: [3] }] }, { maxArrayItems: 10, maxDepth: 10 })).toBeNull();
+    const shape = (body: unknown) => ({ params: {}, query: {}, headers: {}, body });
+    const bounds = { maxArrayItems: 10, maxDepth: 10 };
+    expect(() => checkRequestShape(shape(nested), bounds)).toThrow(expect.objectContaining({ problem: expect.objectContaining({ code: 'too-deep' }) }));
+    expect(() => checkRequestShape(shape({ a: [1, 2, { b: Array(11).fill(0) }] }), bounds)).toThrow(
+      expect.objectContaining({ problem: expect.objectContaining({ code: 'too-many-items', status: 413 }) }),
+    );
+    expect(() => checkRequestShape(shape({ a: [1, 2, { b: [3] }] }), bounds)).not.toThrow();
   });
 });

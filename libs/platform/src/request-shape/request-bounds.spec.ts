@@ -86,6 +86,8 @@ describe('request bounds (ADR 0022)', () => {
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.body).toMatchObject({ type: ProblemTypes.payloadTooLarge, status: 413 });
+    // The rest of the body is not read: the connection closes after the answer.
+    expect(res.headers['connection']).toBe('close');
     expect(mapped).toBe(before);
   });
 

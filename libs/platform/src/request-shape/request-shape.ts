@@ -37,6 +37,7 @@ export type ShapeBounds = Pick<RequestBounds, 'maxDepth' | 'maxArrayItems'>;
  *   `constructor` and `prototype` keys anywhere in a body; a malformed `If-Match` on any route (one
  *   entity tag as sent in `ETag`, or `*`);
  * - with 413 problem+json: an array longer than the route's `maxArrayItems`, before its items are walked.
+ * A 413 sent before the body was read whole closes the connection (the rest is not read).
  * Identifiers get their stricter rule (`isIdentifier` of the contracts) from each DTO's validator.
  */
 export function installRequestShapeGuard(fastify: FastifyInstance, options: RequestShapeOptions = {}): void {
@@ -49,6 +50,13 @@ export function installRequestShapeGuard(fastify: FastifyInstance, options: Requ
     const bounds: RequestBounds = { ...defaults, ...declaredBounds(route.config) };
     route.bodyLimit ??= bounds.maxBodyBytes;
     route.config = { ...(route.config as object | undefined), [REQUEST_BOUNDS_CONFIG_KEY]: bounds } as RouteOptions['config'];
+  });
+  // A body refused before it was read whole (its declared length, or the bytes so far, over the
+  // limit): the connection closes after the 413 instead of reading and discarding the rest, so an
+  // oversized upload costs the service no more than its headers (ADR 0022).
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode === 413 && !request.raw.complete) void reply.header('connection', 'close');
+    done(null, payload);
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
     try {

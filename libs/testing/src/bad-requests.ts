@@ -3,7 +3,7 @@ import type request from 'supertest';
 type Agent = ReturnType<typeof request>;
 type Response = Awaited<ReturnType<Agent['get']>>;
 
-/** A JSON body over every route's limit (1 MiB; routes take 16 KiB unless they declare more, ADR 0022); `fields` are sent along (e.g. a valid-looking one). */
+/** A JSON body over 1 MiB, so over every route's limit (16 KiB unless a route declares more, ADR 0022); `fields` are sent along (e.g. a valid-looking one). */
 export function oversizedBody(fields: Record<string, unknown> = {}): string {
   return JSON.stringify({ ...fields, padding: 'x'.repeat(1024 * 1024 + 16) });
 }

@@ -133,9 +133,9 @@ describe('POST /orders/:id/cancel (real PostgreSQL and NATS)', () => {
       expect(await system.store.headPosition()).toBe(before);
     });
 
-    it('rejects a body over 1 MiB with 413', async () => {
+    it('rejects a body over the default route limit (16 KiB, ADR 0022) with 413', async () => {
       const before = await system.store.headPosition();
-      const response = await system.http.post(`/orders/${id}/cancel`).set('content-type', 'application/json').send(JSON.stringify({ reason: 'x'.repeat(1024 * 1024 + 1) }));
+      const response = await system.http.post(`/orders/${id}/cancel`).set('content-type', 'application/json').send(JSON.stringify({ reason: 'x'.repeat(16 * 1024 + 1) }));
       expect(response.status).toBe(413);
       expect(await system.store.headPosition()).toBe(before);
     });

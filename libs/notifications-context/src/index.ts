@@ -6,3 +6,4 @@ export * from './domain/phone.js';
 export * from './domain/contact.js';
 export * from './domain/quiet-hours.js';
 export * from './domain/wave-planning.js';
+export * from './domain/confirmation.js';

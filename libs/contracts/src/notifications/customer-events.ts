@@ -76,6 +76,83 @@ export const InboxNotificationRead = defineEvent({
   ],
 });
 
-export const customerEvents = [NotificationPreferencesSet, EmailUnsubscribed, InboxNotificationRead] as const;
+/** The channel a contact address is for: an email address (`email`) or a phone number (`sms`). */
+export const ContactChannel = Type.Union([Type.Literal('email'), Type.Literal('sms')]);
+/** An email address or an E.164 phone number, as its channel says. */
+export const ContactAddress = Type.Union([EmailAddress, PhoneNumber]);
+
+export const ContactConfirmationRequested = defineEvent({
+  type: 'ContactConfirmationRequested',
+  context,
+  aggregate,
+  description:
+    'An email address or phone number was set and must be confirmed by its owner before it receives notifications: ' +
+    'a one-time code is sent to it once. Only a salted hash of the code is recorded.',
+  versions: [
+    {
+      version: 1,
+      schema: Type.Object(
+        {
+          customerId: CustomerId,
+          channel: ContactChannel,
+          address: ContactAddress,
+          confirmationId: Type.String({ format: 'uuid' }),
+          codeHash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of salt, confirmation id and code' }),
+          salt: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+          expiresAt: Type.String({ format: 'date-time' }),
+          maxAttempts: Type.Integer({ minimum: 1, maximum: 20 }),
+        },
+        { additionalProperties: false },
+      ),
+    },
+  ],
+});
+
+export const ContactConfirmationFailed = defineEvent({
+  type: 'ContactConfirmationFailed',
+  context,
+  aggregate,
+  description: 'A wrong code was given for a pending confirmation; `locked` when the attempts are used up (a new code must be requested).',
+  versions: [
+    {
+      version: 1,
+      schema: Type.Object(
+        {
+          customerId: CustomerId,
+          channel: ContactChannel,
+          confirmationId: Type.String({ format: 'uuid' }),
+          attempts: Type.Integer({ minimum: 1 }),
+          locked: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+    },
+  ],
+});
+
+export const ContactConfirmed = defineEvent({
+  type: 'ContactConfirmed',
+  context,
+  aggregate,
+  description: 'The owner of an email address or phone number confirmed it with the code sent to it: it may receive notifications now.',
+  versions: [
+    {
+      version: 1,
+      schema: Type.Object(
+        { customerId: CustomerId, channel: ContactChannel, address: ContactAddress, confirmationId: Type.String({ format: 'uuid' }) },
+        { additionalProperties: false },
+      ),
+    },
+  ],
+});
+
+export const customerEvents = [
+  NotificationPreferencesSet,
+  EmailUnsubscribed,
+  InboxNotificationRead,
+  ContactConfirmationRequested,
+  ContactConfirmationFailed,
+  ContactConfirmed,
+] as const;
 
 export type CustomerEvent = DomainEventOf<(typeof customerEvents)[number]>;

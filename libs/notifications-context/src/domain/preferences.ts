@@ -60,6 +60,9 @@ export function evolvePreferences(current: Preferences | null, event: CustomerEv
     case 'EmailUnsubscribed':
       return current && { ...current, channels: { ...current.channels, email: false } };
     case 'InboxNotificationRead':
+    case 'ContactConfirmationRequested':
+    case 'ContactConfirmationFailed':
+    case 'ContactConfirmed':
       return current;
   }
 }

@@ -7,3 +7,4 @@ export * from './domain/contact.js';
 export * from './domain/quiet-hours.js';
 export * from './domain/wave-planning.js';
 export * from './domain/confirmation.js';
+export * from './domain/contact-cipher.js';

@@ -9,9 +9,15 @@ const outcomes = (events: readonly RecordedEvent[]) =>
 const released = (events: readonly RecordedEvent[]) =>
   events.filter((e) => e.type === 'ReservationReleaseRequested').map((e) => (e.data as { sku: string }).sku);
 
-describe('order saga timeout (SAGA_TIMEOUT_MS = 600, sweep every 50 ms)', () => {
+// Long enough that a loaded CI machine still answers in time where the test needs it to (it ran
+// 600 ms and an in-time order could time out there), short enough to keep the suite quick.
+const TIMEOUT_MS = 1_500;
+/** Past the deadline, with room for a sweep. */
+const PAST_DEADLINE_MS = TIMEOUT_MS + 300;
+
+describe(`order saga timeout (SAGA_TIMEOUT_MS = ${TIMEOUT_MS}, sweep every 50 ms)`, () => {
   let system: OrdersTestSystem;
-  OrdersTestSystem.forSuite((started) => (system = started), { SAGA_TIMEOUT_MS: 600, SAGA_SWEEP_INTERVAL_MS: 50 });
+  OrdersTestSystem.forSuite((started) => (system = started), { SAGA_TIMEOUT_MS: TIMEOUT_MS, SAGA_SWEEP_INTERVAL_MS: 50 });
 
   it('times out when answers are missing: saga timed-out, every line released, order rejected', async () => {
     system.inventory.stock('TO-A', 5).silence('TO-B');
@@ -22,7 +28,7 @@ describe('order saga timeout (SAGA_TIMEOUT_MS = 600, sweep every 50 ms)', () => 
     expect((await system.order(id)).status).toBe('pending');
 
     const order = await system.orderReaches(id, 'rejected');
-    expect(Date.now() - placedAt).toBeGreaterThanOrEqual(550);
+    expect(Date.now() - placedAt).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
     expect(order).toMatchObject({ status: 'rejected', reason: 'reservation timed out', version: 2 });
     const [, rejected] = await system.orderEvents(id);
     expect(rejected!.data).toEqual({ orderId: id, reason: 'reservation timed out', shortLines: [] });
@@ -58,7 +64,7 @@ describe('order saga timeout (SAGA_TIMEOUT_MS = 600, sweep every 50 ms)', () => 
     system.inventory.stock('TF-A', 5);
     const id = await system.placeOrder([{ sku: 'TF-A', quantity: 1 }]);
     await system.orderReaches(id, 'confirmed');
-    await new Promise((r) => setTimeout(r, 900));
+    await new Promise((r) => setTimeout(r, PAST_DEADLINE_MS));
     expect((await system.order(id)).status).toBe('confirmed');
     expect(outcomes(await system.sagaEvents(id))).toEqual(['confirmed']);
   });
@@ -94,7 +100,7 @@ describe('order saga timeout (SAGA_TIMEOUT_MS = 600, sweep every 50 ms)', () => 
     system.inventory.silence('TX-A');
     const id = await system.placeOrder([{ sku: 'TX-A', quantity: 1 }]);
     await system.http.post(`/orders/${id}/cancel`).send({}).expect(202);
-    await new Promise((r) => setTimeout(r, 900));
+    await new Promise((r) => setTimeout(r, PAST_DEADLINE_MS));
     await system.quiet();
     expect((await system.order(id)).status).toBe('cancelled');
     expect(outcomes(await system.sagaEvents(id))).toEqual(['cancelled']);
@@ -106,7 +112,7 @@ describe('order saga timeout (SAGA_TIMEOUT_MS = 600, sweep every 50 ms)', () => 
     const id = await system.placeOrder([{ sku: 'TD-A', quantity: 1 }]);
     await eventually(() => system.inventory.requestsFor(id).length === 1, Boolean, 10_000, 'the request');
     await system.stopService();
-    await new Promise((r) => setTimeout(r, 800));
+    await new Promise((r) => setTimeout(r, PAST_DEADLINE_MS));
     expect(await system.deadlineRows(id)).toBe(1);
     await system.startService();
     const order = await system.orderReaches(id, 'rejected');

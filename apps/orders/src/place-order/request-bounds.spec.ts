@@ -116,7 +116,9 @@ describe('POST /orders request bounds (real process)', () => {
       `oversized orders: ${(huge.length / 1024).toFixed(0)} KB, 20,000 lines, 3 clients for 5 s: ${JSON.stringify(counted)}; ` +
         `/health/live idle ${figures(idle)}; under load ${figures(loaded)} (goal p99 < 50 ms)`,
     );
-    expect(counted['413'] ?? 0).toBeGreaterThan(0);
+    // Each post ends as a 413 or, when the service closed before the client had sent it all, as a closed
+    // connection: which one depends on timing (a loaded machine sees more of the latter). Nothing else.
+    expect((counted['413'] ?? 0) + (counted['connection closed'] ?? 0)).toBeGreaterThan(0);
     expect(Object.keys(counted).filter((outcome) => outcome !== '413' && outcome !== 'connection closed')).toEqual([]);
   }, 60_000);
 

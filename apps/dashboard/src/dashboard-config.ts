@@ -1,4 +1,4 @@
-import { ConfigError, EnvPort, EnvString, EnvUrl } from '@stockflow/platform';
+import { ConfigError, EnvOptional, EnvPort, EnvSecret, EnvString, EnvUrl } from '@stockflow/platform';
 
 /** The dashboard's environment, read and checked like every process's (`loadConfig`). */
 export class DashboardConfig {
@@ -15,6 +15,23 @@ export class DashboardConfig {
   /** Every process whose /metrics `/api/health` gathers: a JSON object of name → base URL. */
   @EnvString({ pattern: /^\s*\{[\s\S]*\}\s*$/, description: 'a JSON object of process names to base URLs' })
   METRICS_TARGETS: string = '{}';
+
+  /**
+   * The identity provider and the dashboard's operator client (client credentials, ADR 0026): the
+   * dashboard server calls the projections' views and every /metrics with its token.
+   */
+  @EnvOptional()
+  @EnvUrl(['http', 'https'])
+  AUTH_ISSUER?: string;
+
+  @EnvOptional()
+  @EnvString({ pattern: /^[a-z][a-z0-9-]{0,62}$/, description: 'a lower-case client id such as "dashboard"' })
+  AUTH_CLIENT_ID?: string;
+
+  @EnvOptional()
+  @EnvSecret()
+  @EnvString({ pattern: /^\S{32,}$/, description: 'a secret of at least 32 characters without spaces' })
+  AUTH_CLIENT_SECRET?: string;
 }
 
 /** `METRICS_TARGETS` as name → URL; a `ConfigError` when it is not such an object. */

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { ClientCredentialsTokens } from '@stockflow/platform';
 import { metricsTargets, type DashboardConfig } from './dashboard-config.js';
 import { DashboardMetrics, routeOf } from './dashboard-metrics.js';
 import { parseMetrics, summarize, WATCHED_METRICS, type ProcessHealth } from './metrics-text.js';
@@ -26,12 +27,18 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
   const targets = metricsTargets(config);
   const projectionsUrl = config.PROJECTIONS_URL.replace(/\/$/, '');
   const metrics = new DashboardMetrics();
+  // The dashboard is an operator client of the APIs it shows (ADR 0026).
+  const tokens =
+    config.AUTH_ISSUER && config.AUTH_CLIENT_ID && config.AUTH_CLIENT_SECRET
+      ? new ClientCredentialsTokens({ issuer: config.AUTH_ISSUER, clientId: config.AUTH_CLIENT_ID, clientSecret: config.AUTH_CLIENT_SECRET, scope: 'operator' })
+      : null;
+  const authorization = async (): Promise<Record<string, string>> => (tokens ? tokens.headers() : {});
 
   async function health(): Promise<Record<string, ProcessHealth | { up: false }>> {
     const entries = await Promise.all(
       Object.entries(targets).map(async ([name, url]): Promise<[string, ProcessHealth | { up: false }]> => {
         try {
-          const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(1000) });
+          const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(1000), headers: await authorization() });
           if (!response.ok) throw new Error(`HTTP ${response.status}`);
           metrics.targetUp.set({ target: name }, 1);
           return [name, summarize(parseMetrics(await response.text(), WATCHED_METRICS))];
@@ -61,7 +68,7 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
     const controller = new AbortController();
     request.once('close', () => controller.abort());
     try {
-      const upstream = await fetch(`${projectionsUrl}${path}`, { signal: controller.signal, headers: { accept: request.headers.accept ?? '*/*' } });
+      const upstream = await fetch(`${projectionsUrl}${path}`, { signal: controller.signal, headers: { accept: request.headers.accept ?? '*/*', ...(await authorization()) } });
       response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-cache' });
       if (!upstream.body) return void response.end();
       Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream).on('error', () => response.end()).pipe(response);

@@ -3,7 +3,7 @@
 // .stockflow/. Prints a short banner, then only warnings and errors (full logs in
 // .stockflow/logs/<process>.log, or everything with --verbose); restarts a process that dies, with
 // backoff; Ctrl-C (or SIGTERM) stops every process and server it started.
-import { provideServers, RunningSystem, SERVICES, SINKS, systemManifest, type ProcessSpec } from '@stockflow/system-launcher';
+import { IDENTITY, provideServers, RunningSystem, SERVICES, SINKS, systemManifest, type ProcessSpec } from '@stockflow/system-launcher';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { banner } from './banner.js';
@@ -13,7 +13,7 @@ import { LogRouter } from './log-routing.js';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
-const sinks = new Set<string>(SINKS.map((s) => s.name));
+const sinks = new Set<string>([...SINKS.map((s) => s.name), IDENTITY.name]);
 const restServices = new Set<string>(SERVICES.map((s) => s.name));
 
 /** Sinks answer /health/live only (no dependencies); every other process has /health/ready. */
@@ -29,6 +29,7 @@ function noteFor(spec: ProcessSpec): string | undefined {
   if (restServices.has(spec.name)) return `API docs ${spec.url}/docs`;
   if (sinks.has(spec.name)) return `messages received: ${spec.url}/`;
   if (spec.name === 'dashboard') return 'open it in a browser';
+  if (spec.name === IDENTITY.name) return `tokens: POST ${spec.url}/dev/tokens {"sub":"customer-1","scope":"customer"}`;
   return undefined;
 }
 
@@ -71,8 +72,8 @@ async function main(): Promise<void> {
     process.exit(provided.ok ? 0 : 1);
   }
 
-  const specs = systemManifest({ databaseUrl: provided.databaseUrl, natsUrl: provided.natsUrl, portOffset: options.portOffset }).filter(
-    (spec) => !options.only || options.only.includes(spec.name),
+  const specs = systemManifest({ databaseUrl: provided.databaseUrl, natsUrl: provided.natsUrl, portOffset: options.portOffset, authentication: options.auth }).filter(
+    (spec) => !options.only || options.only.includes(spec.name) || spec.name === IDENTITY.name,
   );
   let stopping = false;
   const system = new RunningSystem(specs, {

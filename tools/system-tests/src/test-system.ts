@@ -6,7 +6,7 @@ import { fetchJson, workspaceRoot } from '@stockflow/testing';
 export { eventually, fetchJson as http, workspaceRoot } from '@stockflow/testing';
 
 export type TestSystem = IsolatedSystem;
-export type TestSystemOptions = Pick<IsolatedSystemOptions, 'only' | 'env' | 'databaseUrl' | 'natsUrl'>;
+export type TestSystemOptions = Pick<IsolatedSystemOptions, 'only' | 'env' | 'databaseUrl' | 'natsUrl' | 'authentication'>;
 
 /** The write side: the three services and their relays. */
 export const WRITE_SIDE = ['relay-orders', 'relay-inventory', 'relay-carts', 'orders', 'inventory', 'carts'] as const;

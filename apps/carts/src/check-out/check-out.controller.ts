@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { IfMatchVersion } from '@stockflow/platform';
+import { CurrentCaller, ForCustomers, IfMatchVersion, type Caller } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
 import { CartsService } from '../shared/carts.service.js';
 import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, etagHeader, setEntityTag, type ReplyLike } from '../shared/http.js';
@@ -17,6 +17,7 @@ export class CheckOutController {
    * order from that event, hence 202. Retry with the same Idempotency-Key to get the same order id.
    */
   @Post(':id/checkout')
+  @ForCustomers()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Check out an open, non-empty cart',
@@ -31,9 +32,10 @@ export class CheckOutController {
     @Body(NoBodyPipe) _body: unknown,
     @IfMatchVersion() expectedVersion: number | undefined,
     @Res({ passthrough: true }) reply: ReplyLike,
+    @CurrentCaller() caller: Caller,
   ): Promise<CheckoutAccepted> {
     const orderId = randomUUID();
-    const { version } = await this.carts.execute(params.id, { type: 'CheckOut', data: { orderId } }, expectedVersion);
+    const { version } = await this.carts.execute(params.id, { type: 'CheckOut', data: { orderId } }, expectedVersion, caller);
     setEntityTag(reply, version);
     return { orderId };
   }

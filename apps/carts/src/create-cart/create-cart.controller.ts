@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, ForCustomers, assertActsForThemselves, type Caller } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
 import { CartsService } from '../shared/carts.service.js';
 import { ApiIdempotencyKey, ApiProblems, etagHeader, setEntityTag, type ReplyLike } from '../shared/http.js';
@@ -11,6 +12,7 @@ export class CreateCartController {
   constructor(private readonly carts: CartsService) {}
 
   @Post()
+  @ForCustomers()
   @HttpCode(201)
   @ApiOperation({ summary: 'Open a cart for a customer' })
   @ApiIdempotencyKey()
@@ -19,7 +21,8 @@ export class CreateCartController {
     headers: { Location: { description: 'The new cart, /carts/{id}', schema: { type: 'string' } }, ...etagHeader },
   })
   @ApiProblems(400, 413, 415, 422)
-  async create(@Body() body: CreateCartDto, @Res({ passthrough: true }) reply: ReplyLike): Promise<CreatedCart> {
+  async create(@Body() body: CreateCartDto, @Res({ passthrough: true }) reply: ReplyLike, @CurrentCaller() caller: Caller): Promise<CreatedCart> {
+    assertActsForThemselves(caller, body.customerId);
     const cartId = randomUUID();
     const { version } = await this.carts.execute(cartId, { type: 'CreateCart', data: { cartId, customerId: body.customerId } });
     reply.header('location', `/carts/${cartId}`);

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, HttpCode, Param, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { IfMatchVersion } from '@stockflow/platform';
+import { CurrentCaller, ForCustomers, IfMatchVersion, type Caller } from '@stockflow/platform';
 import { CartView, toCartView } from '../shared/cart.view.js';
 import { CartsService } from '../shared/carts.service.js';
 import { ApiIfMatch, ApiProblems, etagHeader, setEntityTag, type ReplyLike } from '../shared/http.js';
@@ -13,6 +13,7 @@ export class RemoveLineController {
   constructor(private readonly carts: CartsService) {}
 
   @Delete(':id/lines/:sku')
+  @ForCustomers()
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove a line from an open cart' })
   @ApiIfMatch()
@@ -23,8 +24,9 @@ export class RemoveLineController {
     @Body(NoBodyPipe) _body: unknown,
     @IfMatchVersion() expectedVersion: number | undefined,
     @Res({ passthrough: true }) reply: ReplyLike,
+    @CurrentCaller() caller: Caller,
   ): Promise<CartView> {
-    const { state, version } = await this.carts.execute(params.id, { type: 'RemoveLine', data: { sku: params.sku } }, expectedVersion);
+    const { state, version } = await this.carts.execute(params.id, { type: 'RemoveLine', data: { sku: params.sku } }, expectedVersion, caller);
     setEntityTag(reply, version);
     return toCartView(state, version);
   }

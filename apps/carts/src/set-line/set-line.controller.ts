@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Put, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { IfMatchVersion } from '@stockflow/platform';
+import { CurrentCaller, ForCustomers, IfMatchVersion, type Caller } from '@stockflow/platform';
 import { CartLineParams } from '../shared/cart-params.js';
 import { CartView, toCartView } from '../shared/cart.view.js';
 import { CartsService } from '../shared/carts.service.js';
@@ -13,6 +13,7 @@ export class SetLineController {
   constructor(private readonly carts: CartsService) {}
 
   @Put(':id/lines/:sku')
+  @ForCustomers()
   @HttpCode(200)
   @ApiOperation({ summary: 'Add a line to an open cart, or change its quantity', description: 'A cart holds at most 100 lines.' })
   @ApiIfMatch()
@@ -23,8 +24,9 @@ export class SetLineController {
     @Body() body: SetLineDto,
     @IfMatchVersion() expectedVersion: number | undefined,
     @Res({ passthrough: true }) reply: ReplyLike,
+    @CurrentCaller() caller: Caller,
   ): Promise<CartView> {
-    const { state, version } = await this.carts.execute(params.id, { type: 'SetLine', data: { sku: params.sku, quantity: body.quantity } }, expectedVersion);
+    const { state, version } = await this.carts.execute(params.id, { type: 'SetLine', data: { sku: params.sku, quantity: body.quantity } }, expectedVersion, caller);
     setEntityTag(reply, version);
     return toCartView(state, version);
   }

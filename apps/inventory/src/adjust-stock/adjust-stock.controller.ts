@@ -8,7 +8,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { currentEventMetadata, entityTag, IfMatchVersion } from '@stockflow/platform';
+import { OperatorOnly, currentEventMetadata, entityTag, IfMatchVersion } from '@stockflow/platform';
 import { SkuCommands } from '../shared/sku-commands.js';
 import { SkuParams } from '../shared/sku-params.js';
 import { SkuView, toSkuView, type ReplyHeaders } from '../shared/sku-view.js';
@@ -21,6 +21,7 @@ export class AdjustStockController {
 
   /** Corrects on-hand stock (count, damage, loss). */
   @Post(':sku/adjustments')
+  @OperatorOnly()
   @HttpCode(200)
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last seen: the adjustment applies only to that version.' })
   @ApiOkResponse({ type: SkuView, description: 'The SKU after the adjustment; ETag carries its version.' })

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@stockflow/event-sourcing';
-import { entityTag } from '@stockflow/platform';
+import { Authenticated, entityTag } from '@stockflow/platform';
 import { SkuErrorCodes } from '../domain/sku.js';
 import { SkuCommands } from '../shared/sku-commands.js';
 import { SkuParams } from '../shared/sku-params.js';
@@ -14,6 +14,7 @@ export class GetSkuController {
 
   /** A SKU's stock figures; ETag carries its version for If-Match on the next write. */
   @Get(':sku')
+  @Authenticated()
   @ApiOkResponse({ type: SkuView })
   @ApiBadRequestResponse({ description: 'Invalid SKU code.' })
   @ApiNotFoundResponse({ description: 'No such SKU.' })

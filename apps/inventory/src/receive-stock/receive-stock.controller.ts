@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiPreconditionFailedResponse, ApiTags } from '@nestjs/swagger';
-import { currentEventMetadata, entityTag, IfMatchVersion } from '@stockflow/platform';
+import { OperatorOnly, currentEventMetadata, entityTag, IfMatchVersion } from '@stockflow/platform';
 import { SkuCommands } from '../shared/sku-commands.js';
 import { SkuParams } from '../shared/sku-params.js';
 import { SkuView, toSkuView, type ReplyHeaders } from '../shared/sku-view.js';
@@ -13,6 +13,7 @@ export class ReceiveStockController {
 
   /** Books goods received into stock (a restock). */
   @Post(':sku/receipts')
+  @OperatorOnly()
   @HttpCode(200)
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last seen: the receipt applies only to that version.' })
   @ApiOkResponse({ type: SkuView, description: 'The SKU after the receipt; ETag carries its version.' })

@@ -1,6 +1,6 @@
 import { Body, Controller, Post, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
-import { currentEventMetadata, entityTag } from '@stockflow/platform';
+import { OperatorOnly, currentEventMetadata, entityTag } from '@stockflow/platform';
 import { SkuCommands } from '../shared/sku-commands.js';
 import type { ReplyHeaders } from '../shared/sku-view.js';
 import { RegisterSkuDto, RegisterSkuResponse } from './register-sku.dto.js';
@@ -12,6 +12,7 @@ export class RegisterSkuController {
 
   /** Adds a SKU to the catalogue with no stock. */
   @Post()
+  @OperatorOnly()
   @ApiCreatedResponse({
     type: RegisterSkuResponse,
     description: 'Registered.',

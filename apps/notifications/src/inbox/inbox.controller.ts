@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ApiPageResponse, PageQuery, pageRequest, ProblemDetailsException, ProblemTypes, type Page } from '@stockflow/platform';
+import { AcceptsStreamTicket, ApiPageResponse, CurrentCaller, ForCustomers, assertOwnResource, type Caller, PageQuery, pageRequest, ProblemDetailsException, ProblemTypes, type Page } from '@stockflow/platform';
 import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../shared/http.js';
 import { NoBodyPipe } from '@stockflow/platform';
@@ -18,23 +18,29 @@ export class InboxController {
   ) {}
 
   @Get()
+  @ForCustomers()
   @ApiOperation({ summary: "A customer's web inbox, newest first" })
   @ApiPageResponse(InboxItem)
   @ApiProblems(400)
-  list(@Param() params: CustomerParams, @Query() query: PageQuery): Promise<Page<InboxItem>> {
+  list(@Param() params: CustomerParams, @Query() query: PageQuery, @CurrentCaller() caller: Caller): Promise<Page<InboxItem>> {
+    assertOwnResource(caller, params.id, 'customer');
     return this.inbox.list(params.id, pageRequest(inboxCursor, query));
   }
 
   @Post(':nid/read')
+  @ForCustomers()
   @HttpCode(204)
   @ApiOperation({ summary: 'Mark a notification read (InboxNotificationRead); marking it again is fine' })
   @ApiNoContentResponse({ description: 'Read' })
   @ApiProblems(400, 404)
-  async read(@Param() params: NotificationParams, @Body(NoBodyPipe) _body: unknown): Promise<void> {
+  async read(@Param() params: NotificationParams, @Body(NoBodyPipe) _body: unknown, @CurrentCaller() caller: Caller): Promise<void> {
+    assertOwnResource(caller, params.id, 'customer');
     await this.inbox.markRead(params.id, params.nid);
   }
 
   @Get('stream')
+  @ForCustomers()
+  @AcceptsStreamTicket()
   @ApiOperation({
     summary: 'New notifications as Server-Sent Events',
     description:
@@ -50,7 +56,9 @@ export class InboxController {
     @Query() query: StreamQuery,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Res() reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ): Promise<void> {
+    assertOwnResource(caller, params.id, 'customer');
     const lastEventId = resumePosition(lastEventIdHeader, query.lastEventId);
     reply.hijack();
     reply.raw.writeHead(200, {

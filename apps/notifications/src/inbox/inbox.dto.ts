@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 const integer = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value);
 
@@ -12,6 +12,13 @@ export class StreamQuery {
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
   lastEventId?: number;
+
+  /** A stream ticket (POST /auth/stream-tickets): read by the platform's guard, never by the handler (ADR 0025). */
+  @ApiPropertyOptional({ description: 'A 60-second stream ticket from POST /auth/stream-tickets, for EventSource clients' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  ticket?: string;
 }
 
 export class InboxItem {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { ProblemDetailsException, ProblemTypes, SERVICE_CONFIG } from '@stockflow/platform';
+import { ProblemDetailsException, ProblemTypes, Public, SERVICE_CONFIG } from '@stockflow/platform';
 import { Equals, IsString, MaxLength } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import type { NotificationsConfig } from '../notifications-config.js';
@@ -49,6 +49,7 @@ export class UnsubscribeController {
   ) {}
 
   @Get()
+  @Public()
   @ApiOperation({ summary: 'The link in the email: a confirmation page whose form POSTs the one-click body; changes nothing' })
   @ApiOkResponse({ description: 'text/html confirmation page' })
   @ApiProblems(400)
@@ -63,6 +64,7 @@ export class UnsubscribeController {
   }
 
   @Post()
+  @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'One-click unsubscribe (RFC 8058): from a mail client, or the confirmation page\'s form' })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')

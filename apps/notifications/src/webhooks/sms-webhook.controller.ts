@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { isDevelopment, ProblemDetailsException, ProblemTypes, SERVICE_CONFIG, type FieldError } from '@stockflow/platform';
+import { isDevelopment, ProblemDetailsException, ProblemTypes, Public, SERVICE_CONFIG, type FieldError } from '@stockflow/platform';
 import type { FastifyReply } from 'fastify';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { keywordOf } from '@stockflow/notifications-context';
@@ -25,6 +25,7 @@ export class SmsWebhookController {
   ) {}
 
   @Post('sms')
+  @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Inbound SMS from the provider (STOP / START keywords)' })
   @ApiConsumes('application/x-www-form-urlencoded')

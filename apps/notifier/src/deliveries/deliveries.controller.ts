@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ApiPageResponse, cursorFormat, identifierSchema, IsIdentifier, PageQuery, pageOf, pageRequest, type Page } from '@stockflow/platform';
+import { ApiPageResponse, cursorFormat, identifierSchema, IsIdentifier, OperatorOnly, PageQuery, pageOf, pageRequest, type Page } from '@stockflow/platform';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { DeliveryStore } from '../delivery/delivery-store.js';
 
@@ -97,6 +97,7 @@ export class DeliveriesController {
   constructor(private readonly store: DeliveryStore) {}
 
   @Get()
+  @OperatorOnly()
   @ApiOperation({ summary: 'Deliveries and their log (queued, sent, failed, dead, cancelled), newest first' })
   @ApiPageResponse(DeliveryView)
   async list(@Query() query: DeliveriesQuery): Promise<Page<DeliveryView>> {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PG_POOL, SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
+import { ClientCredentialsTokens, PG_POOL, SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
 import { quoteSchema } from '@stockflow/postgres';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -13,6 +13,8 @@ import type { NotifierConfig } from '../notifier-config.js';
 @Injectable()
 export class StockCheck {
   private readonly s: string;
+  /** The notifier's own token for inventory's API (ADR 0025), when it has a client. */
+  private readonly tokens: ClientCredentialsTokens | null;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: NotifierConfig,
@@ -20,12 +22,17 @@ export class StockCheck {
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {
     this.s = quoteSchema(config.DB_SCHEMA);
+    this.tokens =
+      config.AUTH_ISSUER && config.AUTH_CLIENT_ID && config.AUTH_CLIENT_SECRET
+        ? new ClientCredentialsTokens({ issuer: config.AUTH_ISSUER, clientId: config.AUTH_CLIENT_ID, clientSecret: config.AUTH_CLIENT_SECRET, scope: 'service' })
+        : null;
   }
 
   async available(sku: string): Promise<{ available: number | null; source: 'inventory' | 'events' | 'unknown' }> {
     try {
       const response = await fetch(`${this.config.INVENTORY_URL.replace(/\/$/, '')}/skus/${encodeURIComponent(sku)}`, {
         signal: AbortSignal.timeout(this.config.INVENTORY_TIMEOUT_MS),
+        headers: this.tokens ? await this.tokens.headers() : {},
       });
       if (response.ok) {
         const body = (await response.json()) as { available?: unknown };

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiPreconditionFailedResponse, ApiTags } from '@nestjs/swagger';
-import { currentEventMetadata, entityTag, IfMatchVersion } from '@stockflow/platform';
+import { CurrentCaller, ForCustomers, currentEventMetadata, entityTag, IfMatchVersion, type Caller } from '@stockflow/platform';
 import { isPlaced } from '../domain/order.js';
 import { OrderCommands } from '../shared/order-commands.js';
 import { OrderIdParams } from '../shared/order-id.js';
@@ -14,6 +14,7 @@ export class CancelOrderController {
 
   /** Cancels a pending or confirmed order; the saga then releases its reservations. */
   @Post(':id/cancel')
+  @ForCustomers()
   @HttpCode(202)
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag of GET /orders/{id}: cancel only that version' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
@@ -26,7 +27,10 @@ export class CancelOrderController {
     @Body() body: CancelOrderDto,
     @IfMatchVersion() expectedVersion: number | undefined,
     @Res({ passthrough: true }) reply: ReplyHeaders,
+    @CurrentCaller() caller: Caller,
   ): Promise<OrderView> {
+    // Someone else's order is answered as one that does not exist (ADR 0025).
+    if (caller.kind === 'customer') await this.orders.get(params.id, caller);
     const reason = body.reason?.trim() || DEFAULT_CANCEL_REASON;
     const { state, version } = await this.orders.execute({ type: 'CancelOrder', data: { orderId: params.id, reason } }, currentEventMetadata(), expectedVersion);
     if (!isPlaced(state)) throw new Error(`order ${params.id}: no state after cancelling`);

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { BoundedRequest, currentEventMetadata } from '@stockflow/platform';
+import { BoundedRequest, CurrentCaller, ForCustomers, assertActsForThemselves, currentEventMetadata, type Caller } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
 import { OrderCommands } from '../shared/order-commands.js';
 import type { ReplyHeaders } from '../shared/order.view.js';
@@ -13,12 +13,14 @@ export class PlaceOrderController {
 
   /** Places an order; it stays pending until inventory has answered for every line. */
   @Post()
+  @ForCustomers()
   @HttpCode(202)
   @BoundedRequest(PLACE_ORDER_BOUNDS)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Replays the first result for the same key and body' })
   @ApiAcceptedResponse({ type: OrderAccepted, description: 'Accepted: the order is pending. Location: /orders/{id}' })
   @ApiBadRequestResponse({ description: 'application/problem+json with field-level errors' })
-  async place(@Body() body: PlaceOrderDto, @Res({ passthrough: true }) reply: ReplyHeaders): Promise<OrderAccepted> {
+  async place(@Body() body: PlaceOrderDto, @Res({ passthrough: true }) reply: ReplyHeaders, @CurrentCaller() caller: Caller): Promise<OrderAccepted> {
+    assertActsForThemselves(caller, body.customerId);
     const orderId = randomUUID();
     await this.orders.execute(
       { type: 'PlaceOrder', data: { orderId, customerId: body.customerId, lines: body.lines.map(({ sku, quantity }) => ({ sku, quantity })), cartId: null } },

@@ -1,5 +1,6 @@
 import { stockflowCatalog } from '@stockflow/contracts';
 import { CommandHandler, DomainError, type EventMetadata, type EventStore } from '@stockflow/event-sourcing';
+import { reachesCustomer, type Caller } from '@stockflow/platform';
 import { isPlaced, orderDecider, orderStreamId, type OrderCommand, type OrderEvent, type OrderState, type PlacedOrder } from '../domain/order.js';
 
 export interface OrderSnapshot {
@@ -30,10 +31,13 @@ export class OrderCommands {
     return { events, state, version };
   }
 
-  /** The order as its stream says now; DomainError `not-found` when there is none. */
-  async get(orderId: string): Promise<OrderSnapshot> {
+  /**
+   * The order as its stream says now; DomainError `not-found` when there is none, or when `caller`
+   * (if given) may not reach it — someone else's order looks like one that does not exist (ADR 0025).
+   */
+  async get(orderId: string, caller?: Caller): Promise<OrderSnapshot> {
     const { state, version } = await this.handler.load(orderStreamId(orderId));
-    if (!isPlaced(state)) throw new DomainError('not-found', `order ${orderId} does not exist`, 'order-not-found');
+    if (!isPlaced(state) || (caller !== undefined && !reachesCustomer(caller, state.customerId))) throw new DomainError('not-found', `order ${orderId} does not exist`, 'order-not-found');
     return { order: state, version };
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AcceptsStreamTicket, OperatorOnly } from '@stockflow/platform';
 import { ProjectionsContext } from './projections-context.js';
 import { toChangeRows } from './views.js';
 
@@ -14,8 +15,11 @@ export class StreamController {
   /**
    * Server-Sent Events of read-model changes, sent after each batch commits: `event: <view>`
    * (`stock`, `customer_orders`, `carts`, `notification_deliveries`, `rebuild`), `data: { view, rows, sequence, at }`.
+   * Every customer's changes pass here: operators only (a browser opens it with a stream ticket, ADR 0025).
    */
   @Get('stream')
+  @OperatorOnly()
+  @AcceptsStreamTicket()
   stream(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
     reply.hijack();
     const raw = reply.raw;
@@ -23,7 +27,6 @@ export class StreamController {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
-      'access-control-allow-origin': '*',
       'x-accel-buffering': 'no',
     });
     raw.write('retry: 1000\n: connected\n\n');

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ApiPageResponse, cursorFormat, identifierSchema, IsIdentifier, PageQuery, pageOf, pageRequest, type Page } from '@stockflow/platform';
+import { ApiPageResponse, Authenticated, CurrentCaller, ForCustomers, OperatorOnly, assertOwnResource, cursorFormat, identifierSchema, IsIdentifier, PageQuery, pageOf, pageRequest, reachesCustomer, type Caller, type Page } from '@stockflow/platform';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import type { StockStatus } from '../domain/index.js';
 import { fromRecord, cartsTable, customerOrdersTable, notificationDeliveriesTable, stockTable } from '../engine/read-model-tables.js';
@@ -50,6 +50,7 @@ export class ViewsController {
   constructor(@Inject(ProjectionsContext) private readonly ctx: ProjectionsContext) {}
 
   @Get('stock')
+  @Authenticated()
   @ApiOperation({ operationId: 'listStock', summary: 'Stock per SKU, ordered by SKU' })
   @ApiPageResponse(StockView)
   async stock(@Query() query: StockListQuery): Promise<Page<StockView>> {
@@ -66,6 +67,7 @@ export class ViewsController {
   }
 
   @Get('stock/:sku')
+  @Authenticated()
   @ApiOperation({ operationId: 'getStock', summary: "One SKU's stock" })
   @ApiOkResponse({ type: StockView })
   async stockOf(@Param() params: SkuParams): Promise<StockView> {
@@ -75,9 +77,11 @@ export class ViewsController {
   }
 
   @Get('customers/:id/orders')
+  @ForCustomers()
   @ApiOperation({ operationId: 'listCustomerOrders', summary: "A customer's orders, newest first" })
   @ApiPageResponse(OrderSummaryView)
-  async customerOrders(@Param() params: IdParams, @Query() query: PageQuery): Promise<Page<OrderSummaryView>> {
+  async customerOrders(@Param() params: IdParams, @Query() query: PageQuery, @CurrentCaller() caller: Caller): Promise<Page<OrderSummaryView>> {
+    assertOwnResource(caller, params.id, 'customer');
     const { limit, after } = pageRequest(customerOrdersCursor, query);
     const { rows } = await this.ctx.pool.query(
       `SELECT *, ${PLACED_AT_KEY} FROM ${this.ctx.schema}.${customerOrdersTable.table}
@@ -89,16 +93,19 @@ export class ViewsController {
   }
 
   @Get('carts/:id')
+  @ForCustomers()
   @ApiOperation({ operationId: 'getCartView', summary: 'A cart with its lines and status' })
   @ApiOkResponse({ type: CartView })
-  async cart(@Param() params: IdParams): Promise<CartView> {
+  async cart(@Param() params: IdParams, @CurrentCaller() caller: Caller): Promise<CartView> {
     const { rows } = await this.ctx.pool.query(`SELECT * FROM ${this.ctx.schema}.${cartsTable.table} WHERE cart_id = $1`, [params.id]);
-    if (!rows[0]) throw new NotFoundException(`no cart view for ${params.id}`);
+    // Someone else's cart is answered as one that does not exist (ADR 0025).
+    if (!rows[0] || !reachesCustomer(caller, rows[0].customer_id as string)) throw new NotFoundException(`no cart view for ${params.id}`);
     return toCartView(fromRecord(cartsTable, rows[0]));
   }
 
   /** Every channel (email, sms, web) is listed, ordered by name; three at most, paged like every list. */
   @Get('notifications/deliveries')
+  @OperatorOnly()
   @ApiOperation({ operationId: 'listChannelDeliveries', summary: 'Notification deliveries per channel: delivered and failed' })
   @ApiPageResponse(ChannelDeliveriesView)
   async deliveries(@Query() query: PageQuery): Promise<Page<ChannelDeliveriesView>> {
@@ -109,6 +116,7 @@ export class ViewsController {
 
   /** Counts for dashboards: SKUs by status, orders by status, deliveries per channel. */
   @Get('summary')
+  @OperatorOnly()
   @ApiOperation({ operationId: 'getSummary', summary: 'Counts for dashboards' })
   async summary(): Promise<{ stock: Record<string, number>; orders: Record<string, number>; deliveries: ChannelDeliveriesView[]; projections: unknown }> {
     const [stock, orders, deliveries] = await Promise.all([

@@ -42,6 +42,18 @@ describe('dist/main.js', () => {
     expect(lines[0]).toContain('SKU_STATE_CACHE_SIZE must be an integer between 0 and 10000000 (got "lots")');
   }, 30_000);
 
+  it('refuses to run without authentication outside development, naming AUTH_ISSUER (ADR 0025)', async () => {
+    for (const mode of [{ STOCKFLOW_ENV: 'production' }, { STOCKFLOW_ENV: '', NODE_ENV: '' }] as Record<string, string>[]) {
+      const { exited } = run({ ...mode, PORT: String(await freePort()) });
+      const { code, stderr } = await exited;
+      expect(code).toBe(1);
+      expect(stderr.trim()).toBe(
+        "inventory: Invalid configuration for inventory: AUTH_ISSUER must be the OpenID Provider's issuer URL outside development " +
+          '(without it every caller would be an operator; STOCKFLOW_ENV=development allows running without authentication) (missing)',
+      );
+    }
+  }, 30_000);
+
   it('starts, serves, and stops cleanly on SIGTERM', async () => {
     const schema = uniqueSchemaName('t_inv_main');
     const namespace = uniqueNamespace();

@@ -26,7 +26,7 @@ describe('notifications main', () => {
   });
 
   it('refuses to start outside development with the development unsubscribe secret, naming it, not its value', async () => {
-    const process = runEntry({ STOCKFLOW_ENV: '', NODE_ENV: '', PORT: String(20000 + Math.floor(Math.random() * 20000)), DB_SCHEMA: schema });
+    const process = runEntry({ STOCKFLOW_ENV: '', NODE_ENV: '', AUTH_ISSUER: 'http://127.0.0.1:9', PORT: String(20000 + Math.floor(Math.random() * 20000)), DB_SCHEMA: schema });
     started.push(process.child);
     expect(await process.exit).toEqual({ code: 1, signal: null });
     expect(process.output()).toContain('notifications: Invalid configuration for notifications: UNSUBSCRIBE_SECRET must be a secret of your own outside development (this one ships with the code; STOCKFLOW_ENV=development allows it) (value hidden)');

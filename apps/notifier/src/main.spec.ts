@@ -22,7 +22,7 @@ describe('notifier main', () => {
 
   it('refuses to start outside development with the secrets that ship with the code, naming them, not their values', async () => {
     for (const mode of [{}, { STOCKFLOW_ENV: 'production' }, { NODE_ENV: 'production' }]) {
-      const { code, output } = await run({ STOCKFLOW_ENV: '', NODE_ENV: '', ...mode, PORT: String(20000 + Math.floor(Math.random() * 20000)) });
+      const { code, output } = await run({ STOCKFLOW_ENV: '', NODE_ENV: '', AUTH_ISSUER: 'http://127.0.0.1:9', ...mode, PORT: String(20000 + Math.floor(Math.random() * 20000)) });
       expect(code).toBe(1);
       expect(output).toContain('notifier: Invalid configuration for notifier: UNSUBSCRIBE_SECRET must be a secret of your own outside development');
       expect(output).toContain('SMS_PROVIDERS must be a secret of your own outside development');

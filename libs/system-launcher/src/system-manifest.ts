@@ -26,7 +26,7 @@ export interface SystemSettings {
   readonly env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /**
    * Runs the development identity provider first and has every process verify its tokens (ADR 0025).
-   * Off by default until every client of the system (tests, bench, dashboard page, README) sends tokens.
+   * On unless `false` (`npm start -- --no-auth`; system tests that exercise flows, not access).
    */
   readonly authentication?: boolean;
   /** The secrets of the identity provider's clients for this run; fresh random ones by default (ADR 0026). */
@@ -87,7 +87,7 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
   const schema = (context: string): string => (settings.schemaPrefix ? `${settings.schemaPrefix}_${context}` : context);
   const issuer = `http://127.0.0.1:${IDENTITY.port + offset}`;
   const secrets = settings.clientSecrets ?? newClientSecrets();
-  const authOn = settings.authentication === true;
+  const authOn = settings.authentication !== false;
   const auth: Record<string, string> = authOn ? { AUTH_ISSUER: issuer, AUTH_AUDIENCE: IDENTITY.audience } : {};
   const common: Record<string, string> = {
     // `npm start` and the tests run the development stand-ins and secrets (ADR 0027).

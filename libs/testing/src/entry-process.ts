@@ -12,9 +12,12 @@ export interface EntryProcess {
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `dist/main.js` of the project under test with `env` over the test's environment (LOG_LEVEL warn unless given). */
+/**
+ * Starts `dist/main.js` of the project under test with `env` over the test's environment (LOG_LEVEL warn
+ * and STOCKFLOW_ENV development unless given: a main spec that checks production mode says so).
+ */
 export function runEntry(env: Record<string, string>, entry = resolve(process.cwd(), 'dist/main.js')): EntryProcess {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, LOG_LEVEL: 'warn', STOCKFLOW_ENV: 'development', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -12,20 +12,20 @@ export interface DevOptions {
   readonly portOffset: number;
   /** Where the embedded servers' data and the logs go (`.stockflow/`). */
   readonly dataDir: string;
-  /** Runs the development identity provider and has every service verify its tokens (ADR 0025, 0026). */
+  /** Runs the development identity provider and has every service verify its tokens (ADR 0025, 0026); `--no-auth` turns it off. */
   readonly auth: boolean;
 }
 
-export const USAGE = `usage: npm start -- [--verbose] [--own-servers] [--only <process,…>] [--port-offset <n>] [--data-dir <dir>] [--auth]
+export const USAGE = `usage: npm start -- [--verbose] [--own-servers] [--only <process,…>] [--port-offset <n>] [--data-dir <dir>] [--no-auth]
   --verbose          every process's log lines here, not only warnings and errors
   --own-servers      run an embedded PostgreSQL and a nats-server of its own even when the defaults answer
   --only a,b         run only these processes (names as in the banner)
   --port-offset n    add n to every process's port
   --data-dir dir     where the embedded servers' data and the logs go (default .stockflow)
-  --auth             run the development identity provider (:3007) and make every service verify bearer tokens`;
+  --no-auth          run without the identity provider: every service treats every caller as an operator`;
 
 export function parseDevOptions(argv: readonly string[], root: string): DevOptions {
-  const options = { verbose: false, ownServers: false, only: undefined as string[] | undefined, portOffset: 0, dataDir: resolve(root, '.stockflow'), auth: false };
+  const options = { verbose: false, ownServers: false, only: undefined as string[] | undefined, portOffset: 0, dataDir: resolve(root, '.stockflow'), auth: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -35,7 +35,7 @@ export function parseDevOptions(argv: readonly string[], root: string): DevOptio
     };
     if (arg === '--verbose') options.verbose = true;
     else if (arg === '--own-servers') options.ownServers = true;
-    else if (arg === '--auth') options.auth = true;
+    else if (arg === '--no-auth') options.auth = false;
     else if (arg === '--only') options.only = value().split(',').filter(Boolean);
     else if (arg === '--port-offset') {
       options.portOffset = Number(value());

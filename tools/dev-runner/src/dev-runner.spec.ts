@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats } from '@stockflow/messaging';
 import { createPool } from '@stockflow/postgres';
-import { freePortOffset, portIsFree } from '@stockflow/system-launcher';
+import { freePortOffset, IDENTITY, portIsFree } from '@stockflow/system-launcher';
+import { bearer, devTokens } from '@stockflow/testing';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,8 @@ describe('npm start on a machine with no PostgreSQL to use', () => {
   let natsUrl = '';
   const inventory = (): string => `http://127.0.0.1:${3002 + offset}`;
   const relay = (): string => `http://127.0.0.1:${3202 + offset}`;
+  // The README's step: a development token from the identity provider npm start runs (ADR 0026).
+  const operator = async (): Promise<{ authorization: string }> => bearer(await devTokens(`http://127.0.0.1:${IDENTITY.port + offset}`).operator());
 
   beforeAll(async () => {
     offset = await freePortOffset();
@@ -106,7 +109,10 @@ describe('npm start on a machine with no PostgreSQL to use', () => {
     } finally {
       await pool.end();
     }
-    const registered = await fetch(`${inventory()}/skus`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: 'DEV-LAMP', name: 'Desk lamp', lowStockThreshold: 1 }) });
+    const lamp = JSON.stringify({ sku: 'DEV-LAMP', name: 'Desk lamp', lowStockThreshold: 1 });
+    const anonymous = await fetch(`${inventory()}/skus`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: lamp });
+    expect(anonymous.status).toBe(401); // authentication is on under npm start
+    const registered = await fetch(`${inventory()}/skus`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await operator()) }, body: lamp });
     expect(registered.status).toBe(201);
     // The relay carries the event from the embedded PostgreSQL's log to the NATS server started here.
     const nc = await connectNats({ url: natsUrl, name: 'dev-runner-test' });
@@ -142,7 +148,7 @@ describe('npm start on a machine with no PostgreSQL to use', () => {
     expect(after.find((p) => p.command.includes('apps/inventory/dist/main.js'))!.pid).not.toBe(killed.pid);
     expect(alive(relayPid)).toBe(true);
     expect(runner.exitCode).toBeNull();
-    const sku = await fetch(`${inventory()}/skus/DEV-LAMP`);
+    const sku = await fetch(`${inventory()}/skus/DEV-LAMP`, { headers: await operator() });
     expect(sku.status).toBe(200);
   });
 

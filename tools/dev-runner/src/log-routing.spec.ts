@@ -38,7 +38,8 @@ describe("npm start's terminal output", () => {
   });
 
   it('reads its options and refuses unknown ones with the usage', () => {
-    expect(parseDevOptions([], '/repo')).toEqual({ verbose: false, ownServers: false, only: undefined, portOffset: 0, dataDir: '/repo/.stockflow', auth: false });
+    expect(parseDevOptions([], '/repo')).toEqual({ verbose: false, ownServers: false, only: undefined, portOffset: 0, dataDir: '/repo/.stockflow', auth: true });
+    expect(parseDevOptions(['--no-auth'], '/repo').auth).toBe(false);
     expect(parseDevOptions(['--verbose', '--own-servers', '--only', 'orders,relay-orders', '--port-offset', '100', '--data-dir', '/tmp/x'], '/repo')).toEqual({
       verbose: true,
       ownServers: true,

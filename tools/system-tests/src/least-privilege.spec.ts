@@ -190,7 +190,7 @@ describe('the whole system, each process with its own NATS user and its schemaâ€
     } finally {
       await admin.end();
     }
-    sys = await startIsolatedSystem({ root: workspaceRoot, label: 'least-privilege', idPrefix: 's', id, databaseUrl: adminUrl, natsUrl: server.url, env, natsAdmin: credentials(NATS_ADMIN_USER) });
+    sys = await startIsolatedSystem({ root: workspaceRoot, label: 'least-privilege', idPrefix: 's', id, authentication: false, databaseUrl: adminUrl, natsUrl: server.url, env, natsAdmin: credentials(NATS_ADMIN_USER) });
   }, 180_000);
 
   afterAll(async () => {

@@ -14,9 +14,12 @@ export const WRITE_SIDE = ['relay-orders', 'relay-inventory', 'relay-carts', 'or
 /**
  * Starts the whole system (or `only` some processes) as `npm start` does, isolated for one test run
  * (schemas `s<hex>_<context>`, its own subject namespace and ports); output in test-artifacts/.
+ * Without authentication unless `authentication: true`: these suites test flows, faults and input,
+ * and call every route as the operator an open service assumes; who may call what is tested with
+ * authentication on, in authentication.spec.ts and the dev runner's spec (npm start's default).
  */
 export function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
-  return startIsolatedSystem({ root: workspaceRoot, label: 'system', idPrefix: 's', startTimeoutMs: 120_000, ...options });
+  return startIsolatedSystem({ root: workspaceRoot, label: 'system', idPrefix: 's', startTimeoutMs: 120_000, authentication: false, ...options });
 }
 
 /** Every item of a list endpoint (`{ items, nextCursor }`), its pages followed `limit` at a time. */

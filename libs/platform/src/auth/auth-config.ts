@@ -1,3 +1,6 @@
+import { ConfigError } from '../config/load-config.js';
+import { isDevelopment, type RuntimeModeConfig } from '../config/runtime-mode.js';
+
 /** Injection token: whether callers are authenticated (the auth guard is installed). */
 export const AUTH_ENABLED = Symbol.for('stockflow.platform.auth-enabled');
 
@@ -22,4 +25,20 @@ export interface AuthConfigLike {
 export function authOptionsOf(config: AuthConfigLike): AuthOptions | null {
   if (!config.AUTH_ISSUER) return null;
   return { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE ?? 'stockflow', streamTicketSecret: config.AUTH_STREAM_TICKET_SECRET };
+}
+
+/**
+ * Refuses to run a service without authentication outside development (ADR 0025): a process started
+ * from its entry point with `AUTH_ISSUER` unset would treat every caller as an operator. In
+ * development (`npm start -- --no-auth`, in-process tests) an open service is allowed and says so.
+ */
+export function refuseOpenAccessOutsideDevelopment(service: string, config: AuthConfigLike & RuntimeModeConfig): void {
+  if (config.AUTH_ISSUER || isDevelopment(config)) return;
+  throw new ConfigError(service, [
+    {
+      variable: 'AUTH_ISSUER',
+      expected: "the OpenID Provider's issuer URL outside development (without it every caller would be an operator; STOCKFLOW_ENV=development allows running without authentication)",
+      received: undefined,
+    },
+  ]);
 }

@@ -1,3 +1,5 @@
+import { refuseOpenAccessOutsideDevelopment } from '../auth/auth-config.js';
+import { BaseServiceConfig } from '../config/base-service-config.js';
 import { ConfigError, loadConfig, type ConfigSchema } from '../config/load-config.js';
 
 /**
@@ -14,7 +16,10 @@ export function runMain<TConfig extends object>(
   const service = typeof name === 'string' ? name : name(process.env);
   void (async () => {
     try {
-      await start(loadConfig(schema, process.env, { service }));
+      const config = loadConfig(schema, process.env, { service });
+      // Every service on the one host authenticates its callers unless it runs in development.
+      if (config instanceof BaseServiceConfig) refuseOpenAccessOutsideDevelopment(service, config);
+      await start(config);
     } catch (error) {
       if (error instanceof ConfigError) console.error(`${service}: ${error.message}`);
       else console.error(`${service}: failed to start`, error);

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { SERVICES, SINKS, WORKERS, READ_SIDE } from './system-manifest.js';
+import { IDENTITY, SERVICES, SINKS, WORKERS, READ_SIDE } from './system-manifest.js';
 
 /** Every port the manifest listens on at offset 0 (HTTP of each process, and the mail sink's SMTP). */
 export const MANIFEST_PORTS: readonly number[] = [
@@ -8,6 +8,7 @@ export const MANIFEST_PORTS: readonly number[] = [
   ...SINKS.flatMap((s) => ('smtpPort' in s ? [s.smtpPort] : [])),
   ...WORKERS.map((w) => w.port),
   ...READ_SIDE.map((r) => r.port),
+  IDENTITY.port,
   3000,
 ];
 

@@ -155,9 +155,11 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
     port: IDENTITY.port + offset,
     url: issuer,
     env: {
+      ...common,
       PORT: String(IDENTITY.port + offset),
       AUTH_AUDIENCE: IDENTITY.audience,
-      NODE_ENV: 'development',
+      // POST /dev/tokens only in development (the provider reads NODE_ENV).
+      NODE_ENV: common['STOCKFLOW_ENV'] === 'development' ? 'development' : 'production',
       IDENTITY_CLIENTS: JSON.stringify([
         { clientId: 'dashboard', clientSecret: secrets.dashboard, scope: 'operator' },
         { clientId: 'notifier', clientSecret: secrets.notifier, scope: 'service' },

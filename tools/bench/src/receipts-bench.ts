@@ -214,6 +214,8 @@ async function main(): Promise<void> {
     DB_SCHEMA: schema,
     NATS_NAMESPACE: namespace,
     LOG_LEVEL: logLevel,
+    // Development mode: the bench's clients send no tokens yet (issue 12 measures with them).
+    STOCKFLOW_ENV: 'development',
   });
   const figures: BenchFigure[] = [];
   const references: BenchFigure[] = [];

@@ -46,6 +46,7 @@ describe("npm start's terminal output", () => {
       only: ['orders', 'relay-orders'],
       portOffset: 100,
       dataDir: '/tmp/x',
+      auth: true,
     });
     expect(() => parseDevOptions(['--colour'], '/repo')).toThrow(/unknown option --colour\nusage: npm start/);
     expect(() => parseDevOptions(['--port-offset', '-5'], '/repo')).toThrow(/--port-offset/);

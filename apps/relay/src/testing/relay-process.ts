@@ -29,7 +29,7 @@ export function relayProcesses(schema: string, namespace: string, logLevel = 'wa
   return {
     start(port, env = {}) {
       const child = spawn(process.execPath, [relayEntry], {
-        env: { ...process.env, RELAY_CONTEXT: 'inventory', DB_SCHEMA: schema, NATS_NAMESPACE: namespace, PORT: String(port), LOG_LEVEL: logLevel, ...env },
+        env: { ...process.env, STOCKFLOW_ENV: 'development', RELAY_CONTEXT: 'inventory', DB_SCHEMA: schema, NATS_NAMESPACE: namespace, PORT: String(port), LOG_LEVEL: logLevel, ...env },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(child);

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { OpenApiOptions } from '@stockflow/platform';
+import { ContactConfirmationsController } from './contacts/contact-confirmations.controller.js';
+import { ContactConfirmationsService } from './contacts/contact-confirmations.service.js';
 import { InboxController } from './inbox/inbox.controller.js';
 import { InboxService } from './inbox/inbox.service.js';
 import { LiveInbox } from './inbox/live-inbox.js';
@@ -14,8 +16,8 @@ import { SmsWebhookController } from './webhooks/sms-webhook.controller.js';
 
 /** The notifications API: preferences, subscriptions, the web inbox and its stream, unsubscribes. */
 @Module({
-  controllers: [PreferencesController, SubscriptionsController, InboxController, UnsubscribeController, SmsWebhookController],
-  providers: [NotificationsStore, PreferencesService, SubscriptionsService, InboxService, LiveInbox, PhoneService],
+  controllers: [PreferencesController, ContactConfirmationsController, SubscriptionsController, InboxController, UnsubscribeController, SmsWebhookController],
+  providers: [NotificationsStore, PreferencesService, ContactConfirmationsService, SubscriptionsService, InboxService, LiveInbox, PhoneService],
 })
 export class NotificationsModule {}
 

@@ -1,6 +1,7 @@
 // The built entry point as a real process: configuration errors, and waiting for the schema.
 import { describe, expect, it } from '@jest/globals';
 import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { LATEST_NOTIFICATIONS_MIGRATION } from '@stockflow/notifications-store';
 import { runEntry } from '@stockflow/testing';
 
 async function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
@@ -36,7 +37,7 @@ describe('notifier main', () => {
     try {
       const { code, output } = await run({ STOCKFLOW_ENV: 'development', DB_SCHEMA: schema, SCHEMA_WAIT_MS: '300', PORT: String(20000 + Math.floor(Math.random() * 20000)) });
       expect(code).toBe(1);
-      expect(output).toContain('lacks notifications-001-read-models: start the notifications service');
+      expect(output).toContain(`lacks ${LATEST_NOTIFICATIONS_MIGRATION}: start the notifications service`);
     } finally {
       // The platform created the event store in it before the notifier gave up.
       const pool = createPool({ max: 1 });

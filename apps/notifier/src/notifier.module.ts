@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { NATS_CONNECTION, SERVICE_CONFIG, type OpenApiOptions } from '@stockflow/platform';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { WebChannel } from './channels/web-channel.js';
+import { ConfirmationSender } from './confirmations/confirmation-sender.js';
 import { DeliveriesController } from './deliveries/deliveries.controller.js';
 import { DeliveryStore } from './delivery/delivery-store.js';
 import { Dispatcher } from './delivery/dispatcher.js';
@@ -25,6 +26,7 @@ import type { NotifierConfig } from './notifier-config.js';
       inject: [NATS_CONNECTION, SERVICE_CONFIG, DeliveryStore],
     },
     Dispatcher,
+    ConfirmationSender,
     Planner,
     StockCheck,
     WaveRunner,

@@ -14,6 +14,8 @@ export interface ContactRow {
   sms_enabled: boolean | null;
   web_enabled: boolean | null;
   sms_opted_out: boolean | null;
+  email_confirmed: boolean | null;
+  phone_confirmed: boolean | null;
 }
 
 /** A customer without preferences is told in the web inbox only, in English, at any hour. */
@@ -30,6 +32,8 @@ export function contactOf(row: ContactRow): Contact {
     smsEnabled: set && row.sms_enabled === true,
     webEnabled: set ? row.web_enabled === true : true,
     smsOptedOut: row.sms_opted_out === true,
+    emailConfirmed: set && row.email_confirmed === true,
+    phoneConfirmed: set && row.phone_confirmed === true,
   };
 }
 /**
@@ -37,7 +41,9 @@ export function contactOf(row: ContactRow): Contact {
  * {@link contactJoins}.
  */
 export const CONTACT_COLUMNS = `cu.preferences_set, cu.email, cu.phone, cu.locale, cu.time_zone, cu.quiet_start, cu.quiet_end,
-  cu.email_enabled, cu.sms_enabled, cu.web_enabled, o.opted_out AS sms_opted_out`;
+  cu.email_enabled, cu.sms_enabled, cu.web_enabled, o.opted_out AS sms_opted_out,
+  (cu.confirmed_email IS NOT NULL AND cu.confirmed_email = lower(cu.email)) AS email_confirmed,
+  (cu.confirmed_phone IS NOT NULL AND cu.confirmed_phone = cu.phone) AS phone_confirmed`;
 
 /** Joins a customer's contact (`cu`, `o`) to rows of `alias` that carry a `customer_id`; `s` is the quoted schema. */
 export function contactJoins(s: string, alias: string): string {

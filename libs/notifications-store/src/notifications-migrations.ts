@@ -72,6 +72,40 @@ export const notificationsMigrations: readonly Migration[] = [
       CREATE INDEX inbox_customer ON ${s}.inbox (customer_id, id DESC);
     `,
   },
+  {
+    // Contact confirmation (ADR 0028): the address each channel has confirmed, and the confirmations
+    // themselves. `code` is the one-time code on its way to the notifier, which sends it and clears it:
+    // the only place it exists (never in an event or a log). The rest is the state the decisions need.
+    id: 'notifications-002-contact-confirmation',
+    sql: (s) => `
+      ALTER TABLE ${s}.customers ADD COLUMN confirmed_email text, ADD COLUMN confirmed_phone text;
+
+      CREATE TABLE ${s}.contact_confirmations (
+        confirmation_id uuid PRIMARY KEY,
+        customer_id     text NOT NULL,
+        channel         text NOT NULL CHECK (channel IN ('email', 'sms')),
+        address         text NOT NULL,
+        code_hash       text NOT NULL,
+        salt            text NOT NULL,
+        expires_at      timestamptz NOT NULL,
+        max_attempts    integer NOT NULL,
+        attempts        integer NOT NULL DEFAULT 0,
+        locked          boolean NOT NULL DEFAULT false,
+        finished        boolean NOT NULL DEFAULT false,
+        locale          text NOT NULL,
+        code            text,
+        send_status     text NOT NULL DEFAULT 'queued' CHECK (send_status IN ('queued', 'sent', 'dead')),
+        send_attempts   integer NOT NULL DEFAULT 0,
+        next_send_at    timestamptz NOT NULL DEFAULT now(),
+        last_error      text,
+        sent_at         timestamptz,
+        created_at      timestamptz NOT NULL DEFAULT now()
+      );
+      -- One live confirmation per customer and channel: a new request replaces the old one.
+      CREATE UNIQUE INDEX contact_confirmations_live ON ${s}.contact_confirmations (customer_id, channel) WHERE NOT finished;
+      CREATE INDEX contact_confirmations_to_send ON ${s}.contact_confirmations (next_send_at) WHERE send_status = 'queued';
+    `,
+  },
 ];
 
 /** The id of the last migration above: the notifier waits until the schema has it. */

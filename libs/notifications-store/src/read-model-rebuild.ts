@@ -4,7 +4,7 @@ import { evolvePreferences, type Preferences } from '@stockflow/notifications-co
 import { inTransaction, migrate, quoteSchema } from '@stockflow/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { notificationsMigrations } from './notifications-migrations.js';
-import { endSubscriptions, insertSubscription, preferencesOfRow, saveCustomerPreferences, saveCustomerVersion, savePhoneOptOut, type CustomerPreferencesRow } from './read-model-rows.js';
+import { endSubscriptions, insertSubscription, preferencesOfRow, saveCustomerPreferences, saveCustomerVersion, savePhoneOptOut, saveConfirmedContact, type CustomerPreferencesRow } from './read-model-rows.js';
 
 /** The read models that are a function of the context's log alone (the inbox holds rendered text the log does not). */
 export const REBUILDABLE_TABLES = ['customers', 'subscriptions', 'phone_opt_outs'] as const;
@@ -50,7 +50,13 @@ async function apply(client: PoolClient, s: string, recorded: RecordedEvent): Pr
       return true;
     }
     case 'InboxNotificationRead':
+    case 'ContactConfirmationRequested':
+    case 'ContactConfirmationFailed':
+      // Pending confirmations are not rebuilt (their codes are not in the log): a customer asks again.
       await saveCustomerVersion(client, s, data['customerId'], version, at);
+      return true;
+    case 'ContactConfirmed':
+      await saveConfirmedContact(client, s, data['customerId'], data['channel'], data['address'], version, at);
       return true;
     case 'SubscriptionCreated':
       await insertSubscription(client, s, { id: data['subscriptionId'], customerId: data['customerId'], sku: data['sku'], kind: data['kind'], version }, at);

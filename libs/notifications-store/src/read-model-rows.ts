@@ -91,3 +91,13 @@ export async function savePhoneOptOut(db: Db, s: string, phone: string, optedOut
     [phone, optedOut, keyword, version, at],
   );
 }
+
+/** The address a customer confirmed on a channel (ContactConfirmed), at a stream version. */
+export async function saveConfirmedContact(db: Db, s: string, customerId: string, channel: 'email' | 'sms', address: string, version: number, at: Date | null = null): Promise<void> {
+  const column = channel === 'email' ? 'confirmed_email' : 'confirmed_phone';
+  await db.query(
+    `INSERT INTO ${s}.customers (customer_id, version, ${column}, updated_at) VALUES ($1, $2, $3, COALESCE($4, now()))
+     ON CONFLICT (customer_id) DO UPDATE SET version = EXCLUDED.version, ${column} = EXCLUDED.${column}, updated_at = EXCLUDED.updated_at`,
+    [customerId, version, channel === 'email' ? address.toLowerCase() : address, at],
+  );
+}

@@ -3,6 +3,7 @@
 // them. Web: time to the event on the customer's notification SSE stream. Email and SMS: the mail
 // and SMS sinks offer no stream, so they are read (GET /api/messages) after the phase and the
 // `receivedAt` they stamped (same machine clock) is used; polling does not add to the figures.
+import { confirmContacts, isConfirmationMail, isConfirmationSms } from '@stockflow/sink-kit';
 import { call, must, pool, send, sleep } from './http-client.js';
 import { openSse, type SseStream } from './sse.js';
 
@@ -46,7 +47,9 @@ export class NotificationProbes {
     await pool(this.probes, 8, async (p) => {
       await must('POST', `${this.url('inventory')}/skus`, { sku: p.sku, name: `Probe ${p.index}`, lowStockThreshold: 0 }, 201);
       const customer = `probe-${p.index}`;
-      await must('PUT', `${this.url('notifications')}/customers/${customer}/preferences`, { email: p.email, phone: p.phone, channels: { email: true, sms: true, web: true } }, 200);
+      const preferences = { email: p.email, phone: p.phone, channels: { email: true, sms: true, web: true } };
+      await must('PUT', `${this.url('notifications')}/customers/${customer}/preferences`, preferences, 200);
+      await confirmContacts({ notificationsUrl: this.url('notifications'), mailSinkUrl: this.url('mail-sink'), smsSinkUrl: this.url('sms-sink') }, customer, preferences);
       await must('POST', `${this.url('notifications')}/subscriptions`, { customerId: customer, sku: p.sku }, 201);
       p.stream = await openSse(`${this.url('notifications')}/customers/${customer}/notifications/stream`, (e) => {
         if (e.event === 'notification' && p.webAt === null) p.webAt = e.at;
@@ -71,9 +74,9 @@ export class NotificationProbes {
     const smsAt = new Map<string, number>();
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const mails = (await call('GET', `${this.url('mail-sink')}/api/messages`)).body as { to: string[]; receivedAt: string }[];
+      const mails = ((await call('GET', `${this.url('mail-sink')}/api/messages`)).body as { to: string[]; subject: string; receivedAt: string }[]).filter((m) => !isConfirmationMail(m));
       for (const m of mails) if (m.to[0]?.endsWith(`@${EMAIL_DOMAIN}`) && !mailAt.has(m.to[0])) mailAt.set(m.to[0], Date.parse(m.receivedAt));
-      const texts = (await call('GET', `${this.url('sms-sink')}/api/messages`)).body as { to: string; receivedAt: string }[];
+      const texts = ((await call('GET', `${this.url('sms-sink')}/api/messages`)).body as { to: string; body: string; receivedAt: string }[]).filter((t) => !isConfirmationSms(t));
       for (const t of texts) if (!smsAt.has(t.to)) smsAt.set(t.to, Date.parse(t.receivedAt));
       const complete = restocked.every((p) => p.webAt !== null && mailAt.has(p.email) && smsAt.has(p.phone));
       if (complete || Date.now() > until) break;

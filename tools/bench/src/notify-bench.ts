@@ -6,6 +6,7 @@
 //     row committed and announced (notifications/s), and the same for 10,000 availability subscribers.
 // Results go to bench/results/notify-<date>.{json,md}.
 import { connectNats } from '@stockflow/messaging';
+import { confirmContacts, isConfirmationMail, isConfirmationSms } from '@stockflow/sink-kit';
 import { type BenchFigure, writeReport } from './bench-report.js';
 import { natsUrl, resultsDir, startBenchSystem } from './bench-system.js';
 import { call, must, pool, sleep } from './http-client.js';
@@ -45,7 +46,9 @@ async function main(): Promise<void> {
     progress.done(`latency: preparing ${n} SKUs and customers`);
     await pool(skus, 8, async (sku, i) => {
       await must('POST', `${url('inventory')}/skus`, { sku, name: `Bench item ${i}` }, 201);
-      await must('PUT', `${url('notifications')}/customers/lat-${i}/preferences`, { email: `lat-${i}@bench.example`, phone: `+4916${String(100000000 + i)}`, channels: { email: true, sms: true, web: true } }, 200);
+      const preferences = { email: `lat-${i}@bench.example`, phone: `+4916${String(100000000 + i)}`, channels: { email: true, sms: true, web: true } };
+      await must('PUT', `${url('notifications')}/customers/lat-${i}/preferences`, preferences, 200);
+      await confirmContacts({ notificationsUrl: url('notifications'), mailSinkUrl: url('mail-sink'), smsSinkUrl: url('sms-sink') }, `lat-${i}`, preferences);
       await must('POST', `${url('notifications')}/subscriptions`, { customerId: `lat-${i}`, sku }, 201);
     });
     const streams = await Promise.all(skus.map((_, i) => firstNotification(`${url('notifications')}/customers/lat-${i}/notifications/stream`)));
@@ -66,11 +69,11 @@ async function main(): Promise<void> {
     const sseAt = await Promise.all(streams.map((s) => Promise.race([s.firstAt, sleep(30_000).then(() => NaN)])));
     for (const s of streams) s.close();
     const deadline = Date.now() + 60_000;
-    let mails: { to: string[]; receivedAt: string }[] = [];
-    let texts: { to: string; receivedAt: string }[] = [];
+    let mails: { to: string[]; subject: string; receivedAt: string }[] = [];
+    let texts: { to: string; body: string; receivedAt: string }[] = [];
     while (Date.now() < deadline) {
-      mails = ((await call('GET', `${url('mail-sink')}/api/messages`)).body as typeof mails).filter((m) => m.to[0]?.endsWith('@bench.example'));
-      texts = ((await call('GET', `${url('sms-sink')}/api/messages`)).body as typeof texts).filter((m) => m.to.startsWith('+4916'));
+      mails = ((await call('GET', `${url('mail-sink')}/api/messages`)).body as typeof mails).filter((m) => m.to[0]?.endsWith('@bench.example') && !isConfirmationMail(m));
+      texts = ((await call('GET', `${url('sms-sink')}/api/messages`)).body as typeof texts).filter((m) => m.to.startsWith('+4916') && !isConfirmationSms(m));
       if (mails.length >= n && texts.length >= n) break;
       await sleep(250);
     }

@@ -7,6 +7,7 @@
 // process of the run may be left, nor any of its ports taken.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SMS_SINK_ACCOUNTS } from '@stockflow/system-launcher';
+import { confirmContacts } from '@stockflow/testing';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -137,8 +138,15 @@ describe('customer journey on the whole system, through REST', () => {
       channels: { email: true, sms: true, web: true },
     });
     expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ confirmed: { email: false, sms: false } });
+    // The codes arrive by email and SMS; Ada types them in (ADR 0028: nothing is sent to an unconfirmed contact).
+    await confirmContacts(
+      { notificationsUrl: sys.url('notifications'), mailSinkUrl: sys.url('mail-sink'), smsSinkUrl: sys.url('sms-sink') },
+      ADA.id,
+      { email: ADA.email, phone: ADA.phone, channels: { email: true, sms: true } },
+    );
     const prefs = await http<{ email: string; phone: string; channels: Record<string, boolean>; quietHours: unknown }>('GET', url('notifications', `/customers/${ADA.id}/preferences`));
-    expect(prefs.body).toMatchObject({ email: ADA.email, phone: ADA.phone, channels: { email: true, sms: true, web: true }, quietHours: null });
+    expect(prefs.body).toMatchObject({ email: ADA.email, phone: ADA.phone, channels: { email: true, sms: true, web: true }, quietHours: null, confirmed: { email: true, sms: true } });
 
     const subscribed = await http<{ subscriptionId: string }>('POST', url('notifications', '/subscriptions'), { customerId: ADA.id, sku: LAMP.sku, kind: 'back-in-stock' });
     expect(subscribed.status).toBe(201);

@@ -2,7 +2,7 @@
 // SMS sink and the web inbox/stream of the notifications service.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SMS_SINK_ACCOUNTS } from '@stockflow/system-launcher';
-import { sleep } from '@stockflow/testing';
+import { isConfirmationMail, isConfirmationSms, sentMails, sentSms, sleep } from '@stockflow/testing';
 import {
   mailMode,
   mailsTo,
@@ -140,5 +140,25 @@ describe('notifications across inventory, the notifier and the sinks', () => {
       'sold out',
     );
     expect(inbox.map((n) => n.title)).toEqual(['Notebook ist ausverkauft', 'Notebook ist wieder da']);
+  });
+
+  it('sends nothing but the code to an email address or phone number its owner has not confirmed (ADR 0028)', async () => {
+    const email = 'eve.unconfirmed@example.com';
+    const phone = '+4915170000099';
+    await registerSku(sys, 'SYS-UNC', 'Stapler');
+    // Set by someone who does not own them (no code is ever typed in), then a restock.
+    const put = await http<{ confirmed: unknown }>('PUT', `${sys.url('notifications')}/customers/eve/preferences`, { email, phone, channels: { email: true, sms: true, web: true } });
+    expect(put.status).toBe(200);
+    expect(put.body.confirmed).toEqual({ email: false, sms: false });
+    await subscribe(sys, 'eve', 'SYS-UNC');
+    await receive(sys, 'SYS-UNC', 3);
+    // The web inbox (the customer's own) hears of it; the address and number do not.
+    await eventually(() => listAll(`${sys.url('notifications')}/customers/eve/notifications`), (items) => items.length >= 1, 20_000, 'the web notification');
+    await sleep(2_000);
+    expect(await mailsTo(sys, email)).toEqual([]);
+    expect(await smsTo(sys, phone)).toEqual([]);
+    // What they did get: one code each, once.
+    expect((await sentMails(sys.url('mail-sink'), email)).filter(isConfirmationMail)).toHaveLength(1);
+    expect((await sentSms(sys.url('sms-sink'), phone)).filter(isConfirmationSms)).toHaveLength(1);
   });
 });

@@ -1,11 +1,13 @@
 // Helpers for the notifications system tests: the sinks' APIs, an SSE reader, inventory stock moves.
 import { expect } from '@jest/globals';
-import { openSse, sentMails, sentSms, setMailSinkMode, setSmsSinkMode, sleep, type MailMode, type StoredMail, type StoredSms, type SmsMode, type SseClient } from '@stockflow/testing';
+import { confirmContacts, notificationMails, notificationSms, openSse, setMailSinkMode, setSmsSinkMode, sleep, type MailMode, type StoredMail, type StoredSms, type SmsMode, type SseClient } from '@stockflow/testing';
 import { http, type TestSystem } from './test-system.js';
 
-export const mailsTo = (sys: TestSystem, to?: string): Promise<StoredMail[]> => sentMails(sys.url('mail-sink'), to);
+/** Notification mails the sink received (confirmation codes left out). */
+export const mailsTo = (sys: TestSystem, to?: string): Promise<StoredMail[]> => notificationMails(sys.url('mail-sink'), to);
 
-export const smsTo = (sys: TestSystem, to?: string): Promise<StoredSms[]> => sentSms(sys.url('sms-sink'), to);
+/** Notification text messages the sink received (confirmation codes left out). */
+export const smsTo = (sys: TestSystem, to?: string): Promise<StoredSms[]> => notificationSms(sys.url('sms-sink'), to);
 
 export const mailMode = (sys: TestSystem, mode: MailMode): Promise<void> => setMailSinkMode(sys.url('mail-sink'), mode);
 
@@ -25,9 +27,11 @@ export async function sellOut(sys: TestSystem, sku: string): Promise<void> {
   expect((await http('POST', `${sys.url('inventory')}/skus/${sku}/adjustments`, { delta: -body.available, reason: 'sold elsewhere' })).status).toBe(200);
 }
 
+/** Sets a customer's preferences and confirms the email address and phone number they turn on, with the codes the sinks received (ADR 0028). */
 export async function preferences(sys: TestSystem, customerId: string, body: Record<string, unknown>): Promise<void> {
   const response = await http('PUT', `${sys.url('notifications')}/customers/${customerId}/preferences`, body);
   expect(response.status).toBe(200);
+  await confirmContacts({ notificationsUrl: sys.url('notifications'), mailSinkUrl: sys.url('mail-sink'), smsSinkUrl: sys.url('sms-sink') }, customerId, body);
 }
 
 export async function subscribe(sys: TestSystem, customerId: string, sku: string, kind = 'back-in-stock'): Promise<string> {

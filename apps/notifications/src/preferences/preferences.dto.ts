@@ -89,6 +89,14 @@ export class QuietHoursView {
   end!: string;
 }
 
+export class ConfirmedContactsView {
+  @ApiProperty()
+  email!: boolean;
+
+  @ApiProperty()
+  sms!: boolean;
+}
+
 export class PreferencesView {
   @ApiProperty()
   customerId!: string;
@@ -113,6 +121,12 @@ export class PreferencesView {
 
   @ApiProperty({ description: 'The phone number replied STOP: no SMS until it replies START' })
   smsOptedOut!: boolean;
+
+  @ApiProperty({
+    type: ConfirmedContactsView,
+    description: 'Whether the owner confirmed the email address / phone number with the code sent to it; an unconfirmed one gets no notifications',
+  })
+  confirmed!: ConfirmedContactsView;
 
   @ApiProperty({ description: 'Version of the customer stream' })
   version!: number;

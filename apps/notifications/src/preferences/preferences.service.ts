@@ -12,6 +12,7 @@ import {
 } from '@stockflow/notifications-context';
 import { canonicalTimeZone } from '@stockflow/notifications-context';
 import { preferencesOfRow, saveCustomerPreferences, type CustomerPreferencesRow } from '@stockflow/notifications-store';
+import { ContactConfirmationsService } from '../contacts/contact-confirmations.service.js';
 import { NotificationsStore, type Transaction } from '../persistence/notifications-store.js';
 import type { PreferencesDto, PreferencesView } from './preferences.dto.js';
 
@@ -20,12 +21,17 @@ interface CustomerRow extends CustomerPreferencesRow {
   version: number;
   preferences_set: boolean;
   sms_opted_out?: boolean | null;
+  email_confirmed?: boolean | null;
+  phone_confirmed?: boolean | null;
 }
 
 /** Preferences commands and reads on the customer stream and the `customers` read model. */
 @Injectable()
 export class PreferencesService {
-  constructor(private readonly store: NotificationsStore) {}
+  constructor(
+    private readonly store: NotificationsStore,
+    private readonly confirmations: ContactConfirmationsService,
+  ) {}
 
   async set(customerId: string, body: PreferencesDto): Promise<PreferencesView> {
     const next: Preferences = {
@@ -40,10 +46,13 @@ export class PreferencesService {
       const row = await this.lockCustomer(tx, customerId);
       const current = row?.preferences_set ? preferencesOfRow(row) : null;
       const events = decideSetPreferences(customerId, current, next);
+      let version = row?.version ?? 0;
       if (events.length > 0) {
-        const version = await tx.append(customerStreamId(customerId), events, row?.version ?? 0);
+        version = await tx.append(customerStreamId(customerId), events, version);
         await this.save(tx, customerId, evolvePreferences(current, events[0]!)!, version);
       }
+      // Also when nothing changed: setting the same preferences again asks for a new code once the last expired or locked.
+      await this.confirmations.requestFor(tx, customerId, next, version);
       return (await this.read(tx.client, customerId))!;
     });
   }
@@ -80,13 +89,17 @@ export class PreferencesService {
 
   private async read(db: Pick<Transaction['client'], 'query'>, customerId: string): Promise<PreferencesView | null> {
     const { rows } = await db.query<CustomerRow>(
-      `SELECT c.*, o.opted_out AS sms_opted_out FROM ${this.store.s}.customers c
+      `SELECT c.*, o.opted_out AS sms_opted_out,
+         (c.confirmed_email IS NOT NULL AND c.confirmed_email = lower(c.email)) AS email_confirmed,
+         (c.confirmed_phone IS NOT NULL AND c.confirmed_phone = c.phone) AS phone_confirmed
+       FROM ${this.store.s}.customers c
        LEFT JOIN ${this.store.s}.phone_opt_outs o ON o.phone = c.phone
        WHERE c.customer_id = $1 AND c.preferences_set`,
       [customerId],
     );
     const row = rows[0];
     if (!row) return null;
-    return { customerId, ...preferencesOfRow(row), smsOptedOut: row.sms_opted_out === true, version: row.version };
+    const confirmed = { email: row.email_confirmed === true, sms: row.phone_confirmed === true };
+    return { customerId, ...preferencesOfRow(row), smsOptedOut: row.sms_opted_out === true, confirmed, version: row.version };
   }
 }

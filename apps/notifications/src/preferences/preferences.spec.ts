@@ -29,11 +29,12 @@ describe('PUT/GET /customers/:id/preferences', () => {
       .set('traceparent', `00-${traceId}-00f067aa0ba902b7-01`)
       .send(full)
       .expect(200);
-    expect(put.body).toEqual({ customerId: 'ada', ...full, smsOptedOut: false, version: 1 });
+    // Email and SMS on: each contact is asked for a confirmation (ADR 0028) in the same transaction.
+    expect(put.body).toEqual({ customerId: 'ada', ...full, smsOptedOut: false, confirmed: { email: false, sms: false }, version: 3 });
     const get = await svc.http().get('/customers/ada/preferences').expect(200);
     expect(get.body).toEqual(put.body);
     const { events } = await svc.running.infrastructure.store.readStream('customer-ada');
-    expect(events).toHaveLength(1);
+    expect(events.map((e) => e.type)).toEqual(['NotificationPreferencesSet', 'ContactConfirmationRequested', 'ContactConfirmationRequested']);
     expect(events[0]).toMatchObject({ type: 'NotificationPreferencesSet', schemaVersion: 1, data: { customerId: 'ada', ...full }, traceparent: expect.stringContaining(traceId) });
   });
 
@@ -50,7 +51,7 @@ describe('PUT/GET /customers/:id/preferences', () => {
   it('replaces rather than merges: fields left out go back to their defaults', async () => {
     await svc.http().put('/customers/cy/preferences').send(full).expect(200);
     const replaced = await svc.http().put('/customers/cy/preferences').send({ channels: { email: false, sms: false, web: true } }).expect(200);
-    expect(replaced.body).toMatchObject({ email: null, phone: null, quietHours: null, locale: 'en', version: 2 });
+    expect(replaced.body).toMatchObject({ email: null, phone: null, quietHours: null, locale: 'en', version: 4 });
   });
 
   it('404 for a customer without preferences', async () => {

@@ -30,7 +30,7 @@ describe('one-click unsubscribe', () => {
       }
     });
     const still = await svc.http().get('/customers/gil/preferences').expect(200);
-    expect(still.body).toMatchObject({ channels: { email: true }, version: 1 });
+    expect(still.body).toMatchObject({ channels: { email: true }, version: 2 }); // the preferences and the email confirmation request
 
     // The page's form, as a browser posts it: the change happens, and the answer is a page.
     const page = await svc.http().get('/unsubscribe').query({ token }).expect(200);
@@ -39,9 +39,9 @@ describe('one-click unsubscribe', () => {
     expect(posted.headers['content-type']).toContain('text/html');
     expect(posted.text).toContain('You are unsubscribed');
     const after = await svc.http().get('/customers/gil/preferences').expect(200);
-    expect(after.body).toMatchObject({ channels: { email: false, web: true }, email: 'gil@example.com', version: 2 });
+    expect(after.body).toMatchObject({ channels: { email: false, web: true }, email: 'gil@example.com', version: 3 });
     const { events } = await svc.running.infrastructure.store.readStream('customer-gil');
-    expect(events.map((e) => e.type)).toEqual(['NotificationPreferencesSet', 'EmailUnsubscribed']);
+    expect(events.map((e) => e.type)).toEqual(['NotificationPreferencesSet', 'ContactConfirmationRequested', 'EmailUnsubscribed']);
     await expectNothingAppended(svc, async () => {
       const again = await svc.http().post('/unsubscribe').query({ token }).type('form').send(oneClick).expect(200);
       expect(again.body).toEqual({ customerId: 'gil', email: 'gil@example.com', changed: false });

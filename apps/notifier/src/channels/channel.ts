@@ -1,5 +1,5 @@
 import type { ChannelName } from '@stockflow/notifications-context';
-import type { TemplateVars } from '../templates/templates.js';
+import type { MessageVars } from '../templates/templates.js';
 
 export type { ChannelName };
 
@@ -9,7 +9,7 @@ export interface OutgoingMessage {
   readonly customerId: string;
   readonly recipient: string;
   readonly locale: string;
-  readonly vars: TemplateVars;
+  readonly vars: MessageVars;
   /** True when an earlier attempt was interrupted after the send began: the provider may have it. */
   readonly resumed: boolean;
   readonly attempt: number;

@@ -38,6 +38,8 @@ export class EmailChannel implements SendingChannel {
   }
 
   async send(message: OutgoingMessage): Promise<SendReceipt> {
+    // A confirmation code is transactional mail: no list to unsubscribe from.
+    const confirmation = message.vars.kind === 'contact-confirmation';
     const unsubscribe = unsubscribeUrl(this.options.unsubscribeBaseUrl, message.customerId, message.recipient, this.options.unsubscribeSecret);
     const content = renderEmail(message.locale, message.vars, unsubscribe);
     const messageId = emailMessageId(message.deliveryId);
@@ -49,11 +51,13 @@ export class EmailChannel implements SendingChannel {
         text: content.text,
         html: content.html,
         messageId,
-        headers: {
-          'List-Unsubscribe': `<${unsubscribe}>`,
-          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-          'X-Stockflow-Delivery': message.deliveryId,
-        },
+        headers: confirmation
+          ? { 'X-Stockflow-Confirmation': message.deliveryId }
+          : {
+              'List-Unsubscribe': `<${unsubscribe}>`,
+              'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+              'X-Stockflow-Delivery': message.deliveryId,
+            },
       });
       return { provider: 'smtp', providerMessageId: messageId };
     } catch (error) {

@@ -1,3 +1,4 @@
+import type { TemplateVars } from '../templates/templates.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import { SmsChannel } from './sms-channel.js';
@@ -57,7 +58,7 @@ describe('SmsChannel: finding an interrupted send at the provider', () => {
     expect(await channel.findAccepted(message, since)).toEqual({ status: 'absent' });
     const receipt = await channel.send(message);
     expect(await channel.findAccepted(message, since)).toEqual({ status: 'found', provider: 'p', sid: receipt.providerMessageId });
-    expect(await channel.findAccepted({ ...message, vars: { ...message.vars, available: 3 } }, since)).toEqual({ status: 'absent' });
+    expect(await channel.findAccepted({ ...message, vars: { ...(message.vars as TemplateVars), available: 3 } }, since)).toEqual({ status: 'absent' });
   });
 
   it('says unknown when the provider cannot list messages (the caller sends again: at least once)', async () => {

@@ -23,20 +23,21 @@ describe('notifier killed hard mid-fan-out', () => {
       email: `crash-${i}@example.com`,
       phone: `+491510${String(1000000 + i)}`,
     }));
-    for (let i = 0; i < N; i += 25) {
-      await Promise.all(
-        customers.slice(i, i + 25).map(async (c) => {
-          expect((await h.api('PUT', `/customers/${c.id}/preferences`, { email: c.email, phone: c.phone, channels: { email: true, sms: true, web: true } })).status).toBe(200);
-          expect((await h.api('POST', '/subscriptions', { customerId: c.id, sku: 'CRASH-1' })).status).toBe(201);
-        }),
-      );
-    }
+    // First: the notifier sends the confirmation codes the customers confirm below (ADR 0028).
     notifier = await h.startNotifierProcess({
       WAVE_SIZE: '100',
       EMAIL_CONCURRENCY: '4',
       SMS_CONCURRENCY: '4',
       SMS_PROVIDERS: JSON.stringify(h.providers.map((p) => ({ ...p, ratePerSecond: 80 }))),
     });
+    for (let i = 0; i < N; i += 25) {
+      await Promise.all(
+        customers.slice(i, i + 25).map(async (c) => {
+          await h.preferences(c.id, { email: c.email, phone: c.phone, channels: { email: true, sms: true, web: true } });
+          expect((await h.api('POST', '/subscriptions', { customerId: c.id, sku: 'CRASH-1' })).status).toBe(201);
+        }),
+      );
+    }
     await h.restock('CRASH-1', N);
     await eventually(() => h.mails(), (m) => m.length >= 40, 30_000, 'the fan-out under way');
     await notifier.kill('notifier', 'SIGKILL');

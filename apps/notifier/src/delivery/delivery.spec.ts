@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readAllPages, type Page } from '@stockflow/platform';
-import { eventually, sleep } from '@stockflow/testing';
+import { eventually, isConfirmationMail, isConfirmationSms, sentMails, sentSms, sleep } from '@stockflow/testing';
 import { startNotifierHarness, type NotifierHarness } from '../testing/notifier-harness.js';
 
 interface Delivery {
@@ -27,7 +27,7 @@ describe('notifier: delivery on email, SMS and web', () => {
   });
 
   async function customer(id: string, prefs: Record<string, unknown>, sku: string, kind = 'back-in-stock'): Promise<string> {
-    expect((await h.api('PUT', `/customers/${id}/preferences`, prefs)).status).toBe(200);
+    await h.preferences(id, prefs);
     const created = await h.api<{ subscriptionId: string }>('POST', '/subscriptions', { customerId: id, sku, kind });
     expect(created.status).toBe(201);
     return created.body.subscriptionId;
@@ -97,6 +97,24 @@ describe('notifier: delivery on email, SMS and web', () => {
     expect(await h.mails(email)).toHaveLength(1);
     expect(await h.sms(phone)).toHaveLength(1);
     expect((await inboxOf('ada')).body).toHaveLength(1);
+  });
+
+  it('sends each confirmation code once, in the customer language, without list headers, and then forgets it (ADR 0028)', async () => {
+    const email = 'kim@example.com';
+    const phone = '+4915100000177';
+    await h.preferences('kim', { email, phone, locale: 'de', channels: { email: true, sms: true, web: false } });
+    const [mail] = (await sentMails(h.mailSinkUrl, email)).filter(isConfirmationMail);
+    expect(mail).toMatchObject({ subject: 'Ihr stockflow-Bestätigungscode', to: [email] });
+    expect(mail!.text).toMatch(/Bestätigungscode lautet \d{6}/);
+    expect(mail!.headers['list-unsubscribe']).toBeUndefined();
+    expect((await sentSms(h.smsSinkUrl, phone)).filter(isConfirmationSms)).toHaveLength(1);
+    // Sent, and the code is gone from the table: it exists only in the messages now.
+    const rows = await h.query<{ send_status: string; code: string | null }>(`SELECT send_status, code FROM $schema.contact_confirmations WHERE customer_id = 'kim'`);
+    expect(rows).toEqual([
+      { send_status: 'sent', code: null },
+      { send_status: 'sent', code: null },
+    ]);
+    expect(await h.mails(email)).toEqual([]); // confirmation codes are not notifications
   });
 
   it('the mailed unsubscribe link works: no more email after it', async () => {

@@ -52,10 +52,10 @@ describe('notifications read models rebuilt from the log', () => {
     for (const [i, id] of customers.entries()) {
       if (i % 4 === 3) continue; // some without preferences: told in the web inbox only
       const prefs = { email: `${id}@example.com`, phone: `+491510000000${i}`, locale: i % 2 ? 'de' : 'en', timeZone: 'Europe/Berlin', channels: { email: true, sms: i % 2 === 0, web: true } };
-      expect((await h.api('PUT', `/customers/${id}/preferences`, prefs)).status).toBe(200);
+      await h.preferences(id, prefs); // and confirms the contacts (ContactConfirmed is rebuilt too)
     }
     // A change of preferences, a quiet window.
-    expect((await h.api('PUT', `/customers/reb-c1/preferences`, { email: 'reb-c1@example.org', channels: { email: true, sms: false, web: false }, quietHours: { start: '22:00', end: '07:00' } })).status).toBe(200);
+    await h.preferences('reb-c1', { email: 'reb-c1@example.org', channels: { email: true, sms: false, web: false }, quietHours: { start: '22:00', end: '07:00' } });
     const subscriptions: string[] = [];
     for (const id of customers) {
       const created = await h.api<{ subscriptionId: string }>('POST', '/subscriptions', { customerId: id, sku: 'REB-1' });

@@ -14,6 +14,28 @@ export interface TemplateVars {
   readonly link: string;
 }
 
+/** A contact confirmation (ADR 0028): the one-time code for the address or number, nothing else. */
+export interface ConfirmationVars {
+  readonly kind: 'contact-confirmation';
+  readonly code: string;
+}
+
+/** What an email or SMS carries: a stock notification or a contact confirmation. */
+export type MessageVars = TemplateVars | ConfirmationVars;
+
+const CONFIRMATION: Record<TemplateLocale, { subject: string; text: (code: string) => string; ignore: string }> = {
+  en: {
+    subject: 'Your stockflow confirmation code',
+    text: (code) => `Your stockflow confirmation code is ${code}. It is valid for 24 hours.`,
+    ignore: 'If you did not ask for stock alerts, ignore this message: nothing will be sent to you.',
+  },
+  de: {
+    subject: 'Ihr stockflow-Bestätigungscode',
+    text: (code) => `Ihr stockflow-Bestätigungscode lautet ${code}. Er gilt 24 Stunden.`,
+    ignore: 'Wenn Sie keine Lagerhinweise bestellt haben, ignorieren Sie diese Nachricht: Sie erhalten nichts.',
+  },
+};
+
 export interface EmailMessage {
   readonly subject: string;
   readonly text: string;
@@ -63,7 +85,15 @@ const PHRASES: Record<TemplateLocale, Phrases> = {
   },
 };
 
-export function renderEmail(locale: string | null, v: TemplateVars, unsubscribeUrl: string): EmailMessage {
+export function renderEmail(locale: string | null, v: MessageVars, unsubscribeUrl: string): EmailMessage {
+  if (v.kind === 'contact-confirmation') {
+    const c = CONFIRMATION[templateLocale(locale)];
+    return {
+      subject: c.subject,
+      text: `${c.text(v.code)}\n\n${c.ignore}\n`,
+      html: `<!doctype html><html lang="${templateLocale(locale)}"><body><p>${escapeHtml(c.text(v.code))}</p><p>${escapeHtml(c.ignore)}</p></body></html>`,
+    };
+  }
   const p = PHRASES[templateLocale(locale)];
   const headline = p.headline(v);
   const detail = p.detail(v);
@@ -80,8 +110,9 @@ export function renderEmail(locale: string | null, v: TemplateVars, unsubscribeU
 }
 
 /** One SMS: short (a single GSM segment when the name allows), with the link; "STOP" opts out. */
-export function renderSms(locale: string | null, v: TemplateVars): string {
+export function renderSms(locale: string | null, v: MessageVars): string {
   const lang = templateLocale(locale);
+  if (v.kind === 'contact-confirmation') return CONFIRMATION[lang].text(v.code);
   const p = PHRASES[lang];
   const stop = lang === 'de' ? 'STOP = Abmelden' : 'Reply STOP to opt out';
   return `${p.headline(v)}. ${p.detail(v)} ${v.link} ${stop}`;

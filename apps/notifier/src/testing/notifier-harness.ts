@@ -13,8 +13,6 @@ import {
   newIsolation,
   publishAsRelay,
   removeIsolation,
-  sentMails,
-  sentSms,
   setMailSinkMode,
   setSmsSinkMode,
   startTestProcesses,
@@ -26,6 +24,10 @@ import {
   type SmsMode,
   type TestProcesses,
   TEST_RATE_LIMITS,
+  confirmContacts,
+  notificationMails,
+  notificationSms,
+  type ContactPreferences,
 } from '@stockflow/testing';
 import { createServer, type Server } from 'node:http';
 import { NotifierConfig, type SmsProviderConfig } from '../notifier-config.js';
@@ -35,6 +37,9 @@ export interface NotifierHarness {
   readonly schema: string;
   readonly namespace: string;
   readonly notificationsUrl: string;
+  /** The development sinks' HTTP APIs (every message, confirmation codes included). */
+  readonly mailSinkUrl: string;
+  readonly smsSinkUrl: string;
   readonly providers: SmsProviderConfig[];
   readonly nats: NatsConnection;
   /** The in-process notifier (null after `stopNotifier`, or before `startNotifier`). */
@@ -46,11 +51,15 @@ export interface NotifierHarness {
   /** The notifier as a process of its own (`apps/notifier/dist/main.js`), with `env` over the harness's settings (crash tests). */
   startNotifierProcess(env?: Record<string, string>): Promise<TestProcesses>;
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Sets a customer's preferences and confirms the email address and phone number they turn on (ADR 0028; a notifier must run). */
+  preferences(customerId: string, preferences: Record<string, unknown>): Promise<void>;
   /** Publishes an inventory event on JetStream as inventory's relay would. */
   publish(type: string, data: Record<string, unknown>, options?: { occurredAt?: Date; streamPosition?: number }): Promise<string>;
   /** StockLevelChanged + BackInStock for a restock from 0 to `available`; returns the BackInStock event id. */
   restock(sku: string, available: number, options?: { occurredAt?: Date }): Promise<string>;
+  /** Notification mails the sink received (confirmation codes left out). */
   mails(to?: string): Promise<StoredMail[]>;
+  /** Notification text messages the sink received (confirmation codes left out). */
   sms(to?: string): Promise<StoredSms[]>;
   mailMode(mode: MailMode): Promise<void>;
   smsMode(mode: SmsMode, accounts?: string[]): Promise<void>;
@@ -118,6 +127,8 @@ export async function startNotifierHarness(): Promise<NotifierHarness> {
       schema,
       namespace,
       notificationsUrl,
+      mailSinkUrl,
+      smsSinkUrl,
       providers,
       nats,
       notifier: null,
@@ -138,6 +149,11 @@ export async function startNotifierHarness(): Promise<NotifierHarness> {
         return process;
       },
       api: <T>(method: string, path: string, body?: unknown) => fetchJson<T>(method, `${notificationsUrl}${path}`, body),
+      async preferences(customerId, preferences) {
+        const answer = await fetchJson('PUT', `${notificationsUrl}/customers/${customerId}/preferences`, preferences);
+        if (answer.status !== 200) throw new Error(`PUT preferences of ${customerId}: ${answer.status} ${JSON.stringify(answer.body)}`);
+        await confirmContacts({ notificationsUrl, mailSinkUrl, smsSinkUrl }, customerId, preferences as ContactPreferences);
+      },
       async publish(type, data, options = {}) {
         const sku = String(data.sku);
         const position = options.streamPosition ?? (positions.get(sku) ?? 0) + 1;
@@ -155,8 +171,8 @@ export async function startNotifierHarness(): Promise<NotifierHarness> {
         await harness.publish('StockLevelChanged', { sku, onHand: available, reserved: 0, available }, options);
         return harness.publish('BackInStock', { sku, available }, options);
       },
-      mails: (to) => sentMails(mailSinkUrl, to),
-      sms: (to) => sentSms(smsSinkUrl, to),
+      mails: (to) => notificationMails(mailSinkUrl, to),
+      sms: (to) => notificationSms(smsSinkUrl, to),
       mailMode: (mode) => setMailSinkMode(mailSinkUrl, mode),
       smsMode: (mode, accounts) => setSmsSinkMode(smsSinkUrl, mode, accounts),
       async query(sql, values = []) {

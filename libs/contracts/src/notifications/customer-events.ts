@@ -87,7 +87,7 @@ export const ContactConfirmationRequested = defineEvent({
   aggregate,
   description:
     'An email address or phone number was set and must be confirmed by its owner before it receives notifications: ' +
-    'a one-time code is sent to it once. Only a salted hash of the code is recorded.',
+    'a one-time code is sent to it once. Only a keyed hash of the code is recorded.',
   versions: [
     {
       version: 1,
@@ -97,7 +97,7 @@ export const ContactConfirmationRequested = defineEvent({
           channel: ContactChannel,
           address: ContactAddress,
           confirmationId: Type.String({ format: 'uuid' }),
-          codeHash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of salt, confirmation id and code' }),
+          codeHash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'HMAC-SHA-256, under the notifications service secret, of salt, confirmation id and code' }),
           salt: Type.String({ pattern: '^[0-9a-f]{32}$' }),
           expiresAt: Type.String({ format: 'date-time' }),
           maxAttempts: Type.Integer({ minimum: 1, maximum: 20 }),

@@ -1,7 +1,8 @@
 // Contact confirmation (ADR 0028): an email address or phone number receives notifications only after its
-// owner confirmed it with a one-time code. Pure decisions; the code itself is never recorded, only a salted
-// hash of it (SHA-256 of salt, confirmation id and code), so neither events nor logs hold it.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// owner confirmed it with a one-time code. Pure decisions; the code itself is never recorded, only a keyed
+// hash of it (HMAC-SHA-256 under the service's secret over salt, confirmation id and code), so neither events
+// nor logs hold it, and a reader of the log cannot try the million six-digit codes against the hash.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { notificationCustomer } from '@stockflow/contracts';
 import { DomainError } from '@stockflow/event-sourcing';
 
@@ -41,9 +42,9 @@ export interface ConfirmationState {
 
 export const NO_CONFIRMATIONS: ConfirmationState = { pending: {}, confirmed: {} };
 
-/** The salted hash of a code: hex SHA-256 over salt, confirmation id and code. */
-export function hashConfirmationCode(salt: string, confirmationId: string, code: string): string {
-  return createHash('sha256').update(`${salt}:${confirmationId}:${code}`).digest('hex');
+/** The keyed hash of a code: hex HMAC-SHA-256 under `key` over salt, confirmation id and code. */
+export function hashConfirmationCode(key: string, salt: string, confirmationId: string, code: string): string {
+  return createHmac('sha256', key).update(`${salt}:${confirmationId}:${code}`).digest('hex');
 }
 
 function normalise(channel: ContactChannel, address: string): string {
@@ -62,10 +63,10 @@ export function isConfirmed(state: ConfirmationState, channel: ContactChannel, a
 export function decideRequestConfirmation(
   customerId: string,
   state: ConfirmationState,
-  request: { channel: ContactChannel; address: string; confirmationId: string; code: string; salt: string },
+  request: { channel: ContactChannel; address: string; confirmationId: string; code: string; salt: string; key: string },
   now: Date,
 ): notificationCustomer.CustomerEvent[] {
-  const { channel, address, confirmationId, code, salt } = request;
+  const { channel, address, confirmationId, code, salt, key } = request;
   if (isConfirmed(state, channel, address)) return [];
   const pending = state.pending[channel];
   if (pending && !pending.locked && pending.address === address && Date.parse(pending.expiresAt) > now.getTime()) return [];
@@ -77,7 +78,7 @@ export function decideRequestConfirmation(
         channel,
         address,
         confirmationId,
-        codeHash: hashConfirmationCode(salt, confirmationId, code),
+        codeHash: hashConfirmationCode(key, salt, confirmationId, code),
         salt,
         expiresAt: new Date(now.getTime() + CONFIRMATION_TTL_MS).toISOString(),
         maxAttempts: CONFIRMATION_MAX_ATTEMPTS,
@@ -97,6 +98,7 @@ export function decideConfirm(
   channel: ContactChannel,
   code: string,
   now: Date,
+  key: string,
 ): notificationCustomer.CustomerEvent[] {
   const pending = state.pending[channel];
   if (!pending) {
@@ -107,7 +109,7 @@ export function decideConfirm(
   if (Date.parse(pending.expiresAt) <= now.getTime()) {
     throw new DomainError('conflict', `the ${channel} confirmation expired; request a new code`, ConfirmationErrors.expired);
   }
-  const given = Buffer.from(hashConfirmationCode(pending.salt, pending.confirmationId, code), 'hex');
+  const given = Buffer.from(hashConfirmationCode(key, pending.salt, pending.confirmationId, code), 'hex');
   if (timingSafeEqual(given, Buffer.from(pending.codeHash, 'hex'))) {
     return [{ type: 'ContactConfirmed', data: { customerId, channel, address: pending.address, confirmationId: pending.confirmationId } }];
   }

@@ -17,15 +17,19 @@ export interface Contact {
   readonly smsEnabled: boolean;
   readonly webEnabled: boolean;
   readonly smsOptedOut: boolean;
+  /** The email address was confirmed by its owner (ADR 0028); unconfirmed addresses get nothing. */
+  readonly emailConfirmed: boolean;
+  /** The phone number was confirmed by its owner. */
+  readonly phoneConfirmed: boolean;
 }
 
 /** The address a channel would use now, or null when the customer does not want (or cannot get) it. */
 export function recipientFor(channel: ChannelName, contact: Contact): string | null {
   switch (channel) {
     case 'email':
-      return contact.emailEnabled && contact.email ? contact.email : null;
+      return contact.emailEnabled && contact.email && contact.emailConfirmed ? contact.email : null;
     case 'sms':
-      return contact.smsEnabled && contact.phone && !contact.smsOptedOut ? contact.phone : null;
+      return contact.smsEnabled && contact.phone && contact.phoneConfirmed && !contact.smsOptedOut ? contact.phone : null;
     case 'web':
       return contact.webEnabled ? 'inbox' : null;
   }

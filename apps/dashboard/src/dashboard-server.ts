@@ -13,6 +13,7 @@ import { ClientCredentialsTokens } from '@stockflow/platform';
 import { metricsTargets, type DashboardConfig } from './dashboard-config.js';
 import { DashboardMetrics, routeOf } from './dashboard-metrics.js';
 import { parseMetrics, summarize, WATCHED_METRICS, type ProcessHealth } from './metrics-text.js';
+import { frameForPage, isPublicView, opaqueOrderKeys, SseFrameFilter } from './public-views.js';
 
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
@@ -64,14 +65,23 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
     return projections === 'up' ? { ready: true, body: { status: 'ok', info: details, error: {}, details } } : { ready: false, body: { status: 'error', info: {}, error: details, details } };
   }
 
-  async function proxy(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
+  const orderKeys = opaqueOrderKeys();
+
+  async function proxy(request: IncomingMessage, response: ServerResponse, path: string, filter: SseFrameFilter | null = null): Promise<void> {
     const controller = new AbortController();
     request.once('close', () => controller.abort());
     try {
       const upstream = await fetch(`${projectionsUrl}${path}`, { signal: controller.signal, headers: { accept: request.headers.accept ?? '*/*', ...(await authorization()) } });
       response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-cache' });
       if (!upstream.body) return void response.end();
-      Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream).on('error', () => response.end()).pipe(response);
+      const body = Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream).on('error', () => response.end());
+      if (!filter) return void body.pipe(response);
+      body.setEncoding('utf8');
+      body.on('data', (chunk: string) => {
+        const out = filter.push(chunk);
+        if (out) response.write(out);
+      });
+      body.on('end', () => response.end());
     } catch {
       if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ title: 'projections unavailable' }));
@@ -95,7 +105,12 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
       metrics.streamClients.inc();
       response.once('close', () => metrics.streamClients.dec());
     }
-    if (url.pathname.startsWith('/api/views')) return void proxy(request, response, url.pathname.slice(4) + url.search);
+    if (url.pathname.startsWith('/api/views')) {
+      // Only what the page shows: the dashboard's operator token must not open every customer's views to its visitors.
+      const path = url.pathname.slice(4);
+      if (!isPublicView(path)) return void json(response, 404, { type: 'about:blank', title: 'Not Found', status: 404, detail: 'not a view the dashboard shows' }, 'application/problem+json');
+      return void proxy(request, response, path + url.search, path === '/views/stream' ? new SseFrameFilter((frame) => frameForPage(frame, orderKeys)) : null);
+    }
     serveStatic(url.pathname, response);
   });
 

@@ -188,7 +188,34 @@ describe('authentication and authorisation across the running system', () => {
       'the dashboard reaching every /metrics',
     );
     expect(Object.keys(health.body)).toEqual(expect.arrayContaining(['orders', 'inventory', 'projections']));
-    const summary = await http('GET', url('dashboard', '/api/views/summary'));
-    expect(summary.status).toBe(200);
+    expect((await http('GET', url('dashboard', '/api/views/stock'))).status).toBe(200);
+  });
+
+  it("forwards to the dashboard's visitors only the views its page shows, and a live stream without customers", async () => {
+    // The dashboard reads with an operator token: what it forwarded, anyone reaching it could read.
+    for (const path of ['/api/views/customers/alice/orders', '/api/views/carts/any', '/api/views/summary', '/api/views/stock/AUTH-LAMP']) {
+      expect([path, (await fetch(url('dashboard', path))).status]).toEqual([path, 404]);
+    }
+    const controller = new AbortController();
+    const stream = await fetch(url('dashboard', '/api/views/stream'), { signal: controller.signal });
+    expect(stream.status).toBe(200);
+    let text = '';
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) text += decoder.decode(chunk, { stream: true });
+      } catch {
+        // aborted below
+      }
+    })();
+    const alice = await tokens.customer('alice');
+    const cart = await http<{ cartId: string }>('POST', url('carts', '/carts'), { customerId: 'alice' }, as(alice));
+    expect(cart.status).toBe(201);
+    expect((await http('POST', url('orders', '/orders'), { customerId: 'alice', lines: [{ sku: 'AUTH-LAMP', quantity: 1 }] }, as(alice))).status).toBe(202);
+    await eventually(() => text, (seen) => seen.includes('event: customer_orders'), 15_000, 'the order change on the dashboard stream');
+    controller.abort();
+    await reading;
+    expect(text).not.toContain('alice');
+    expect(text).not.toContain('event: carts');
   });
 });

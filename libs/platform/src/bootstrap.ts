@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type ForwardReference, type Type, type ValidationPipeOptions } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -20,6 +20,7 @@ import { ServiceMetrics } from './metrics/service-metrics.js';
 import { PlatformModule } from './platform.module.js';
 import { DEFAULT_REQUEST_BOUNDS } from './request-shape/request-bounds.js';
 import { installRequestShapeGuard, type RequestShapeOptions } from './request-shape/request-shape.js';
+import { declareQueryParameters } from './request-shape/declared-query.js';
 import { installRequestContext } from './tracing/fastify-hooks.js';
 import { callerIdentity, installRateLimits, type InstalledRateLimits, type RateLimitSettings } from './rate-limit/rate-limit.js';
 
@@ -215,6 +216,9 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   Object.defineProperty(ServiceModule, 'name', { value: `${toPascalCase(name)}ServiceModule` });
 
   const app = await NestFactory.create<NestFastifyApplication>(ServiceModule, adapter, { bufferLogs: true, abortOnError: false });
+  // Every route's declared query parameters into its route config, before init() registers the
+  // routes: the request-shape guard refuses any other (ADR 0027).
+  declareQueryParameters(app.get(ModulesContainer));
   app.useLogger(app.get(NestPinoLogger));
   if (!auth) logger.info(`${name}: authentication is off (AUTH_ISSUER unset): every caller is treated as an operator; never run so outside development`);
   app.flushLogs();

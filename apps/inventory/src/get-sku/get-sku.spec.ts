@@ -68,7 +68,9 @@ describe('GET /skus/:sku (real PostgreSQL and NATS)', () => {
       { name: 'unicode', send: (http) => http.get(`/skus/${encodeURIComponent('ÄB')}`), status: 400, fields: ['sku'] },
       { name: 'encoded slash', send: (http) => http.get('/skus/A%2FB'), status: 400, fields: ['sku'] },
       { name: 'quote', send: (http) => http.get(`/skus/${encodeURIComponent("A'B")}`), status: 400, fields: ['sku'] },
-      { name: 'query string is not part of the SKU', send: (http) => http.get('/skus/NOPE-2?x=1'), status: 404 },
+      { name: 'query string is not part of the SKU', send: (http) => http.get('/skus/NOPE-2?'), status: 404 },
+      // The route declares no query parameter: any one is refused, naming it (ADR 0027).
+      { name: 'an undeclared query parameter', send: (http) => http.get('/skus/NOPE-2?x=1'), status: 400, fields: ['x'] },
     ]);
   });
 

@@ -208,7 +208,9 @@ describe('authentication and authorisation (platform guard, jose verifier, devel
     expect(stream.status).toBe(200);
     expect(stream.text).toContain('"hello":"customer-a"');
     // A ticket opens only its path; a ticket for someone else's stream is still someone else's.
-    expect((await request(server).get(`/stock?ticket=${issued.body.ticket}`)).status).toBe(401);
+    // On a route that takes no ticket, `ticket` is an undeclared query parameter: refused, never read (ADR 0027).
+    const elsewhere = await request(server).get(`/stock?ticket=${issued.body.ticket}`);
+    expect({ status: elsewhere.status, errors: elsewhere.body.errors }).toEqual({ status: 400, errors: [{ field: 'ticket', messages: ['property ticket should not exist'] }] });
     expect((await request(server).get(`/customers/customer-b/stream?ticket=${issued.body.ticket}`)).status).toBe(401);
     const forB = await request(server).post('/auth/stream-tickets').set(as(customerA)).send({ path: '/customers/customer-b/stream' });
     expect((await request(server).get(`/customers/customer-b/stream?ticket=${forB.body.ticket}`)).status).toBe(404);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Body, Controller, Get, HttpCode, Module, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Head, HttpCode, Module, Param, Post, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsArray, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import request from 'supertest';
-import { BaseServiceConfig, IsIdentifier, ProblemTypes, createService, loadConfig, type Service } from '../index.js';
+import { AcceptsStreamTicket, BaseServiceConfig, BoundedRequest, IsIdentifier, ProblemTypes, createService, loadConfig, type Service } from '../index.js';
 
 class NoteDto {
   @IsString()
@@ -37,6 +37,12 @@ class ListQuery {
   customerId?: string;
 }
 
+class FilteredListQuery extends ListQuery {
+  @IsOptional()
+  @IsString()
+  status?: string;
+}
+
 class IdParams {
   @IsIdentifier()
   id!: string;
@@ -55,9 +61,42 @@ class ThingsController {
     return { items: [], cursor: query.cursor ?? null };
   }
 
+  @Get('filtered')
+  filtered(@Query() query: FilteredListQuery) {
+    return { status: query.status ?? null, cursor: query.cursor ?? null };
+  }
+
+  @Get('named')
+  named(@Query('q') q: string | undefined) {
+    return { q: q ?? null };
+  }
+
+  @Get('untyped')
+  untyped(@Query() query: Record<string, unknown>) {
+    return { query };
+  }
+
+  @Get('stream')
+  @AcceptsStreamTicket()
+  stream() {
+    return { stream: true };
+  }
+
+  @Post('bounded')
+  @HttpCode(201)
+  @BoundedRequest({ maxBodyBytes: 1024 })
+  bounded(@Body() dto: CommandDto) {
+    return { customerId: dto.customerId };
+  }
+
   @Get(':id')
   get(@Param() params: IdParams) {
     return { id: params.id };
+  }
+
+  @Head(':id/exists')
+  exists(@Param() params: IdParams) {
+    return void params;
   }
 }
 
@@ -74,7 +113,7 @@ describe('the request-shape guard', () => {
   beforeAll(async () => {
     const config = loadConfig(BaseServiceConfig, { PORT: '3000', DB_SCHEMA: 'things', LOG_LEVEL: 'silent' });
     // 1 MiB: the bodies 100,000 levels deep (200 KB) reach the walk instead of the 16 KiB default body limit.
-    service = await createService({ name: 'things', module: ThingsModule, config, port: 0, bodyLimit: 1024 * 1024 });
+    service = await createService({ name: 'things', module: ThingsModule, config, port: 0, bodyLimit: 1024 * 1024, openApi: { title: 'things', version: '1' } });
     url = await service.listen();
   });
 
@@ -155,5 +194,61 @@ describe('the request-shape guard', () => {
 
   it.each(['*', '"7"', 'W/"7"'])('accepts the If-Match %s', async (ifMatch) => {
     await request(url).get('/things/c-1').set('If-Match', ifMatch).expect(200);
+  });
+
+  describe('query parameters a route does not declare', () => {
+    const expectUnknownQuery = (response: request.Response, ...names: string[]) => {
+      expectProblem(response, 400, ProblemTypes.validation);
+      expect(response.body.errors).toEqual(names.map((name) => ({ field: name, messages: [`property ${name} should not exist`] })));
+    };
+
+    it.each([
+      ['a route without a query DTO', '/things/c-1?foo=bar', ['foo']],
+      ['a route with a query DTO', '/things?cursor=abc&foo=bar', ['foo']],
+      ['a route with an inherited query DTO', '/things/filtered?status=x&cursor=c&limit=3', ['limit']],
+      ['a route with @Query(name)', '/things/named?q=1&r=2', ['r']],
+      ['a stream-ticket route', '/things/stream?ticket=t&lastEventId=3', ['lastEventId']],
+      ['a platform route (health)', '/health/live?verbose=1', ['verbose']],
+      ['every unknown one', '/things/c-1?a=1&b=2&a=3', ['a', 'b']],
+      ['an empty one', '/things/c-1?x=', ['x']],
+      ['one named like object machinery', '/things/c-1?__proto__=1&constructor=2', ['__proto__', 'constructor']],
+    ])('are refused with 400 naming them on %s', async (_name, path, names) => {
+      expectUnknownQuery(await request(url).get(path as string), ...(names as string[]));
+    });
+
+    it('are refused on POST routes and HEAD routes too', async () => {
+      expectUnknownQuery(await request(url).post('/things?dryRun=1').send({ customerId: 'c-1' }), 'dryRun');
+      expectUnknownQuery(await request(url).post('/things/bounded?x=1').send({ customerId: 'c-1' }), 'x');
+      const head = await request(url).head('/things/c-1/exists?x=1');
+      expect(head.status).toBe(400);
+      const headOfGet = await request(url).head('/things/c-1?x=1');
+      expect(headOfGet.status).toBe(400);
+    });
+
+    it('lets declared ones through', async () => {
+      expect((await request(url).get('/things/filtered?status=x&cursor=c&customerId=c-1').expect(200)).body).toEqual({ status: 'x', cursor: 'c' });
+      expect((await request(url).get('/things/named?q=1').expect(200)).body).toEqual({ q: '1' });
+      await request(url).get('/things/stream?ticket=abc').expect(200);
+      await request(url).get('/things/c-1').expect(200);
+      await request(url).get('/things/c-1?').expect(200);
+      await request(url).post('/things/bounded').send({ customerId: 'c-1' }).expect(201);
+      await request(url).head('/things/c-1/exists').expect(200);
+    });
+
+    it('leaves a handler that takes the whole query untyped alone', async () => {
+      expect((await request(url).get('/things/untyped?anything=1').expect(200)).body).toEqual({ query: { anything: '1' } });
+    });
+
+    it('leaves Swagger UI alone', async () => {
+      await request(url).get('/docs-json?v=1').expect(200);
+      const page = await request(url).get('/docs?url=x').redirects(1);
+      expect(page.status).toBe(200);
+      await request(url).get('/docs/swagger-ui-init.js?cacheBust=1').expect(200);
+    });
+
+    it('keeps the route bounds of @BoundedRequest next to the declared query', async () => {
+      const response = await request(url).post('/things/bounded').set('content-type', 'application/json').send(JSON.stringify({ customerId: 'c-1', reason: 'x'.repeat(2000) }));
+      expectProblem(response, 413);
+    });
   });
 });

@@ -3,6 +3,7 @@ import { isStorableText } from '@stockflow/contracts';
 import { versionFromIfMatch } from '../http-conventions/entity-tag.js';
 import { ProblemDetailsException, ProblemTypes, type FieldError } from '../problem-details/problem-details.js';
 import { declaredBounds, DEFAULT_REQUEST_BOUNDS, REQUEST_BOUNDS_CONFIG_KEY, requestBoundsOf, type RequestBounds } from './request-bounds.js';
+import { declaredQueryKeysOf } from './declared-query.js';
 
 /**
  * Keys refused anywhere in a body, whatever the endpoint: they name JavaScript's object machinery,
@@ -35,7 +36,9 @@ export type ShapeBounds = Pick<RequestBounds, 'maxDepth' | 'maxArrayItems'>;
  *   body strings that PostgreSQL cannot store (NUL, unpaired surrogates), free text included;
  *   a body nested deeper than the route's `maxDepth` (checked without recursion); `__proto__`,
  *   `constructor` and `prototype` keys anywhere in a body; a malformed `If-Match` on any route (one
- *   entity tag as sent in `ETag`, or `*`);
+ *   entity tag as sent in `ETag`, or `*`); a query parameter the route does not declare (its
+ *   `@Query()` DTO's properties, its `@Query('name')`s, `ticket` on `@AcceptsStreamTicket` routes;
+ *   `declareQueryParameters` puts them in the route's config), whether or not it has a query DTO;
  * - with 413 problem+json: an array longer than the route's `maxArrayItems`, before its items are walked.
  * A 413 sent before the body was read whole closes the connection (the rest is not read).
  * Identifiers get their stricter rule (`isIdentifier` of the contracts) from each DTO's validator.
@@ -60,7 +63,7 @@ export function installRequestShapeGuard(fastify: FastifyInstance, options: Requ
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
     try {
-      checkRequestShape(request, requestBoundsOf(request) ?? defaults);
+      checkRequestShape(request, requestBoundsOf(request) ?? defaults, declaredQueryKeysOf(request.routeOptions.config));
       done();
     } catch (error) {
       done(error as Error);
@@ -68,11 +71,20 @@ export function installRequestShapeGuard(fastify: FastifyInstance, options: Requ
   });
 }
 
-/** Throws the 400 problem for the first shape the request breaks (all text errors of a part together). */
-export function checkRequestShape(request: Pick<FastifyRequest, 'params' | 'query' | 'body' | 'headers'>, bounds: ShapeBounds = DEFAULT_REQUEST_BOUNDS): void {
+/**
+ * Throws the 400 problem for the first shape the request breaks (all text errors of a part together).
+ * `queryKeys`: the query parameters the route declares; any other is refused. `null` or undefined:
+ * the route's query is not checked (a handler taking the whole query untyped, a route outside Nest).
+ */
+export function checkRequestShape(
+  request: Pick<FastifyRequest, 'params' | 'query' | 'body' | 'headers'>,
+  bounds: ShapeBounds = DEFAULT_REQUEST_BOUNDS,
+  queryKeys?: readonly string[] | null,
+): void {
   const errors: FieldError[] = [];
   checkFlat(request.params, 'path', errors);
   checkFlat(request.query, 'query', errors);
+  if (queryKeys) checkQueryKeys(request.query, queryKeys, errors);
   const ifMatch = request.headers['if-match'];
   if (ifMatch !== undefined) versionFromIfMatch(ifMatch);
   if (errors.length > 0) throw invalid(errors);
@@ -89,6 +101,16 @@ function checkFlat(values: unknown, part: 'path' | 'query', errors: FieldError[]
     if (!isStorableText(name) || texts.some((text) => typeof text === 'string' && !isStorableText(text))) {
       errors.push({ field: isStorableText(name) ? name : `${part}:${JSON.stringify(name)}`, messages: [`${part} parameter ${UNSTORABLE}`] });
     }
+  }
+}
+
+/** A query parameter the route does not declare: named as the validation pipe names an unknown field. */
+function checkQueryKeys(query: unknown, declared: readonly string[], errors: FieldError[]): void {
+  if (!query || typeof query !== 'object') return;
+  for (const name of Object.keys(query)) {
+    if (declared.includes(name) || !isStorableText(name)) continue;
+    errors.push({ field: name, messages: [`property ${name} should not exist`] });
+    if (errors.length >= 20) return;
   }
 }
 

@@ -27,9 +27,9 @@ async function isReady(spec: ProcessSpec): Promise<boolean> {
 
 function noteFor(spec: ProcessSpec): string | undefined {
   if (restServices.has(spec.name)) return `API docs ${spec.url}/docs`;
+  if (spec.name === IDENTITY.name) return `tokens: POST ${spec.url}/dev/tokens {"sub":"customer-1","scope":"customer"}`;
   if (sinks.has(spec.name)) return `messages received: ${spec.url}/`;
   if (spec.name === 'dashboard') return 'open it in a browser';
-  if (spec.name === IDENTITY.name) return `tokens: POST ${spec.url}/dev/tokens {"sub":"customer-1","scope":"customer"}`;
   return undefined;
 }
 

@@ -138,6 +138,7 @@ describe('authentication and authorisation across the running system', () => {
       ['orders', 'POST', `${orderPath}/cancel`, {}],
       ['notifications', 'GET', '/customers/alice/preferences'],
       ['notifications', 'PUT', '/customers/alice/preferences', { email: 'mallory@example.com', locale: 'en', timeZone: 'Europe/Berlin', channels: { email: true, sms: false, web: true } }],
+      ['notifications', 'POST', '/customers/alice/contacts/email/confirm', { code: '123456' }],
       ['notifications', 'GET', '/customers/alice/notifications'],
       ['notifications', 'GET', '/customers/alice/subscriptions'],
       ['notifications', 'GET', `/subscriptions/${subscription.body.subscriptionId}`],

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, ForCustomers, assertActsForThemselves, type Caller } from '@stockflow/platform';
+import { CurrentCaller, ForCustomers, assertOwnResource, type Caller } from '@stockflow/platform';
 import { ApiProblems } from '../shared/http.js';
 import { ConfirmContactDto, ContactChannelParams } from './contact-confirmations.dto.js';
 import { ContactConfirmationsService } from './contact-confirmations.service.js';
@@ -22,8 +22,8 @@ export class ContactConfirmationsController {
   @ApiNoContentResponse({ description: 'Confirmed (or already confirmed)' })
   @ApiProblems(400, 404, 409, 422)
   async confirm(@Param() params: ContactChannelParams, @Body() body: ConfirmContactDto, @CurrentCaller() caller: Caller): Promise<void> {
-    // A customer confirms only their own contacts (operators may not write customer routes: the guard, ADR 0025).
-    assertActsForThemselves(caller, params.id);
+    // A customer confirms only their own contacts: someone else's answer 404 (operators may not write customer routes: the guard, ADR 0025).
+    assertOwnResource(caller, params.id, 'customer');
     await this.confirmations.confirm(params.id, params.channel, body.code);
   }
 }

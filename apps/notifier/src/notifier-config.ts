@@ -1,4 +1,5 @@
 import { BaseServiceConfig, EnvBoolean, EnvInt, EnvSecret, EnvString, EnvUrl } from '@stockflow/platform';
+import { DEFAULT_DAILY_CAPS, type DailyCaps } from '@stockflow/notifications-context';
 import { ValidateBy } from 'class-validator';
 
 /** The development secret, the same default as the notifications service (which verifies the links). */
@@ -107,6 +108,17 @@ export class NotifierConfig extends BaseServiceConfig {
   @EnvString({ pattern: /^.{16,}$/, description: 'a secret of at least 16 characters' })
   UNSUBSCRIBE_SECRET: string = DEV_UNSUBSCRIBE_SECRET;
 
+  /**
+   * Messages one e-mail address may receive a UTC day, however many customers name it (ADR 0028).
+   * The delivery past the cap is not sent: it ends `capped`. Counted in PostgreSQL, not fail-open.
+   */
+  @EnvInt({ min: 1, max: 100_000 })
+  NOTIFY_DAILY_CAP_PER_ADDRESS: number = DEFAULT_DAILY_CAPS.email;
+
+  /** Messages one phone number may receive a UTC day (SMS; the pumping vector, so lower). */
+  @EnvInt({ min: 1, max: 100_000 })
+  NOTIFY_DAILY_CAP_PER_NUMBER: number = DEFAULT_DAILY_CAPS.sms;
+
   /** Back-in-stock subscribers picked per wave (each wave re-checks stock first). */
   @EnvInt({ min: 1, max: 10_000 })
   WAVE_SIZE: number = 500;
@@ -160,6 +172,10 @@ export class NotifierConfig extends BaseServiceConfig {
   /** How long start-up waits for the notifications service to create the context's read models. */
   @EnvInt({ min: 0, max: 600_000 })
   SCHEMA_WAIT_MS: number = 60_000;
+
+  get dailyCaps(): DailyCaps {
+    return { email: this.NOTIFY_DAILY_CAP_PER_ADDRESS, sms: this.NOTIFY_DAILY_CAP_PER_NUMBER };
+  }
 
   get smsProviders(): SmsProviderConfig[] {
     return parseSmsProviders(this.SMS_PROVIDERS)!;

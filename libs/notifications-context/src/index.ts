@@ -8,3 +8,4 @@ export * from './domain/quiet-hours.js';
 export * from './domain/wave-planning.js';
 export * from './domain/confirmation.js';
 export * from './domain/contact-cipher.js';
+export * from './domain/daily-caps.js';

@@ -102,6 +102,36 @@ export const notifierMigrations: readonly Migration[] = [
       CREATE INDEX delivery_log_delivery ON ${s}.delivery_log (delivery_id, id);
     `,
   },
+  {
+    // Daily caps per e-mail address and per phone number (ADR 0028).
+    id: 'notifier-002-daily-caps',
+    sql: (s) => `
+      -- A delivery refused by its recipient's daily cap ends 'capped' (never retried).
+      ALTER TABLE ${s}.deliveries DROP CONSTRAINT deliveries_status_check;
+      ALTER TABLE ${s}.deliveries ADD CONSTRAINT deliveries_status_check
+        CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'dead', 'cancelled', 'capped'));
+
+      -- Messages (notifications and confirmation codes) per recipient and UTC day. recipient_hash is
+      -- an HMAC of the channel and the normalized address or number, never the address itself.
+      CREATE TABLE ${s}.daily_sends (
+        channel        text NOT NULL CHECK (channel IN ('email', 'sms')),
+        recipient_hash text NOT NULL,
+        day            date NOT NULL,
+        sends          integer NOT NULL CHECK (sends > 0),
+        PRIMARY KEY (channel, recipient_hash, day)
+      );
+      CREATE INDEX daily_sends_day ON ${s}.daily_sends (day);
+
+      -- Which message (a delivery id, a confirmation id) was counted on which counter: a retry or a
+      -- resumed send of it is not counted again (again only if its recipient changed meanwhile).
+      CREATE TABLE ${s}.daily_send_messages (
+        message_id     uuid PRIMARY KEY,
+        recipient_hash text NOT NULL,
+        counted_at     timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX daily_send_messages_counted ON ${s}.daily_send_messages (counted_at);
+    `,
+  },
 ];
 
 /**

@@ -1,10 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { CapAdmission } from '@stockflow/notifications-context';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
 import type { Logger } from 'pino';
 import { SendError, type SendingChannel } from '../channels/channel.js';
 import { retryDelayMs } from '../delivery/backoff.js';
 import { DeliveryStore } from '../delivery/delivery-store.js';
-import { Dispatcher } from '../delivery/dispatcher.js';
+import { cappedReason, Dispatcher } from '../delivery/dispatcher.js';
 import type { NotifierConfig } from '../notifier-config.js';
 
 interface DueConfirmation {
@@ -75,6 +76,9 @@ export class ConfirmationSender implements OnModuleInit, OnApplicationShutdown {
   private async send(row: DueConfirmation): Promise<void> {
     const channel: SendingChannel = row.channel === 'email' ? this.dispatcher.email : this.dispatcher.sms;
     const s = this.store.s;
+    // Confirmation codes count on the same daily counter as notifications (ADR 0028): a form that
+    // sends a code to any number must not be a way to pump one.
+    if (!(await this.withinDailyCap(row))) return;
     try {
       await channel.send({
         deliveryId: row.confirmation_id,
@@ -103,6 +107,28 @@ export class ConfirmationSender implements OnModuleInit, OnApplicationShutdown {
         .catch(() => undefined); // the lease brings it back
       this.logger.warn({ confirmationId: row.confirmation_id, channel: row.channel, attempt: row.send_attempts, dead, reason: failure.message }, 'contact confirmation: send failed');
     }
+  }
+
+  /**
+   * Counts the code on its recipient's counter for today. False when it is not to be sent now: the
+   * cap was reached (the confirmation ends `dead` with the reason and its code cleared; the customer
+   * asks again another day), or the counter could not be written (the claim's lease brings it back).
+   */
+  private async withinDailyCap(row: DueConfirmation): Promise<boolean> {
+    let admission: CapAdmission;
+    try {
+      admission = await this.dispatcher.admitToday(row.channel, row.confirmation_id, row.address);
+    } catch (error) {
+      this.logger.warn({ err: error, confirmationId: row.confirmation_id, channel: row.channel }, 'contact confirmation: could not count it against its daily cap; not sent, retrying later');
+      return false;
+    }
+    if (admission.kind !== 'capped') return true;
+    const reason = cappedReason(row.channel, this.config.dailyCaps[row.channel]);
+    await this.store.pool
+      .query(`UPDATE ${this.store.s}.contact_confirmations SET send_status = 'dead', last_error = $2, code = NULL WHERE confirmation_id = $1`, [row.confirmation_id, reason])
+      .catch(() => undefined); // the lease brings it back, and it is capped again
+    this.logger.warn({ confirmationId: row.confirmation_id, channel: row.channel }, 'contact confirmation: capped, not sent');
+    return false;
   }
 
   private async run(): Promise<void> {

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ApiPageResponse, cursorFormat, identifierSchema, IsIdentifier, OperatorOnly, PageQuery, pageOf, pageRequest, type Page } from '@stockflow/platform';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import { DeliveryStore } from '../delivery/delivery-store.js';
+import { DELIVERY_STATUSES, DeliveryStore } from '../delivery/delivery-store.js';
 
 export class DeliveriesQuery extends PageQuery {
   @ApiPropertyOptional(identifierSchema('Only this customer'))
@@ -20,14 +20,14 @@ export class DeliveriesQuery extends PageQuery {
   @IsIn(['email', 'sms', 'web'])
   channel?: string;
 
-  @ApiPropertyOptional({ enum: ['queued', 'sending', 'sent', 'failed', 'dead', 'cancelled'] })
+  @ApiPropertyOptional({ enum: [...DELIVERY_STATUSES] })
   @IsOptional()
-  @IsIn(['queued', 'sending', 'sent', 'failed', 'dead', 'cancelled'])
+  @IsIn([...DELIVERY_STATUSES])
   status?: string;
 }
 
 export class DeliveryLogEntry {
-  @ApiProperty({ enum: ['queued', 'sent', 'failed', 'dead', 'cancelled'] })
+  @ApiProperty({ enum: ['queued', 'sent', 'failed', 'dead', 'cancelled', 'capped'] })
   status!: string;
 
   @ApiProperty()
@@ -51,12 +51,12 @@ export class DeliveryView {
   @ApiProperty() customerId!: string;
   @ApiProperty() sku!: string;
   @ApiProperty() kind!: string;
-  @ApiProperty({ enum: ['queued', 'sending', 'sent', 'failed', 'dead', 'cancelled'] }) status!: string;
+  @ApiProperty({ enum: [...DELIVERY_STATUSES], description: 'capped: not sent, the recipient reached its daily cap (final)' }) status!: string;
   @ApiProperty() attempts!: number;
   @ApiProperty({ type: String, nullable: true }) provider!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Message-ID, provider message SID or inbox id' }) providerMessageId!: string | null;
   @ApiProperty({ type: String, nullable: true }) recipient!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Why the last attempt failed, or why it is dead or cancelled' }) lastError!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why the last attempt failed, or why it is dead, cancelled or capped' }) lastError!: string | null;
   @ApiProperty({ format: 'date-time', type: String, nullable: true }) heldUntil!: string | null;
   @ApiProperty({ format: 'date-time' }) nextAttemptAt!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
@@ -98,7 +98,7 @@ export class DeliveriesController {
 
   @Get()
   @OperatorOnly()
-  @ApiOperation({ summary: 'Deliveries and their log (queued, sent, failed, dead, cancelled), newest first' })
+  @ApiOperation({ summary: 'Deliveries and their log (queued, sent, failed, dead, cancelled, capped), newest first' })
   @ApiPageResponse(DeliveryView)
   async list(@Query() query: DeliveriesQuery): Promise<Page<DeliveryView>> {
     const { limit, after } = pageRequest(deliveriesCursor, query);

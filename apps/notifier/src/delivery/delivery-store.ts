@@ -5,6 +5,7 @@ import { EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
 import { quoteSchema } from '@stockflow/postgres';
 import { randomInt } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import type { CapAdmission, CappedChannel } from '@stockflow/notifications-context';
 import type { ChannelName } from '../channels/channel.js';
 import type { NotifierConfig } from '../notifier-config.js';
 import type { NotificationKind } from '../templates/templates.js';
@@ -13,7 +14,9 @@ import { deliveryOutcomeEvent, ENDED_DELIVERY_COLUMNS, type EndedDeliveryRow } f
 /** A transaction of the notifier's event store: its appends and the statements on its connection commit together. */
 export type NotifierTransaction = EventStoreTransaction<PoolClient>;
 
-export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'dead' | 'cancelled';
+/** A delivery's states; `sent`, `dead`, `cancelled` and `capped` (its recipient's daily cap was reached, ADR 0028) are final. */
+export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dead', 'cancelled', 'capped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** A delivery to plan: exactly one per (subscription, event, channel) is ever stored. */
 export interface PlannedDelivery {
@@ -343,6 +346,88 @@ export class DeliveryStore {
        SELECT id, channel, 'queued', attempts, 'held for quiet hours until ' || to_char(until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM d`,
       [ids, until, counted ? 1 : 0],
     );
+  }
+
+  /**
+   * Counts a message about to be sent — a delivery or a confirmation code, by its id — on its
+   * recipient's counter for the current UTC day (the database's clock), in one transaction:
+   * 1. the message is claimed in `daily_send_messages` (a concurrent count of the same message waits
+   *    here); if it was counted before on this counter (a retry, a resumed send): `already-counted`;
+   * 2. the counter is taken with `INSERT … ON CONFLICT DO UPDATE … WHERE sends < cap RETURNING`, so
+   *    replicas counting at once serialize on its row and never pass the cap; nothing returned: the
+   *    transaction rolls back (the claim too) and the message is `capped`.
+   * Throws when either cannot be written: the caller then does not send.
+   */
+  async admit(messageId: string, channel: CappedChannel, recipientHash: string, cap: number): Promise<CapAdmission> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const claimed = await client.query(
+        `INSERT INTO ${this.s}.daily_send_messages AS m (message_id, recipient_hash) VALUES ($1, $2)
+         ON CONFLICT (message_id) DO UPDATE SET recipient_hash = EXCLUDED.recipient_hash, counted_at = now()
+         WHERE m.recipient_hash <> EXCLUDED.recipient_hash
+         RETURNING m.message_id`,
+        [messageId, recipientHash],
+      );
+      if (claimed.rowCount === 0) {
+        await client.query('COMMIT');
+        return { kind: 'already-counted' };
+      }
+      const { rows } = await client.query<{ sends: number }>(
+        `INSERT INTO ${this.s}.daily_sends AS c (channel, recipient_hash, day, sends)
+         SELECT $1, $2, (now() AT TIME ZONE 'UTC')::date, 1 WHERE $3::int > 0
+         ON CONFLICT (channel, recipient_hash, day) DO UPDATE SET sends = c.sends + 1 WHERE c.sends < $3::int
+         RETURNING c.sends`,
+        [channel, recipientHash, cap],
+      );
+      if (rows.length === 0) {
+        await client.query('ROLLBACK');
+        return { kind: 'capped' };
+      }
+      await client.query('COMMIT');
+      return { kind: 'counted', count: rows[0]!.sends };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Not sent and never will be: its recipient reached the daily cap (ADR 0028). Final, like cancelled. */
+  async markCapped(id: string, reason: string): Promise<void> {
+    await this.pool.query(
+      `WITH d AS (
+         UPDATE ${this.s}.deliveries SET status = 'capped', last_error = $2, lease_until = NULL
+         WHERE id = $1 AND status = 'sending' RETURNING id, channel, attempts)
+       INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, detail)
+       SELECT id, channel, 'capped', attempts, $2 FROM d`,
+      [id, reason],
+    );
+  }
+
+  /**
+   * Not sent because its counter could not be written: due again at `nextAt`, the attempt not counted
+   * (it never reached a provider). Never sent uncounted.
+   */
+  async retryUncounted(id: string, nextAt: Date, reason: string): Promise<void> {
+    await this.pool.query(
+      `WITH d AS (
+         UPDATE ${this.s}.deliveries SET status = 'failed', last_error = $3, next_attempt_at = $2, lease_until = NULL, attempts = attempts - 1
+         WHERE id = $1 AND status = 'sending' RETURNING id, channel, attempts)
+       INSERT INTO ${this.s}.delivery_log (delivery_id, channel, status, attempt, detail)
+       SELECT id, channel, 'failed', attempts, $3 FROM d`,
+      [id, nextAt, reason],
+    );
+  }
+
+  /**
+   * Deletes the daily counters older than yesterday (UTC), and the counted messages older than three
+   * days (a retry comes within hours: the backoff's ceiling times the attempts, or a night of quiet hours).
+   */
+  async pruneDailySends(): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.s}.daily_sends WHERE day < (now() AT TIME ZONE 'UTC')::date - 1`);
+    await this.pool.query(`DELETE FROM ${this.s}.daily_send_messages WHERE counted_at < now() - interval '3 days'`);
   }
 
   /** Runs a statement that ends deliveries and publishes their outcomes, atomically. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { recipientFor, releaseTime, type Contact } from '@stockflow/notifications-context';
+import { dailyCapKey, dailyCapOf, recipientCapHash, recipientFor, releaseTime, type CapAdmission, type CappedChannel, type Contact } from '@stockflow/notifications-context';
 import { contactOf, prepareSchema } from '@stockflow/notifications-store';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
 import type { Logger } from 'pino';
@@ -29,6 +29,11 @@ function cancellation(row: ClaimedDelivery, contact: Contact): string | null {
   }
 }
 
+/** Why a message was not sent: its recipient's daily cap (ADR 0028). */
+export function cappedReason(channel: CappedChannel, cap: number): string {
+  return `not sent: the ${channel === 'email' ? 'address' : 'number'} reached its daily cap of ${cap} messages (UTC day)`;
+}
+
 /**
  * Sends what the planner queued. One loop per channel:
  * - web: claims a batch (`FOR UPDATE SKIP LOCKED`), writes the inbox rows and marks them `sent` in
@@ -48,6 +53,9 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
   readonly email: EmailChannel;
   readonly sms: SmsChannel;
   private gaugeTimer: NodeJS.Timeout | undefined;
+  /** The key of the daily counters' recipient hashes (ADR 0028). */
+  private readonly capKey: Buffer;
+  private lastPrune = 0;
 
   constructor(
     private readonly store: DeliveryStore,
@@ -65,6 +73,7 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
       unsubscribeBaseUrl: config.UNSUBSCRIBE_BASE_URL,
       unsubscribeSecret: config.UNSUBSCRIBE_SECRET,
     });
+    this.capKey = dailyCapKey(config.UNSUBSCRIBE_SECRET);
     this.sms = new SmsChannel({
       providers: config.smsProviders,
       timeoutMs: config.SMS_TIMEOUT_MS,
@@ -275,6 +284,8 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
           return;
         }
       }
+      // The recipient's daily cap (ADR 0028): counted before the message leaves, never sent uncounted.
+      if (!(await this.withinDailyCap(channel, row, recipient, contact))) return;
       const started = performance.now();
       let receipt: Awaited<ReturnType<SendingChannel['send']>>;
       try {
@@ -308,6 +319,41 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
+   * Counts the delivery on its recipient's counter for today. False when it is not to be sent now:
+   * the cap was reached (the delivery ends `capped`, never retried), or the counter could not be
+   * written (due again after a backoff — never sent uncounted). A delivery counted before (a retry,
+   * a resumed send) is not counted again.
+   */
+  private async withinDailyCap(channel: SendingChannel, row: ClaimedDelivery, recipient: string, contact: Contact): Promise<boolean> {
+    const cap = dailyCapOf(channel.name, this.config.dailyCaps);
+    if (cap === null) return true;
+    let admission: CapAdmission;
+    try {
+      admission = await this.admitToday(channel.name, row.id, recipient, cap);
+    } catch (error) {
+      this.logger.warn({ err: error, deliveryId: row.id, channel: channel.name }, 'could not count a delivery against its daily cap; not sent, retrying later');
+      const delay = retryDelayMs(row.attempts, this.config.RETRY_BASE_MS, this.config.RETRY_MAX_MS);
+      await this.store.retryUncounted(row.id, releaseTime(new Date(Date.now() + delay), contact.timeZone, contact.quietHours), 'the daily cap could not be counted; not sent, retrying');
+      this.metrics.deliveries.inc({ channel: channel.name, status: 'failed' });
+      return false;
+    }
+    if (admission.kind !== 'capped') return true;
+    const who = channel.name === 'email' ? 'address' : 'number';
+    await this.store.markCapped(row.id, cappedReason(channel.name, cap));
+    this.metrics.deliveries.inc({ channel: channel.name, status: 'capped' });
+    this.logger.warn({ deliveryId: row.id, channel: channel.name, cap }, `delivery capped: the ${who} reached its daily cap`);
+    return false;
+  }
+
+  /**
+   * Counts one message (a delivery or a confirmation code, by its id) to `recipient` on today's
+   * counter of its channel (ADR 0028); throws when the counter cannot be written.
+   */
+  admitToday(channel: CappedChannel, messageId: string, recipient: string, cap: number = this.config.dailyCaps[channel]): Promise<CapAdmission> {
+    return this.store.admit(messageId, channel, recipientCapHash(this.capKey, channel, recipient), cap);
+  }
+
+  /**
    * Retries recording an outcome through a database outage (ADR 0019): this process alone knows the
    * message left, and its own claims are never reclaimed while it lives. Gives up only when stopping;
    * the row is then resumed after a restart, as after a crash.
@@ -329,6 +375,11 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async updateGauges(): Promise<void> {
+    if (Date.now() - this.lastPrune >= 3_600_000) {
+      this.lastPrune = Date.now();
+      // Yesterday's counters are kept (a day boundary is not an instant everywhere); older ones go.
+      await this.store.pruneDailySends().catch(() => undefined);
+    }
     try {
       const pending = await this.store.pendingByChannel();
       for (const [channel, n] of Object.entries(pending)) this.metrics.pending.set({ channel }, n);

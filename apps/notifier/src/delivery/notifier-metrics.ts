@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 /** The notifier's own series, in the service's registry (served at /metrics with the platform's). */
 @Injectable()
 export class NotifierMetrics {
-  /** `notifier_deliveries_total{channel,status}`: queued (planned), sent, failed (an attempt), dead, cancelled, held. */
+  /** `notifier_deliveries_total{channel,status}`: queued (planned), sent, failed (an attempt), dead, cancelled, held, capped (the recipient's daily cap). */
   readonly deliveries: Counter<'channel' | 'status'>;
   /** `notifier_delivery_latency_seconds{channel}`: from the stock event to the provider's accept (web: the inbox commit). */
   readonly latency: Histogram<'channel'>;

@@ -46,6 +46,7 @@ describe('notifications main', () => {
     expect(docs.status).toBe(200);
     const document = (await docs.json()) as { paths: Record<string, unknown> };
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/customers/{id}',
       '/customers/{id}/contacts/{channel}/confirm',
       '/customers/{id}/notifications',
       '/customers/{id}/notifications/stream',

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import type { OpenApiOptions } from '@stockflow/platform';
 import { ContactConfirmationsController } from './contacts/contact-confirmations.controller.js';
 import { ContactConfirmationsService } from './contacts/contact-confirmations.service.js';
+import { CustomerErasureController } from './erasure/customer-erasure.controller.js';
+import { CustomerErasureService } from './erasure/customer-erasure.service.js';
 import { InboxController } from './inbox/inbox.controller.js';
 import { InboxService } from './inbox/inbox.service.js';
 import { LiveInbox } from './inbox/live-inbox.js';
@@ -16,8 +18,8 @@ import { SmsWebhookController } from './webhooks/sms-webhook.controller.js';
 
 /** The notifications API: preferences, subscriptions, the web inbox and its stream, unsubscribes. */
 @Module({
-  controllers: [PreferencesController, ContactConfirmationsController, SubscriptionsController, InboxController, UnsubscribeController, SmsWebhookController],
-  providers: [NotificationsStore, PreferencesService, ContactConfirmationsService, SubscriptionsService, InboxService, LiveInbox, PhoneService],
+  controllers: [PreferencesController, ContactConfirmationsController, CustomerErasureController, SubscriptionsController, InboxController, UnsubscribeController, SmsWebhookController],
+  providers: [NotificationsStore, PreferencesService, ContactConfirmationsService, CustomerErasureService, SubscriptionsService, InboxService, LiveInbox, PhoneService],
 })
 export class NotificationsModule {}
 

@@ -9,3 +9,4 @@ export * from './domain/wave-planning.js';
 export * from './domain/confirmation.js';
 export * from './domain/contact-cipher.js';
 export * from './domain/daily-caps.js';
+export * from './domain/sealed-contacts.js';

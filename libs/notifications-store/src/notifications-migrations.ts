@@ -106,6 +106,18 @@ export const notificationsMigrations: readonly Migration[] = [
       CREATE INDEX contact_confirmations_to_send ON ${s}.contact_confirmations (next_send_at) WHERE send_status = 'queued';
     `,
   },
+  {
+    // Per-customer data keys (ADR 0029): contact details in the customer's events are sealed with theirs;
+    // erasure deletes the row, and every sealed value of theirs in the log and in JetStream is noise.
+    id: 'notifications-003-customer-keys',
+    sql: (s) => `
+      CREATE TABLE ${s}.customer_keys (
+        customer_id text PRIMARY KEY,
+        key         bytea NOT NULL CHECK (length(key) = 32),
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 /** The id of the last migration above: the notifier waits until the schema has it. */

@@ -1,10 +1,10 @@
 import { stockflowCatalog } from '@stockflow/contracts';
 import type { RecordedEvent } from '@stockflow/event-sourcing';
-import { evolvePreferences, type Preferences } from '@stockflow/notifications-context';
+import { carriesContact, evolvePreferences, openCustomerEventData, type Preferences } from '@stockflow/notifications-context';
 import { inTransaction, migrate, quoteSchema } from '@stockflow/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { notificationsMigrations } from './notifications-migrations.js';
-import { endSubscriptions, insertSubscription, preferencesOfRow, saveCustomerPreferences, saveCustomerVersion, savePhoneOptOut, saveConfirmedContact, type CustomerPreferencesRow } from './read-model-rows.js';
+import { endSubscriptions, insertSubscription, preferencesOfRow, saveCustomerPreferences, saveCustomerVersion, savePhoneOptOut, saveConfirmedContact, saveCustomerErased, customerKey, type CustomerPreferencesRow } from './read-model-rows.js';
 
 /** The read models that are a function of the context's log alone (the inbox holds rendered text the log does not). */
 export const REBUILDABLE_TABLES = ['customers', 'subscriptions', 'phone_opt_outs'] as const;
@@ -20,23 +20,34 @@ export interface LogReader {
  * every event is applied in log order through the same row writers the services use. Events of
  * other contexts and the delivery outcomes are skipped. Returns how many events were applied.
  */
-export async function rebuildNotificationsReadModels(log: LogReader, pool: Pool, schema: string, batchSize = 1000): Promise<{ applied: number }> {
+export async function rebuildNotificationsReadModels(
+  log: LogReader,
+  pool: Pool,
+  schema: string,
+  options: { batchSize?: number; keysSchema?: string } = {},
+): Promise<{ applied: number }> {
+  const batchSize = options.batchSize ?? 1000;
   await migrate(pool, schema, notificationsMigrations);
   const s = quoteSchema(schema);
+  // The customers' data keys (ADR 0029) are where the log was written: sealed contact details open with them, erased ones read as none.
+  const keys = quoteSchema(options.keysSchema ?? schema);
   return inTransaction(pool, async (client) => {
     await client.query(`TRUNCATE ${REBUILDABLE_TABLES.map((t) => `${s}.${t}`).join(', ')}`);
     let applied = 0;
     for (let after: string | null = null; ; ) {
       const events = await log.readAll({ after, maxCount: batchSize });
-      for (const event of events) if (await apply(client, s, event)) applied++;
+      for (const event of events) if (await apply(client, s, keys, event)) applied++;
       if (events.length < batchSize) return { applied };
       after = events[events.length - 1]!.logPosition;
     }
   });
 }
 
-async function apply(client: PoolClient, s: string, recorded: RecordedEvent): Promise<boolean> {
-  const data = stockflowCatalog.upcast(recorded.type, recorded.schemaVersion, recorded.data).data as Record<string, never>;
+async function apply(client: PoolClient, s: string, keys: string, recorded: RecordedEvent): Promise<boolean> {
+  const upcast = stockflowCatalog.upcast(recorded.type, recorded.schemaVersion, recorded.data).data as Record<string, never>;
+  const data = carriesContact(recorded.type)
+    ? openCustomerEventData(recorded.type, upcast, await customerKey(client, keys, upcast['customerId']), recorded.streamId)
+    : upcast;
   const version = recorded.streamPosition;
   const at = new Date(recorded.occurredAt);
   switch (recorded.type) {
@@ -56,7 +67,12 @@ async function apply(client: PoolClient, s: string, recorded: RecordedEvent): Pr
       await saveCustomerVersion(client, s, data['customerId'], version, at);
       return true;
     case 'ContactConfirmed':
-      await saveConfirmedContact(client, s, data['customerId'], data['channel'], data['address'], version, at);
+      // An erased address opens as null: nothing was confirmed that anyone can still reach.
+      if (data['address']) await saveConfirmedContact(client, s, data['customerId'], data['channel'], data['address'], version, at);
+      else await saveCustomerVersion(client, s, data['customerId'], version, at);
+      return true;
+    case 'CustomerDataErased':
+      await saveCustomerErased(client, s, data['customerId'], version, at);
       return true;
     case 'SubscriptionCreated':
       await insertSubscription(client, s, { id: data['subscriptionId'], customerId: data['customerId'], sku: data['sku'], kind: data['kind'], version }, at);

@@ -3,6 +3,7 @@
 // (read-model-rebuild.ts). `at` is the event's time in a rebuild; live writes leave it out and take
 // the transaction's clock.
 import type { Preferences, SubscriptionKind } from '@stockflow/notifications-context';
+import { newContactKey } from '@stockflow/notifications-context';
 import type { PoolClient } from 'pg';
 
 type Db = Pick<PoolClient, 'query'>;
@@ -99,5 +100,27 @@ export async function saveConfirmedContact(db: Db, s: string, customerId: string
     `INSERT INTO ${s}.customers (customer_id, version, ${column}, updated_at) VALUES ($1, $2, $3, COALESCE($4, now()))
      ON CONFLICT (customer_id) DO UPDATE SET version = EXCLUDED.version, ${column} = EXCLUDED.${column}, updated_at = EXCLUDED.updated_at`,
     [customerId, version, channel === 'email' ? address.toLowerCase() : address, at],
+  );
+}
+
+/** A customer's data key (ADR 0029), or null: never made, or destroyed by erasure. */
+export async function customerKey(db: Db, s: string, customerId: string): Promise<Buffer | null> {
+  const { rows } = await db.query<{ key: Buffer }>(`SELECT key FROM ${s}.customer_keys WHERE customer_id = $1`, [customerId]);
+  return rows[0]?.key ?? null;
+}
+
+/** A customer's data key, made (random, 256 bits) the first time their contact details are written. */
+export async function ensureCustomerKey(db: Db, s: string, customerId: string): Promise<Buffer> {
+  await db.query(`INSERT INTO ${s}.customer_keys (customer_id, key) VALUES ($1, $2) ON CONFLICT (customer_id) DO NOTHING`, [customerId, newContactKey()]);
+  return (await customerKey(db, s, customerId))!;
+}
+
+/** Erasure in the read model (CustomerDataErased): no address, no number, no channel that needs one. */
+export async function saveCustomerErased(db: Db, s: string, customerId: string, version: number, at: Date | null = null): Promise<void> {
+  await db.query(
+    `UPDATE ${s}.customers SET version = $2, email = NULL, phone = NULL, confirmed_email = NULL, confirmed_phone = NULL,
+       email_enabled = false, sms_enabled = false, updated_at = COALESCE($3, now())
+     WHERE customer_id = $1`,
+    [customerId, version, at],
   );
 }

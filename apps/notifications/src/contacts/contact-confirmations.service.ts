@@ -67,7 +67,7 @@ export class ContactConfirmationsService {
       const request = { channel, address, confirmationId: randomUUID(), code, salt: randomBytes(16).toString('hex'), key: this.key };
       const events = decideRequestConfirmation(customerId, state, request, new Date());
       if (events.length === 0) continue;
-      version = await tx.append(customerStreamId(customerId), events, version);
+      version = await tx.appendForCustomer(customerId, events, version);
       const requested = events[0]!.data as { expiresAt: string; codeHash: string; maxAttempts: number };
       await tx.client.query(`UPDATE ${this.store.s}.contact_confirmations SET finished = true, code = NULL WHERE customer_id = $1 AND channel = $2 AND NOT finished`, [customerId, channel]);
       await tx.client.query(
@@ -94,7 +94,7 @@ export class ContactConfirmationsService {
       const events = decideConfirm(customerId, state, channel, code, new Date(), this.key);
       if (events.length === 0) return null;
       const event = events[0]!;
-      const version = await tx.append(customerStreamId(customerId), events, rows[0]?.version ?? 0);
+      const version = await tx.appendForCustomer(customerId, events, rows[0]?.version ?? 0);
       if (event.type === 'ContactConfirmed') {
         await tx.client.query(`UPDATE ${this.store.s}.contact_confirmations SET finished = true, code = NULL WHERE confirmation_id = $1`, [event.data.confirmationId]);
         await saveConfirmedContact(tx.client, this.store.s, customerId, channel, event.data.address, version);

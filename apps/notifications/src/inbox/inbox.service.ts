@@ -88,7 +88,7 @@ export class InboxService {
       const events = decideMarkRead(customerId, row ? { customerId: row.customer_id, read: row.read_at !== null } : null, notificationId);
       if (events.length === 0) return;
       const { rows: customer } = await client.query<{ version: number }>(`SELECT version FROM ${this.store.s}.customers WHERE customer_id = $1`, [customerId]);
-      const version = await tx.append(customerStreamId(customerId), events, customer[0]?.version ?? 0);
+      const version = await tx.appendForCustomer(customerId, events, customer[0]?.version ?? 0);
       // A customer told in the inbox without preferences gets a row for the stream's version.
       await saveCustomerVersion(client, this.store.s, customerId, version);
       await client.query(`UPDATE ${this.store.s}.inbox SET read_at = now() WHERE id = $1`, [notificationId]);

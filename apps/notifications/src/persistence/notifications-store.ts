@@ -6,7 +6,8 @@ import { migrate, quoteSchema } from '@stockflow/postgres';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { NotificationsConfig } from '../notifications-config.js';
-import { notificationsMigrations } from '@stockflow/notifications-store';
+import { carriesContact, customerStreamId, sealCustomerEvent } from '@stockflow/notifications-context';
+import { ensureCustomerKey, notificationsMigrations } from '@stockflow/notifications-store';
 
 export interface PendingAppend {
   readonly streamId: string;
@@ -43,7 +44,7 @@ export class NotificationsStore implements OnModuleInit {
   async transaction<T>(work: (client: PoolClient, tx: Transaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store.withTransaction((tx) => work(tx.connection, new Transaction(tx)));
+        return await this.store.withTransaction((tx) => work(tx.connection, new Transaction(tx, this.s)));
       } catch (error) {
         if (!(error instanceof ConcurrencyConflict) || attempt >= 5) throw error;
       }
@@ -56,8 +57,22 @@ export class NotificationsStore implements OnModuleInit {
 export class Transaction {
   readonly client: PoolClient;
 
-  constructor(private readonly tx: EventStoreTransaction<PoolClient>) {
+  constructor(
+    private readonly tx: EventStoreTransaction<PoolClient>,
+    private readonly s: string,
+  ) {
     this.client = tx.connection;
+  }
+
+  /**
+   * Appends to a customer's stream with the contact details of the events sealed under the customer's
+   * data key, made on first use (ADR 0029): the log never holds them in clear, and erasure can shred them.
+   */
+  async appendForCustomer(customerId: string, events: PendingAppend['events'], version: number): Promise<number> {
+    const streamId = customerStreamId(customerId);
+    if (!events.some((event) => carriesContact(event.type))) return this.append(streamId, events, version);
+    const key = await ensureCustomerKey(this.client, this.s, customerId);
+    return this.append(streamId, events.map((event) => sealCustomerEvent(event, key, streamId)), version);
   }
 
   /** Serializes writers of one stream for the rest of the transaction. */

@@ -48,7 +48,7 @@ export class PreferencesService {
       const events = decideSetPreferences(customerId, current, next);
       let version = row?.version ?? 0;
       if (events.length > 0) {
-        version = await tx.append(customerStreamId(customerId), events, version);
+        version = await tx.appendForCustomer(customerId, events, version);
         await this.save(tx, customerId, evolvePreferences(current, events[0]!)!, version);
       }
       // Also when nothing changed: setting the same preferences again asks for a new code once the last expired or locked.
@@ -70,7 +70,7 @@ export class PreferencesService {
       const current = row?.preferences_set ? preferencesOfRow(row) : null;
       const events = decideEmailUnsubscribe(customerId, current, email);
       if (events.length === 0) return false;
-      const version = await tx.append(customerStreamId(customerId), events, row!.version);
+      const version = await tx.appendForCustomer(customerId, events, row!.version);
       await this.save(tx, customerId, evolvePreferences(current, events[0]!)!, version);
       return true;
     });

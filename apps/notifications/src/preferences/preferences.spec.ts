@@ -35,7 +35,11 @@ describe('PUT/GET /customers/:id/preferences', () => {
     expect(get.body).toEqual(put.body);
     const { events } = await svc.running.infrastructure.store.readStream('customer-ada');
     expect(events.map((e) => e.type)).toEqual(['NotificationPreferencesSet', 'ContactConfirmationRequested', 'ContactConfirmationRequested']);
-    expect(events[0]).toMatchObject({ type: 'NotificationPreferencesSet', schemaVersion: 1, data: { customerId: 'ada', ...full }, traceparent: expect.stringContaining(traceId) });
+    // The contact details are sealed with Ada's data key (ADR 0029); the rest is as sent.
+    const { email, phone, ...rest } = full;
+    expect(events[0]).toMatchObject({ type: 'NotificationPreferencesSet', schemaVersion: 2, data: { customerId: 'ada', ...rest }, traceparent: expect.stringContaining(traceId) });
+    expect(JSON.stringify(events.map((e) => e.data))).not.toContain(email);
+    expect(JSON.stringify(events.map((e) => e.data))).not.toContain(phone);
   });
 
   it('fills defaults (en, UTC, no quiet hours), canonicalises the time zone, and records the same set once', async () => {

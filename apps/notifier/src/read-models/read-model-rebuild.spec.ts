@@ -90,7 +90,7 @@ describe('notifications read models rebuilt from the log', () => {
 
     const startedAt = performance.now();
     const log = await openEventStore({ pool, schema: h.schema });
-    const { applied } = await rebuildNotificationsReadModels(log, pool, rebuilt);
+    const { applied } = await rebuildNotificationsReadModels(log, pool, rebuilt, { keysSchema: h.schema });
     console.log(`notifications read models rebuilt from ${applied} events in ${Math.round(performance.now() - startedAt)} ms`);
     expect(applied).toBeGreaterThan(20);
 

@@ -11,6 +11,14 @@ export const CustomerId = EntityId;
 export const PhoneNumber = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +4915123456789' });
 /** An email address (a pattern, not a TypeBox `format`: formats need a registry the catalog does not install). */
 export const EmailAddress = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
+/**
+ * A contact value sealed with the customer's data key (ADR 0029): `A256GCM.<iv>.<ciphertext>.<tag>`,
+ * base64url. Erasure deletes the key, and the value is noise from then on, in the log and in JetStream.
+ */
+export const SealedContactValue = Type.String({ pattern: '^A256GCM\\.[A-Za-z0-9_-]{16}\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]{22}$', maxLength: 2048, description: 'AES-256-GCM under the customer key (ADR 0029)' });
+/** The upcaster of events whose version 2 only allows a contact field to be sealed: a v1 value is a valid v2 value. */
+const sameShape = (v1: unknown): unknown => v1;
+
 /** A BCP 47 language tag the templates know, e.g. `en`, `de`, `de-AT`. */
 export const Locale = Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 });
 /** An IANA time zone name, e.g. `Europe/Berlin`, `UTC`. */
@@ -52,6 +60,23 @@ export const NotificationPreferencesSet = defineEvent({
         { additionalProperties: false },
       ),
     },
+    {
+      // Contact details sealed with the customer's key (ADR 0029).
+      version: 2,
+      upcastFromPrevious: sameShape,
+      schema: Type.Object(
+        {
+          customerId: CustomerId,
+          email: Type.Union([EmailAddress, SealedContactValue, Type.Null()]),
+          phone: Type.Union([PhoneNumber, SealedContactValue, Type.Null()]),
+          locale: Locale,
+          timeZone: TimeZone,
+          channels: ChannelChoice,
+          quietHours: Type.Union([QuietHours, Type.Null()]),
+        },
+        { additionalProperties: false },
+      ),
+    },
   ],
 });
 
@@ -60,7 +85,10 @@ export const EmailUnsubscribed = defineEvent({
   context,
   aggregate,
   description: 'The customer used the one-click unsubscribe link of an email: no more email for this address.',
-  versions: [{ version: 1, schema: Type.Object({ customerId: CustomerId, email: EmailAddress }, { additionalProperties: false }) }],
+  versions: [
+    { version: 1, schema: Type.Object({ customerId: CustomerId, email: EmailAddress }, { additionalProperties: false }) },
+    { version: 2, upcastFromPrevious: sameShape, schema: Type.Object({ customerId: CustomerId, email: Type.Union([EmailAddress, SealedContactValue]) }, { additionalProperties: false }) },
+  ],
 });
 
 export const InboxNotificationRead = defineEvent({
@@ -96,6 +124,23 @@ export const ContactConfirmationRequested = defineEvent({
           customerId: CustomerId,
           channel: ContactChannel,
           address: ContactAddress,
+          confirmationId: Type.String({ format: 'uuid' }),
+          codeHash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'HMAC-SHA-256, under the notifications service secret, of salt, confirmation id and code' }),
+          salt: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+          expiresAt: Type.String({ format: 'date-time' }),
+          maxAttempts: Type.Integer({ minimum: 1, maximum: 20 }),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    {
+      version: 2,
+      upcastFromPrevious: sameShape,
+      schema: Type.Object(
+        {
+          customerId: CustomerId,
+          channel: ContactChannel,
+          address: Type.Union([EmailAddress, PhoneNumber, SealedContactValue]),
           confirmationId: Type.String({ format: 'uuid' }),
           codeHash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'HMAC-SHA-256, under the notifications service secret, of salt, confirmation id and code' }),
           salt: Type.String({ pattern: '^[0-9a-f]{32}$' }),
@@ -142,8 +187,25 @@ export const ContactConfirmed = defineEvent({
         { customerId: CustomerId, channel: ContactChannel, address: ContactAddress, confirmationId: Type.String({ format: 'uuid' }) },
         { additionalProperties: false },
       ),
+    },    {
+      version: 2,
+      upcastFromPrevious: sameShape,
+      schema: Type.Object(
+        { customerId: CustomerId, channel: ContactChannel, address: Type.Union([EmailAddress, PhoneNumber, SealedContactValue]), confirmationId: Type.String({ format: 'uuid' }) },
+        { additionalProperties: false },
+      ),
     },
   ],
+});
+
+export const CustomerDataErased = defineEvent({
+  type: 'CustomerDataErased',
+  context,
+  aggregate,
+  description:
+    "The customer's contact details were erased (right to erasure, ADR 0029): their data key is destroyed, so every sealed " +
+    'contact value of theirs in the log is noise; read models drop their address and number.',
+  versions: [{ version: 1, schema: Type.Object({ customerId: CustomerId, erasedAt: Type.String({ format: 'date-time' }) }, { additionalProperties: false }) }],
 });
 
 export const customerEvents = [
@@ -153,6 +215,7 @@ export const customerEvents = [
   ContactConfirmationRequested,
   ContactConfirmationFailed,
   ContactConfirmed,
+  CustomerDataErased,
 ] as const;
 
 export type CustomerEvent = DomainEventOf<(typeof customerEvents)[number]>;

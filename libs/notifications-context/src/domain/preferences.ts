@@ -59,6 +59,9 @@ export function evolvePreferences(current: Preferences | null, event: CustomerEv
     }
     case 'EmailUnsubscribed':
       return current && { ...current, channels: { ...current.channels, email: false } };
+    case 'CustomerDataErased':
+      // Erased: no address, no number, no channel that needs one (ADR 0029); a new PUT starts over.
+      return current && { ...current, email: null, phone: null, channels: { ...current.channels, email: false, sms: false } };
     case 'InboxNotificationRead':
     case 'ContactConfirmationRequested':
     case 'ContactConfirmationFailed':

@@ -32,3 +32,10 @@ export const EnvelopeHeaders = {
   correlationId: 'Stockflow-Correlation-Id',
   traceparent: 'traceparent',
 } as const;
+
+/** A log position as the relays write it in `Stockflow-Log-Position` (PostgreSQL `<xid8>:<global position>`, EventStoreDB `<commit>:<prepare>`). */
+const LOG_POSITION = /^\d{1,20}:\d{1,20}$/;
+
+export function isLogPosition(value: string | null | undefined): value is string {
+  return typeof value === 'string' && LOG_POSITION.test(value);
+}

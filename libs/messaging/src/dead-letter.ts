@@ -13,6 +13,7 @@ export const DeadLetterHeaders = {
 
 export type DeadLetterReason =
   | 'malformed-message'
+  | 'not-relayed'
   | 'unknown-type'
   | 'unknown-version'
   | 'invalid-payload'

@@ -15,7 +15,7 @@ import { DurableEventConsumer, type BatchHandler, type BatchMode, type EventBatc
 import { PoisonMessageError } from './handler-errors.js';
 import { connectNats } from './nats-connection.js';
 import { contextStreamSpec, deadLetterStreamSpec, ensureStream } from './stream-provisioning.js';
-import { deleteNamespaceStreams, testEnvelope, uniqueNamespace } from './testing/index.js';
+import { deleteNamespaceStreams, relayHeaders, testEnvelope, uniqueNamespace } from './testing/index.js';
 
 const envelope = (quantity: number): Record<string, unknown> => testEnvelope('StockReceived', { sku: 'B', quantity });
 
@@ -48,7 +48,7 @@ describe('DurableEventConsumer in batches (real NATS JetStream and PostgreSQL)',
   /** Each test has an aggregate of its own on the inventory stream. */
   const subject = (aggregate: string): string => `${namespace}.inventory.${aggregate}.StockReceived`;
   const publish = async (aggregate: string, bodies: readonly (Record<string, unknown> | string)[]): Promise<void> => {
-    for (const body of bodies) await js.publish(subject(aggregate), typeof body === 'string' ? body : JSON.stringify(body));
+    for (const body of bodies) await js.publish(subject(aggregate), typeof body === 'string' ? body : JSON.stringify(body), { headers: relayHeaders() });
   };
 
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import type { ReceivedEvent } from './received-event.js';
 import { PoisonMessageError } from './handler-errors.js';
 import { connectNats } from './nats-connection.js';
 import { contextStreamSpec, deadLetterStreamSpec, ensureStream } from './stream-provisioning.js';
-import { deleteNamespaceStreams, testEnvelope as envelope, uniqueNamespace } from './testing/index.js';
+import { deleteNamespaceStreams, relayHeaders, testEnvelope as envelope, uniqueNamespace } from './testing/index.js';
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -27,7 +27,7 @@ describe('DurableEventConsumer (real NATS JetStream)', () => {
   const stream = contextStreamSpec('inventory', scheme).name;
   const subject = (type: string): string => `${namespace}.inventory.sku.${type}`;
   const publish = (type: string, body: unknown): Promise<unknown> =>
-    js.publish(subject(type), typeof body === 'string' ? body : JSON.stringify(body));
+    js.publish(subject(type), typeof body === 'string' ? body : JSON.stringify(body), { headers: relayHeaders() });
 
   beforeAll(async () => {
     nc = await connectNats({ name: 'consumer-spec' });
@@ -83,14 +83,16 @@ describe('DurableEventConsumer (real NATS JetStream)', () => {
     await publish('StockReceived', envelope('StockReceived', { sku: 'X', quantity: 1 }, 9));
     await publish('StockReceived', envelope('StockReceived', { sku: 'X', quantity: 13 }));
     await publish('StockReceived', envelope('StockReceived', { sku: 'X', quantity: 2 }));
+    // A valid event, but not from a relay (no log position): a forgery that got past the NATS permissions.
+    await js.publish(subject('StockReceived'), JSON.stringify(envelope('StockReceived', { sku: 'X', quantity: 99 })));
     await publish('StockReceived', envelope('StockReceived', { sku: 'X', quantity: 3 }));
     await c.start();
     await waitFor(() => handled.length === 3);
-    await waitFor(async () => (await deadLetters('poison')).length === 4);
+    await waitFor(async () => (await deadLetters('poison')).length === 5);
     await c.stop();
     expect(handled).toEqual([1, 2, 3]);
     const letters = await deadLetters('poison');
-    expect(letters.map((l) => l.reason)).toEqual(['malformed-message', 'invalid-payload', 'unknown-version', 'rejected-by-handler']);
+    expect(letters.map((l) => l.reason)).toEqual(['malformed-message', 'invalid-payload', 'unknown-version', 'rejected-by-handler', 'not-relayed']);
     expect(letters[0]!.body).toBe('{ this is not json');
     expect(letters[2]!.error).toContain('unknown-version');
     const info = await jsm.consumers.info(stream, 'poison');

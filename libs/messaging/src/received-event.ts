@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { ContractViolation, type EventCatalog, type EventEnvelope } from '@stockflow/contracts';
+import { ContractViolation, EnvelopeHeaders, isLogPosition, type EventCatalog, type EventEnvelope } from '@stockflow/contracts';
 import type { DeadLetterReason } from './dead-letter.js';
 
 /** An event as a consumer's handler sees it: the envelope, its payload upcast to the current version. */
@@ -15,10 +15,23 @@ export interface ReceivedEvent<TData = unknown> extends EventEnvelope<string, TD
 const decoder = new TextDecoder();
 
 /**
+ * A message without the log position a relay writes on every event it publishes: not from a relay. Only
+ * a context's relay may publish on its stream (ADR 0020); this is the consumers' defence in depth.
+ */
+export class NotRelayed extends Error {
+  constructor(position: string | undefined) {
+    super(position ? `not a relayed event: malformed ${EnvelopeHeaders.logPosition} header` : `not a relayed event: no ${EnvelopeHeaders.logPosition} header`);
+    this.name = 'NotRelayed';
+  }
+}
+
+/**
  * Parses a message as an envelope and upcasts its payload to the current version (validated).
- * Throws a `ContractViolation` or a plain error for a message that can never be handled.
+ * Throws `NotRelayed` (no relay's log position), a `ContractViolation` or a plain error for a message that can never be handled.
  */
 export function decodeReceivedEvent(catalog: EventCatalog, msg: JsMsg): ReceivedEvent {
+  const position = msg.headers?.get(EnvelopeHeaders.logPosition);
+  if (!isLogPosition(position)) throw new NotRelayed(position || undefined);
   const raw = JSON.parse(decoder.decode(msg.data)) as Partial<EventEnvelope>;
   if (!raw || typeof raw !== 'object' || typeof raw.eventId !== 'string' || typeof raw.type !== 'string' || typeof raw.schemaVersion !== 'number') {
     throw new Error('not an event envelope (eventId, type and schemaVersion are required)');
@@ -47,5 +60,6 @@ export function decodeReceivedEvent(catalog: EventCatalog, msg: JsMsg): Received
 
 /** The dead-letter reason for what `decodeReceivedEvent` threw. */
 export function undecodableReason(error: unknown): DeadLetterReason {
+  if (error instanceof NotRelayed) return 'not-relayed';
   return error instanceof ContractViolation ? error.reason : 'malformed-message';
 }

@@ -1,6 +1,7 @@
 // Events a test puts on JetStream itself, as another context's relay would: the envelope every
 // stockflow event travels in, on its subject, with `Nats-Msg-Id` = event id.
 import type { JetStreamClient } from '@nats-io/jetstream';
+import { relayHeaders } from '@stockflow/messaging/testing';
 import { eventSubject, stockflowCatalog, type EventEnvelope } from '@stockflow/contracts';
 import { randomUUID } from 'node:crypto';
 
@@ -27,5 +28,5 @@ export function testEnvelope(type: string, data: unknown, streamId: string, fiel
 
 /** Publishes `envelope` on `<namespace>.<context>.<aggregate>.<type>`; a `msgId` other than the event id redelivers it. */
 export async function publishAsRelay(js: JetStreamClient, namespace: string, context: string, aggregate: string, envelope: EventEnvelope, msgId = envelope.eventId): Promise<void> {
-  await js.publish(eventSubject(context, aggregate, envelope.type, { namespace }), JSON.stringify(envelope), { msgID: msgId });
+  await js.publish(eventSubject(context, aggregate, envelope.type, { namespace }), JSON.stringify(envelope), { msgID: msgId, headers: relayHeaders(envelope.globalPosition) });
 }

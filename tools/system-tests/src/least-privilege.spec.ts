@@ -8,6 +8,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { contextStreamName, eventSubject, stockflowCatalog, type EventEnvelope } from '@stockflow/contracts';
 import { connectNats, contextStreamSpec, DurableEventConsumer, ensureStream, renderNatsAuthorization, type ReceivedEvent } from '@stockflow/messaging';
+import { relayHeaders } from '@stockflow/messaging/testing';
 import { createPool, DEFAULT_DATABASE_URL, dropServiceRole, provisionServiceRole } from '@stockflow/postgres';
 import { databaseRoles, databaseUrlAs, findNatsServer, freePort, NATS_ADMIN_USER, natsPasswordVariable, natsUsers, startIsolatedSystem, startNatsServer, type DevServer, type IsolatedSystem } from '@stockflow/system-launcher';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -45,10 +46,10 @@ function backInStock(sku: string): EventEnvelope {
 const encode = (envelope: EventEnvelope): Uint8Array => new TextEncoder().encode(JSON.stringify(envelope));
 const backInStockSubject = eventSubject('inventory', 'sku', 'BackInStock', scheme);
 
-/** Publishes as `user`; resolves to the server's answer: stored (sequence) or the error it raised. */
+/** Publishes as `user`, with the headers a relay sets; resolves to the server's answer: stored (sequence) or the error it raised. */
 async function tryPublish(nc: NatsConnection, subject: string, data: Uint8Array): Promise<string> {
   try {
-    const ack = await jetstream(nc).publish(subject, data, { timeout: 2_000 });
+    const ack = await jetstream(nc).publish(subject, data, { timeout: 2_000, headers: relayHeaders() });
     return `stored as ${ack.seq}`;
   } catch (error) {
     return (error as Error).message;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { contextStreamName, eventSubject, type EventEnvelope } from '@stockflow/contracts';
 import { connectNats, EventRelay, type NatsConnection } from '@stockflow/messaging';
+import { relayHeaders } from '@stockflow/messaging/testing';
 import { newTraceparent } from '@stockflow/platform';
 import { PostgresCheckpointStore } from '@stockflow/postgres';
 import { randomUUID } from 'node:crypto';
@@ -71,7 +72,7 @@ describe('reservation requests from the order saga (real PostgreSQL, NATS, relay
   /** Publishes as the saga's relay would (message id = event id), or as a plain redelivery when `msgID` is false. */
   async function publish(envelope: EventEnvelope, msgID = true): Promise<void> {
     const subject = eventSubject('orders', 'ordersaga', envelope.type, { namespace: inv.namespace });
-    await js.publish(subject, JSON.stringify(envelope), msgID ? { msgID: envelope.eventId } : {});
+    await js.publish(subject, JSON.stringify(envelope), msgID ? { msgID: envelope.eventId, headers: relayHeaders() } : { headers: relayHeaders() });
   }
 
   /** Waits until the consumer has handled (and acked) everything on the orders stream. */

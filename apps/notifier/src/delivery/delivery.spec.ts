@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { relayHeaders } from '@stockflow/messaging/testing';
 import { readAllPages, type Page } from '@stockflow/platform';
 import { eventually, isConfirmationMail, isConfirmationSms, sentMails, sentSms, sleep } from '@stockflow/testing';
 import { startNotifierHarness, type NotifierHarness } from '../testing/notifier-harness.js';
@@ -290,6 +291,7 @@ describe('notifier: delivery on email, SMS and web', () => {
     await jetstream(h.nats).publish(
       `${h.namespace}.inventory.sku.BackInStock`,
       JSON.stringify({ eventId, type: 'BackInStock', schemaVersion: 1, streamId: 'sku-CUP-7', streamPosition: 9, globalPosition: 9, occurredAt: new Date().toISOString(), correlationId: 'c', causationId: null, traceparent: null, data: { sku: 'CUP-7', available: 4 } }),
+      { headers: relayHeaders(9) },
     );
     await sleep(1500);
     expect((await inboxOf('ivy')).body).toHaveLength(1);

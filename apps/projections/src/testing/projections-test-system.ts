@@ -4,6 +4,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { EventEnvelope } from '@stockflow/contracts';
 import { connectNats, contextStreamSpec, ensureStream, type NatsConnection } from '@stockflow/messaging';
+import { relayHeaders } from '@stockflow/messaging/testing';
 import { loadConfig } from '@stockflow/platform';
 import { createPool } from '@stockflow/postgres';
 import { fetchJson, IN_PROCESS, newIsolation, publishAsRelay, removeIsolation, testEnvelope, type JsonAnswer, TEST_RATE_LIMIT_ENV } from '@stockflow/testing';
@@ -63,7 +64,7 @@ export class ProjectionsTestSystem {
   }
 
   async publishRaw(subject: string, body: string): Promise<void> {
-    await this.js.publish(`${this.namespace}.${subject}`, body);
+    await this.js.publish(`${this.namespace}.${subject}`, body, { headers: relayHeaders() });
   }
 
   get<T = unknown>(path: string): Promise<JsonAnswer<T>> {

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { ReceivedEvent } from '../received-event.js';
 import { connectNats } from '../nats-connection.js';
 import { contextStreamSpec, deadLetterStreamSpec, ensureStream } from '../stream-provisioning.js';
-import { deleteNamespaceStreams, uniqueNamespace } from '../testing/index.js';
+import { deleteNamespaceStreams, relayHeaders, uniqueNamespace } from '../testing/index.js';
 import { DeadLetterHeaders } from '../dead-letter.js';
 import { PoisonMessageError } from '../handler-errors.js';
 import { JetStreamTransport } from './jetstream-transport.js';
@@ -61,9 +61,9 @@ describe('JetStreamTransport (NestJS @EventPattern on a durable consumer)', () =
     const js = jetstream(nc);
     const envelope = (type: string, data: unknown): string =>
       JSON.stringify({ eventId: randomUUID(), type, schemaVersion: 1, streamId: 'sku-N', streamPosition: 1, globalPosition: 1, occurredAt: new Date().toISOString(), correlationId: 'c', causationId: null, traceparent: null, data });
-    await js.publish(`${namespace}.inventory.sku.OutOfStock`, envelope('OutOfStock', { sku: 'N1' }));
-    await js.publish(`${namespace}.inventory.sku.BackInStock`, envelope('BackInStock', { sku: 'POISON', available: 1 }));
-    await js.publish(`${namespace}.inventory.sku.BackInStock`, envelope('BackInStock', { sku: 'N2', available: 3 }));
+    await js.publish(`${namespace}.inventory.sku.OutOfStock`, envelope('OutOfStock', { sku: 'N1' }), { headers: relayHeaders() });
+    await js.publish(`${namespace}.inventory.sku.BackInStock`, envelope('BackInStock', { sku: 'POISON', available: 1 }), { headers: relayHeaders() });
+    await js.publish(`${namespace}.inventory.sku.BackInStock`, envelope('BackInStock', { sku: 'N2', available: 3 }), { headers: relayHeaders() });
     const inbox = app.get(Inbox);
     const until = Date.now() + 10_000;
     while (inbox.skus.length < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));

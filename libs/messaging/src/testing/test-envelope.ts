@@ -1,3 +1,5 @@
+import { headers, type MsgHdrs } from '@nats-io/nats-core';
+import { EnvelopeHeaders } from '@stockflow/contracts';
 import { randomUUID } from 'node:crypto';
 
 /** An event envelope as a relay publishes it, with a fresh event id. */
@@ -15,4 +17,11 @@ export function testEnvelope(type: string, data: unknown, schemaVersion = 1): Re
     traceparent: null,
     data,
   };
+}
+
+/** The headers a relay puts on every event it publishes; consumers dead-letter messages without its log position. */
+export function relayHeaders(globalPosition = 1): MsgHdrs {
+  const h = headers();
+  h.set(EnvelopeHeaders.logPosition, `1:${globalPosition}`);
+  return h;
 }

@@ -4,7 +4,7 @@ import { Body, Controller, HttpCode, Inject, Injectable, Module, Post } from '@n
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { EventStore } from '@stockflow/event-sourcing';
 import type { ReceivedEvent } from '@stockflow/messaging';
-import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
+import { deleteNamespaceStreams, relayHeaders, uniqueNamespace } from '@stockflow/messaging/testing';
 import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
 import { IsInt, Min } from 'class-validator';
 import { randomUUID } from 'node:crypto';
@@ -84,6 +84,7 @@ describe('runService (real PostgreSQL and NATS)', () => {
     await jetstream(running.infrastructure.nats).publish(
       `${namespace}.inventory.sku.OutOfStock`,
       JSON.stringify({ eventId: randomUUID(), type: 'OutOfStock', schemaVersion: 1, streamId: 'sku-Q', streamPosition: 1, globalPosition: 1, occurredAt: new Date().toISOString(), correlationId: 'c', causationId: null, traceparent: null, data: { sku: 'Q' } }),
+      { headers: relayHeaders() },
     );
     const seen = running.service.app.get(Seen);
     for (let i = 0; i < 200 && seen.skus.length === 0; i++) await new Promise((r) => setTimeout(r, 25));

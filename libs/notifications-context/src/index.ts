@@ -10,3 +10,4 @@ export * from './domain/confirmation.js';
 export * from './domain/contact-cipher.js';
 export * from './domain/daily-caps.js';
 export * from './domain/sealed-contacts.js';
+export * from './domain/masked-recipient.js';

@@ -5,7 +5,7 @@ import { EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
 import { quoteSchema } from '@stockflow/postgres';
 import { randomInt } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import type { CapAdmission, CappedChannel } from '@stockflow/notifications-context';
+import { maskRecipient, type CapAdmission, type CappedChannel } from '@stockflow/notifications-context';
 import type { ChannelName } from '../channels/channel.js';
 import type { NotifierConfig } from '../notifier-config.js';
 import type { NotificationKind } from '../templates/templates.js';
@@ -270,8 +270,9 @@ export class DeliveryStore {
     return rows.length;
   }
 
-  /** Sent: recorded, logged and published (NotificationDelivered) in one transaction. */
+  /** Sent: recorded (the recipient masked, ADR 0029), logged and published (NotificationDelivered) in one transaction. */
   async markSent(id: string, provider: string, providerMessageId: string | null, recipient: string, detail: string | null = providerMessageId): Promise<void> {
+    recipient = maskRecipient(recipient);
     await this.endInTransaction(
       `WITH d AS (
          UPDATE ${this.s}.deliveries SET status = 'sent', sent_at = now(), provider = $2, provider_message_id = $3, recipient = $4,

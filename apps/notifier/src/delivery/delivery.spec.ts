@@ -13,6 +13,7 @@ interface Delivery {
   provider: string | null;
   providerMessageId: string | null;
   lastError: string | null;
+  recipient: string | null;
   log: { status: string; detail: string | null; provider: string | null }[];
 }
 
@@ -79,6 +80,8 @@ describe('notifier: delivery on email, SMS and web', () => {
       ['web', 'sent', 1],
     ]);
     expect(log[0]!.log.map((l) => l.status)).toEqual(['queued', 'sent']);
+    // The log says where each went, masked (ADR 0029): the clear address is read at send time only.
+    expect(log.map((d) => d.recipient)).toEqual(['a***@example.com', '+49***01', 'inbox']);
     expect(log[0]!.providerMessageId).toBe(mails[0]!.headers['message-id']);
     // Each outcome is published once, as NotificationDelivered on the delivery's own stream.
     const outcomes = await outcomeEvents('ada');

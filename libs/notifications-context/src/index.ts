@@ -11,3 +11,4 @@ export * from './domain/contact-cipher.js';
 export * from './domain/daily-caps.js';
 export * from './domain/sealed-contacts.js';
 export * from './domain/masked-recipient.js';
+export * from './domain/derived-keys.js';

@@ -37,13 +37,20 @@ export function contactOf(row: ContactRow): Contact {
   };
 }
 /**
+ * `email_confirmed` and `phone_confirmed` of a `customers` row aliased `alias`: the address (number) its
+ * owner confirmed is the current one (ADR 0028).
+ */
+export function confirmedContactColumns(alias: string): string {
+  return `(${alias}.confirmed_email IS NOT NULL AND ${alias}.confirmed_email = lower(${alias}.email)) AS email_confirmed,
+  (${alias}.confirmed_phone IS NOT NULL AND ${alias}.confirmed_phone = ${alias}.phone) AS phone_confirmed`;
+}
+
+/**
  * The columns of a ContactRow, from `cu` (customers) and `o` (phone_opt_outs) as joined by
  * {@link contactJoins}.
  */
 export const CONTACT_COLUMNS = `cu.preferences_set, cu.email, cu.phone, cu.locale, cu.time_zone, cu.quiet_start, cu.quiet_end,
-  cu.email_enabled, cu.sms_enabled, cu.web_enabled, o.opted_out AS sms_opted_out,
-  (cu.confirmed_email IS NOT NULL AND cu.confirmed_email = lower(cu.email)) AS email_confirmed,
-  (cu.confirmed_phone IS NOT NULL AND cu.confirmed_phone = cu.phone) AS phone_confirmed`;
+  cu.email_enabled, cu.sms_enabled, cu.web_enabled, o.opted_out AS sms_opted_out, ${confirmedContactColumns('cu')}`;
 
 /** Joins a customer's contact (`cu`, `o`) to rows of `alias` that carry a `customer_id`; `s` is the quoted schema. */
 export function contactJoins(s: string, alias: string): string {

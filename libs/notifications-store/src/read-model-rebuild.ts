@@ -4,7 +4,7 @@ import { carriesContact, evolvePreferences, openCustomerEventData, type Preferen
 import { inTransaction, migrate, quoteSchema } from '@stockflow/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { notificationsMigrations } from './notifications-migrations.js';
-import { endSubscriptions, insertSubscription, preferencesOfRow, saveCustomerPreferences, saveCustomerVersion, savePhoneOptOut, saveConfirmedContact, saveCustomerErased, customerKey, type CustomerPreferencesRow } from './read-model-rows.js';
+import { endSubscriptions, insertSubscription, preferencesOfRow, saveCustomerPreferences, saveCustomerVersion, savePhoneOptOut, saveConfirmedContact, saveCustomerErased, customerKeyRecord, type CustomerPreferencesRow } from './read-model-rows.js';
 
 /** The read models that are a function of the context's log alone (the inbox holds rendered text the log does not). */
 export const REBUILDABLE_TABLES = ['customers', 'subscriptions', 'phone_opt_outs'] as const;
@@ -30,24 +30,28 @@ export async function rebuildNotificationsReadModels(
   await migrate(pool, schema, notificationsMigrations);
   const s = quoteSchema(schema);
   // The customers' data keys (ADR 0029) are where the log was written: sealed contact details open with them, erased ones read as none.
-  const keys = quoteSchema(options.keysSchema ?? schema);
+  const keysSchema = quoteSchema(options.keysSchema ?? schema);
   return inTransaction(pool, async (client) => {
+    // One lookup per customer, not per event.
+    const keys = new Map<string, CustomerKey | null>();
+    const keyOf = async (customerId: string): Promise<CustomerKey | null> => {
+      if (!keys.has(customerId)) keys.set(customerId, await customerKeyRecord(client, keysSchema, customerId));
+      return keys.get(customerId)!;
+    };
     await client.query(`TRUNCATE ${REBUILDABLE_TABLES.map((t) => `${s}.${t}`).join(', ')}`);
     let applied = 0;
     for (let after: string | null = null; ; ) {
       const events = await log.readAll({ after, maxCount: batchSize });
-      for (const event of events) if (await apply(client, s, keys, event)) applied++;
+      for (const event of events) if (await apply(client, s, keyOf, event)) applied++;
       if (events.length < batchSize) return { applied };
       after = events[events.length - 1]!.logPosition;
     }
   });
 }
 
-async function apply(client: PoolClient, s: string, keys: string, recorded: RecordedEvent): Promise<boolean> {
+async function apply(client: PoolClient, s: string, keyOf: (customerId: string) => Promise<CustomerKey | null>, recorded: RecordedEvent): Promise<boolean> {
   const upcast = stockflowCatalog.upcast(recorded.type, recorded.schemaVersion, recorded.data).data as Record<string, never>;
-  const data = carriesContact(recorded.type)
-    ? openCustomerEventData(recorded.type, upcast, await customerKey(client, keys, upcast['customerId']), recorded.streamId)
-    : upcast;
+  const data = carriesContact(recorded.type) ? openContacts(recorded, upcast, await keyOf(upcast['customerId'])) : upcast;
   const version = recorded.streamPosition;
   const at = new Date(recorded.occurredAt);
   switch (recorded.type) {
@@ -89,6 +93,22 @@ async function apply(client: PoolClient, s: string, keys: string, recorded: Reco
       return true;
     default:
       return false;
+  }
+}
+
+type CustomerKey = { readonly key: Buffer; readonly createdAt: Date };
+
+/**
+ * The event's contact fields opened with the customer's key. A value sealed before that key was made
+ * was sealed under a key an erasure destroyed (the customer set contact details again since): it reads
+ * as none. Any other value that does not open is corruption and throws.
+ */
+function openContacts<T extends object>(recorded: RecordedEvent, data: T, key: CustomerKey | null): T {
+  try {
+    return openCustomerEventData(recorded.type, data, key?.key ?? null, recorded.streamId);
+  } catch (error) {
+    if (key && new Date(recorded.occurredAt) < key.createdAt) return openCustomerEventData(recorded.type, data, null, recorded.streamId);
+    throw error;
   }
 }
 

@@ -105,14 +105,24 @@ export async function saveConfirmedContact(db: Db, s: string, customerId: string
 
 /** A customer's data key (ADR 0029), or null: never made, or destroyed by erasure. */
 export async function customerKey(db: Db, s: string, customerId: string): Promise<Buffer | null> {
-  const { rows } = await db.query<{ key: Buffer }>(`SELECT key FROM ${s}.customer_keys WHERE customer_id = $1`, [customerId]);
-  return rows[0]?.key ?? null;
+  return (await customerKeyRecord(db, s, customerId))?.key ?? null;
+}
+
+/** A customer's data key and when it was made (a customer who set contact details again after erasure has a newer one). */
+export async function customerKeyRecord(db: Db, s: string, customerId: string): Promise<{ key: Buffer; createdAt: Date } | null> {
+  const { rows } = await db.query<{ key: Buffer; created_at: Date }>(`SELECT key, created_at FROM ${s}.customer_keys WHERE customer_id = $1`, [customerId]);
+  return rows[0] ? { key: rows[0].key, createdAt: rows[0].created_at } : null;
 }
 
 /** A customer's data key, made (random, 256 bits) the first time their contact details are written. */
 export async function ensureCustomerKey(db: Db, s: string, customerId: string): Promise<Buffer> {
-  await db.query(`INSERT INTO ${s}.customer_keys (customer_id, key) VALUES ($1, $2) ON CONFLICT (customer_id) DO NOTHING`, [customerId, newContactKey()]);
-  return (await customerKey(db, s, customerId))!;
+  // One round trip: the key made now, or the one that was there.
+  const { rows } = await db.query<{ key: Buffer }>(
+    `WITH made AS (INSERT INTO ${s}.customer_keys (customer_id, key) VALUES ($1, $2) ON CONFLICT (customer_id) DO NOTHING RETURNING key)
+     SELECT key FROM made UNION ALL SELECT key FROM ${s}.customer_keys WHERE customer_id = $1 LIMIT 1`,
+    [customerId, newContactKey()],
+  );
+  return rows[0]!.key;
 }
 
 /** Erasure in the read model (CustomerDataErased): no address, no number, no channel that needs one. */

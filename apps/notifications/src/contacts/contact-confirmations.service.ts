@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@stockflow/event-sourcing';
 import {
+  confirmationCodeKey,
   customerStreamId,
   decideConfirm,
   decideRequestConfirmation,
@@ -11,7 +12,7 @@ import {
 } from '@stockflow/notifications-context';
 import { saveConfirmedContact, saveCustomerVersion } from '@stockflow/notifications-store';
 import { SERVICE_CONFIG } from '@stockflow/platform';
-import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { NotificationsConfig } from '../notifications-config.js';
 import { NotificationsStore, type Transaction } from '../persistence/notifications-store.js';
 
@@ -40,13 +41,13 @@ interface ConfirmationRow {
 @Injectable()
 export class ContactConfirmationsService {
   /** Keys the hashes of codes; derived from the service secret so a log reader cannot try every code. */
-  private readonly key: string;
+  private readonly key: Buffer;
 
   constructor(
     private readonly store: NotificationsStore,
     @Inject(SERVICE_CONFIG) config: NotificationsConfig,
   ) {
-    this.key = createHmac('sha256', config.UNSUBSCRIBE_SECRET).update('stockflow contact confirmation codes').digest('hex');
+    this.key = confirmationCodeKey(config.UNSUBSCRIBE_SECRET);
   }
 
   /**

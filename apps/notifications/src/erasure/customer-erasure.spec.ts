@@ -77,6 +77,16 @@ describe('DELETE /customers/:id (right to erasure)', () => {
     await svc.http().put('/customers/ada/preferences').send(ada).expect(200);
     expect((await svc.http().get('/customers/ada/preferences').expect(200)).body).toMatchObject({ email: ada.email });
     expect(await logOf('ada')).not.toContain(ada.email);
+    // A rebuild now: what was sealed under the erased key reads as none, what came after under the new key as it is.
+    const again = `${rebuilt}_again`;
+    try {
+      const log = await openEventStore({ pool: svc.running.infrastructure.pool, schema: svc.schema });
+      await rebuildNotificationsReadModels(log, svc.running.infrastructure.pool, again, { keysSchema: svc.schema });
+      const { rows } = await svc.running.infrastructure.pool.query<{ email: string | null }>(`SELECT email FROM ${quoteSchema(again)}.customers WHERE customer_id = 'ada'`);
+      expect(rows).toEqual([{ email: ada.email }]);
+    } finally {
+      await dropSchema(svc.running.infrastructure.pool, again);
+    }
   });
 
   it('refuses a malformed id with 400', async () => {

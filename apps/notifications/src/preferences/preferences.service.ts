@@ -11,7 +11,7 @@ import {
   type Preferences,
 } from '@stockflow/notifications-context';
 import { canonicalTimeZone } from '@stockflow/notifications-context';
-import { preferencesOfRow, saveCustomerPreferences, type CustomerPreferencesRow } from '@stockflow/notifications-store';
+import { confirmedContactColumns, preferencesOfRow, saveCustomerPreferences, type CustomerPreferencesRow } from '@stockflow/notifications-store';
 import { ContactConfirmationsService } from '../contacts/contact-confirmations.service.js';
 import { NotificationsStore, type Transaction } from '../persistence/notifications-store.js';
 import type { PreferencesDto, PreferencesView } from './preferences.dto.js';
@@ -89,9 +89,7 @@ export class PreferencesService {
 
   private async read(db: Pick<Transaction['client'], 'query'>, customerId: string): Promise<PreferencesView | null> {
     const { rows } = await db.query<CustomerRow>(
-      `SELECT c.*, o.opted_out AS sms_opted_out,
-         (c.confirmed_email IS NOT NULL AND c.confirmed_email = lower(c.email)) AS email_confirmed,
-         (c.confirmed_phone IS NOT NULL AND c.confirmed_phone = c.phone) AS phone_confirmed
+      `SELECT c.*, o.opted_out AS sms_opted_out, ${confirmedContactColumns('c')}
        FROM ${this.store.s}.customers c
        LEFT JOIN ${this.store.s}.phone_opt_outs o ON o.phone = c.phone
        WHERE c.customer_id = $1 AND c.preferences_set`,

@@ -97,14 +97,7 @@ export class ConfirmationSender implements OnModuleInit, OnApplicationShutdown {
       const maxAttempts = row.channel === 'email' ? this.config.EMAIL_MAX_ATTEMPTS : this.config.SMS_MAX_ATTEMPTS;
       const dead = failure.permanent || row.send_attempts >= maxAttempts;
       const delay = retryDelayMs(row.send_attempts, this.config.RETRY_BASE_MS, this.config.RETRY_MAX_MS, Math.random, failure.retryAfterMs);
-      await this.store.pool
-        .query(
-          `UPDATE ${s}.contact_confirmations
-              SET send_status = $2, last_error = $3, next_send_at = now() + make_interval(secs => $4::double precision / 1000), code = CASE WHEN $2 = 'dead' THEN NULL ELSE code END
-            WHERE confirmation_id = $1`,
-          [row.confirmation_id, dead ? 'dead' : 'queued', failure.message.slice(0, 500), delay],
-        )
-        .catch(() => undefined); // the lease brings it back
+      await this.recordFailure(row, dead ? 'dead' : 'queued', failure.message, delay);
       this.logger.warn({ confirmationId: row.confirmation_id, channel: row.channel, attempt: row.send_attempts, dead, reason: failure.message }, 'contact confirmation: send failed');
     }
   }
@@ -124,11 +117,21 @@ export class ConfirmationSender implements OnModuleInit, OnApplicationShutdown {
     }
     if (admission.kind !== 'capped') return true;
     const reason = cappedReason(row.channel, this.config.dailyCaps[row.channel]);
-    await this.store.pool
-      .query(`UPDATE ${this.store.s}.contact_confirmations SET send_status = 'dead', last_error = $2, code = NULL WHERE confirmation_id = $1`, [row.confirmation_id, reason])
-      .catch(() => undefined); // the lease brings it back, and it is capped again
+    await this.recordFailure(row, 'dead', reason); // if this fails, the lease brings it back and it is capped again
     this.logger.warn({ confirmationId: row.confirmation_id, channel: row.channel }, 'contact confirmation: capped, not sent');
     return false;
+  }
+
+  /** Not sent: `queued` again after `delayMs`, or `dead` for good (its code cleared). Best effort: the claim's lease brings it back. */
+  private async recordFailure(row: DueConfirmation, status: 'queued' | 'dead', reason: string, delayMs = 0): Promise<void> {
+    await this.store.pool
+      .query(
+        `UPDATE ${this.store.s}.contact_confirmations
+            SET send_status = $2, last_error = $3, next_send_at = now() + make_interval(secs => $4::double precision / 1000), code = CASE WHEN $2 = 'dead' THEN NULL ELSE code END
+          WHERE confirmation_id = $1`,
+        [row.confirmation_id, status, reason.slice(0, 500), delayMs],
+      )
+      .catch(() => undefined);
   }
 
   private async run(): Promise<void> {

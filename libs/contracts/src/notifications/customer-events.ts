@@ -109,6 +109,15 @@ export const ContactChannel = Type.Union([Type.Literal('email'), Type.Literal('s
 /** An email address or an E.164 phone number, as its channel says. */
 export const ContactAddress = Type.Union([EmailAddress, PhoneNumber]);
 
+/** What a confirmation request records besides whose address it is: never the code, only its keyed hash. */
+const pendingConfirmationFields = {
+  confirmationId: Type.String({ format: 'uuid' }),
+  codeHash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'HMAC-SHA-256, under the notifications service secret, of salt, confirmation id and code' }),
+  salt: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  maxAttempts: Type.Integer({ minimum: 1, maximum: 20 }),
+};
+
 export const ContactConfirmationRequested = defineEvent({
   type: 'ContactConfirmationRequested',
   context,
@@ -124,11 +133,7 @@ export const ContactConfirmationRequested = defineEvent({
           customerId: CustomerId,
           channel: ContactChannel,
           address: ContactAddress,
-          confirmationId: Type.String({ format: 'uuid' }),
-          codeHash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'HMAC-SHA-256, under the notifications service secret, of salt, confirmation id and code' }),
-          salt: Type.String({ pattern: '^[0-9a-f]{32}$' }),
-          expiresAt: Type.String({ format: 'date-time' }),
-          maxAttempts: Type.Integer({ minimum: 1, maximum: 20 }),
+          ...pendingConfirmationFields,
         },
         { additionalProperties: false },
       ),
@@ -141,11 +146,7 @@ export const ContactConfirmationRequested = defineEvent({
           customerId: CustomerId,
           channel: ContactChannel,
           address: Type.Union([EmailAddress, PhoneNumber, SealedContactValue]),
-          confirmationId: Type.String({ format: 'uuid' }),
-          codeHash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'HMAC-SHA-256, under the notifications service secret, of salt, confirmation id and code' }),
-          salt: Type.String({ pattern: '^[0-9a-f]{32}$' }),
-          expiresAt: Type.String({ format: 'date-time' }),
-          maxAttempts: Type.Integer({ minimum: 1, maximum: 20 }),
+          ...pendingConfirmationFields,
         },
         { additionalProperties: false },
       ),

@@ -5,6 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { notificationCustomer } from '@stockflow/contracts';
 import { DomainError } from '@stockflow/event-sourcing';
+import { derivedKey } from './derived-keys.js';
 
 export type ContactChannel = 'email' | 'sms';
 
@@ -42,8 +43,13 @@ export interface ConfirmationState {
 
 export const NO_CONFIRMATIONS: ConfirmationState = { pending: {}, confirmed: {} };
 
+/** The key of the codes' hashes, derived from the service's secret (never stored with the hashes). */
+export function confirmationCodeKey(secret: string): Buffer {
+  return derivedKey(secret, 'stockflow contact confirmation codes v1');
+}
+
 /** The keyed hash of a code: hex HMAC-SHA-256 under `key` over salt, confirmation id and code. */
-export function hashConfirmationCode(key: string, salt: string, confirmationId: string, code: string): string {
+export function hashConfirmationCode(key: string | Uint8Array, salt: string, confirmationId: string, code: string): string {
   return createHmac('sha256', key).update(`${salt}:${confirmationId}:${code}`).digest('hex');
 }
 
@@ -63,7 +69,7 @@ export function isConfirmed(state: ConfirmationState, channel: ContactChannel, a
 export function decideRequestConfirmation(
   customerId: string,
   state: ConfirmationState,
-  request: { channel: ContactChannel; address: string; confirmationId: string; code: string; salt: string; key: string },
+  request: { channel: ContactChannel; address: string; confirmationId: string; code: string; salt: string; key: string | Uint8Array },
   now: Date,
 ): notificationCustomer.CustomerEvent[] {
   const { channel, address, confirmationId, code, salt, key } = request;
@@ -98,7 +104,7 @@ export function decideConfirm(
   channel: ContactChannel,
   code: string,
   now: Date,
-  key: string,
+  key: string | Uint8Array,
 ): notificationCustomer.CustomerEvent[] {
   const pending = state.pending[channel];
   if (!pending) {

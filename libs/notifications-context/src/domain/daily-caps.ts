@@ -1,7 +1,8 @@
 // Daily caps per e-mail address and per phone number (ADR 0028): however many customers name one
 // address or number, and however many notifications they subscribe to, it receives at most a cap a
 // UTC day. The counters live in PostgreSQL under a keyed hash of the address, never the address.
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { derivedKey } from './derived-keys.js';
 import type { ChannelName } from './contact.js';
 
 /** The channels with a daily cap: those that reach someone outside stockflow (web is the customer's own inbox). */
@@ -30,12 +31,12 @@ export function normalizedRecipient(channel: CappedChannel, recipient: string): 
 const CAP_KEY_INFO = 'stockflow notifier daily caps v1';
 
 /**
- * The key of the counters' hashes, derived (HKDF-SHA-256, its own `info`) from a secret the process
- * already keeps out of the database, so a copy of the counter table alone does not give the numbers
- * back by trying every one (a plain hash of a phone number would).
+ * The key of the counters' hashes, derived from a secret the process already keeps out of the database,
+ * so a copy of the counter table alone does not give the numbers back by trying every one (a plain hash
+ * of a phone number would).
  */
 export function dailyCapKey(secret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), CAP_KEY_INFO, 32));
+  return derivedKey(secret, CAP_KEY_INFO);
 }
 
 /** The counter's name for a recipient: HMAC-SHA-256 of channel and normalized address, base64url (43 characters). */

@@ -153,9 +153,11 @@ export class RunningSystem {
     while (Date.now() < until) {
       if (!this.children.has(spec.name)) return false;
       try {
-        if ((await fetch(`${spec.url}/health/live`)).ok) return true;
+        // Each probe has its own deadline: a process that accepts but never answers must not hold the
+        // start past its timeout (a CI run waited 180 s here), it must be reported as not live.
+        if ((await fetch(`${spec.url}/health/live`, { signal: AbortSignal.timeout(2_000) })).ok) return true;
       } catch {
-        // not listening yet
+        // not listening yet, or no answer within the probe's deadline
       }
       await new Promise((r) => setTimeout(r, 100));
     }

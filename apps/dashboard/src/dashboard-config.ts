@@ -1,4 +1,4 @@
-import { ConfigError, EnvOptional, EnvPort, EnvSecret, EnvString, EnvUrl } from '@stockflow/platform';
+import { ConfigError, EnvEnum, EnvOptional, EnvPort, EnvSecret, EnvString, EnvUrl, STOCKFLOW_ENVS, type StockflowEnv } from '@stockflow/platform';
 
 /** The dashboard's environment, read and checked like every process's (`loadConfig`). */
 export class DashboardConfig {
@@ -16,13 +16,31 @@ export class DashboardConfig {
   @EnvString({ pattern: /^\s*\{[\s\S]*\}\s*$/, description: 'a JSON object of process names to base URLs' })
   METRICS_TARGETS: string = '{}';
 
+  /** The dashboard's URL as browsers reach it (the sign-in's redirect URI); by default the address it listens on. */
+  @EnvOptional()
+  @EnvUrl(['http', 'https'])
+  PUBLIC_URL?: string;
+
+  /** `development` allows running without an identity provider (everyone an operator); see BaseServiceConfig. */
+  @EnvOptional()
+  @EnvEnum(STOCKFLOW_ENVS)
+  STOCKFLOW_ENV?: StockflowEnv;
+
+  @EnvOptional()
+  @EnvString({ pattern: /^[A-Za-z-]{1,32}$/, description: 'a mode name such as "production"' })
+  NODE_ENV?: string;
+
   /**
-   * The identity provider and the dashboard's operator client (client credentials, ADR 0026): the
-   * dashboard server calls the projections' views and every /metrics with its token.
+   * The identity provider operators sign in with and the dashboard's client there (authorization
+   * code flow, ADR 0026); the dashboard calls the projections' views and every /metrics with the
+   * signed-in operator's token.
    */
   @EnvOptional()
   @EnvUrl(['http', 'https'])
   AUTH_ISSUER?: string;
+
+  @EnvString({ pattern: /^[A-Za-z0-9:/._-]{1,200}$/, description: 'an audience such as "stockflow"' })
+  AUTH_AUDIENCE: string = 'stockflow';
 
   @EnvOptional()
   @EnvString({ pattern: /^[a-z][a-z0-9-]{0,62}$/, description: 'a lower-case client id such as "dashboard"' })
@@ -32,6 +50,14 @@ export class DashboardConfig {
   @EnvSecret()
   @EnvString({ pattern: /^\S{32,}$/, description: 'a secret of at least 32 characters without spaces' })
   AUTH_CLIENT_SECRET?: string;
+}
+
+/** With an issuer, the client id and secret are needed too: a dashboard that cannot sign anyone in is a configuration error. */
+export function signInClientOf(config: DashboardConfig): void {
+  if (!config.AUTH_ISSUER || (config.AUTH_CLIENT_ID && config.AUTH_CLIENT_SECRET)) return;
+  throw new ConfigError('dashboard', [
+    { variable: config.AUTH_CLIENT_ID ? 'AUTH_CLIENT_SECRET' : 'AUTH_CLIENT_ID', expected: "the dashboard's client at the identity provider (operators sign in through it)", received: undefined },
+  ]);
 }
 
 /** `METRICS_TARGETS` as name → URL; a `ConfigError` when it is not such an object. */

@@ -1,6 +1,7 @@
 // The operator dashboard: serves the page (built by Vite into dist/public), relays the projections'
 // query API and SSE stream under /api/views, and gathers every process's /metrics into one JSON
-// answer at /api/health. Like every process it answers /health/live, /health/ready (ready while the
+// answer at /api/health. With an identity provider configured, operators sign in first (OpenID
+// Connect, operator-sign-in.ts) and every call on their behalf carries their own token. Like every process it answers /health/live, /health/ready (ready while the
 // projections service it shows answers) and /metrics. A plain node:http server, not the platform's
 // host: it has no schema, no event log, no NATS connection and no commands (ADR 0024).
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -9,10 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { ClientCredentialsTokens } from '@stockflow/platform';
+import { TokenRejected } from '@stockflow/platform';
 import { metricsTargets, type DashboardConfig } from './dashboard-config.js';
 import { DashboardMetrics, routeOf } from './dashboard-metrics.js';
 import { parseMetrics, summarize, WATCHED_METRICS, type ProcessHealth } from './metrics-text.js';
+import { escapeHtml, failure, OperatorSignIn, page } from './operator-sign-in.js';
 import { frameForPage, isPublicView, opaqueOrderKeys, SseFrameFilter } from './public-views.js';
 
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
@@ -28,18 +30,14 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
   const targets = metricsTargets(config);
   const projectionsUrl = config.PROJECTIONS_URL.replace(/\/$/, '');
   const metrics = new DashboardMetrics();
-  // The dashboard is an operator client of the APIs it shows (ADR 0026).
-  const tokens =
-    config.AUTH_ISSUER && config.AUTH_CLIENT_ID && config.AUTH_CLIENT_SECRET
-      ? new ClientCredentialsTokens({ issuer: config.AUTH_ISSUER, clientId: config.AUTH_CLIENT_ID, clientSecret: config.AUTH_CLIENT_SECRET, scope: 'operator' })
-      : null;
-  const authorization = async (): Promise<Record<string, string>> => (tokens ? tokens.headers() : {});
+  // Bound once the server listens (the public URL defaults to the address it listens on).
+  let signIn: OperatorSignIn | null = null;
 
-  async function health(): Promise<Record<string, ProcessHealth | { up: false }>> {
+  async function health(authorization: Record<string, string>): Promise<Record<string, ProcessHealth | { up: false }>> {
     const entries = await Promise.all(
       Object.entries(targets).map(async ([name, url]): Promise<[string, ProcessHealth | { up: false }]> => {
         try {
-          const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(1000), headers: await authorization() });
+          const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(1000), headers: authorization });
           if (!response.ok) throw new Error(`HTTP ${response.status}`);
           metrics.targetUp.set({ target: name }, 1);
           return [name, summarize(parseMetrics(await response.text(), WATCHED_METRICS))];
@@ -67,11 +65,11 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
 
   const orderKeys = opaqueOrderKeys();
 
-  async function proxy(request: IncomingMessage, response: ServerResponse, path: string, filter: SseFrameFilter | null = null): Promise<void> {
+  async function proxy(request: IncomingMessage, response: ServerResponse, path: string, authorization: Record<string, string>, filter: SseFrameFilter | null = null): Promise<void> {
     const controller = new AbortController();
     request.once('close', () => controller.abort());
     try {
-      const upstream = await fetch(`${projectionsUrl}${path}`, { signal: controller.signal, headers: { accept: request.headers.accept ?? '*/*', ...(await authorization()) } });
+      const upstream = await fetch(`${projectionsUrl}${path}`, { signal: controller.signal, headers: { accept: request.headers.accept ?? '*/*', ...authorization } });
       response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-cache' });
       if (!upstream.body) return void response.end();
       const body = Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream).on('error', () => response.end());
@@ -100,25 +98,72 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
         response.end(text);
       });
     }
-    if (url.pathname === '/api/health') return void health().then((body) => json(response, 200, body));
-    if (route === '/api/views/stream') {
-      metrics.streamClients.inc();
-      response.once('close', () => metrics.streamClients.dec());
-    }
-    if (url.pathname.startsWith('/api/views')) {
-      // Only what the page shows: the dashboard's operator token must not open every customer's views to its visitors.
-      const path = url.pathname.slice(4);
-      if (!isPublicView(path)) return void json(response, 404, { type: 'about:blank', title: 'Not Found', status: 404, detail: 'not a view the dashboard shows' }, 'application/problem+json');
-      return void proxy(request, response, path + url.search, path === '/views/stream' ? new SseFrameFilter((frame) => frameForPage(frame, orderKeys)) : null);
-    }
-    serveStatic(url.pathname, response);
+    if (signIn && url.pathname.startsWith('/auth/')) return void signInRoute(signIn, url.pathname, request, response);
+    void signedIn(request, response, url.pathname).then((operator) => {
+      if (!operator) return;
+      const authorization: Record<string, string> = operator.token ? { authorization: `Bearer ${operator.token}` } : {};
+      if (url.pathname === '/api/me') return json(response, 200, { subject: operator.subject, signedIn: operator.token !== null });
+      if (url.pathname === '/api/health') return void health(authorization).then((body) => json(response, 200, body));
+      if (route === '/api/views/stream') {
+        metrics.streamClients.inc();
+        response.once('close', () => metrics.streamClients.dec());
+      }
+      if (url.pathname.startsWith('/api/views')) {
+        // Only what the page shows, and a live stream without customers: an operator's page is no way into customers' views.
+        const path = url.pathname.slice(4);
+        if (!isPublicView(path)) return json(response, 404, { type: 'about:blank', title: 'Not Found', status: 404, detail: 'not a view the dashboard shows' }, 'application/problem+json');
+        return void proxy(request, response, path + url.search, authorization, path === '/views/stream' ? new SseFrameFilter((frame) => frameForPage(frame, orderKeys)) : null);
+      }
+      serveStatic(url.pathname, response);
+    });
   });
+
+  /**
+   * The operator a request comes from, or null once the response said why there is none: a page
+   * sends the browser to sign in, an API call answers 401 (403 for someone who is not an operator).
+   * Without an identity provider (development, `--no-auth`) everyone is an operator.
+   */
+  async function signedIn(request: IncomingMessage, response: ServerResponse, path: string): Promise<{ subject: string; token: string | null } | null> {
+    if (!signIn) return { subject: 'development', token: null };
+    const api = path.startsWith('/api/');
+    let found;
+    try {
+      found = await signIn.sessionOf(request);
+    } catch (error) {
+      const detail = error instanceof TokenRejected ? error.message : 'the session could not be checked';
+      if (api) json(response, 503, { type: 'about:blank', title: 'Service Unavailable', status: 503, detail }, 'application/problem+json');
+      else failure(response, 503, `Signing in is not possible right now: ${detail}.`);
+      return null;
+    }
+    if (found.state === 'operator') return { subject: found.session.caller.subject, token: found.session.token };
+    if (found.state === 'not-operator') {
+      const detail = `${found.subject} is signed in but is not an operator`;
+      if (api) json(response, 403, { type: 'about:blank', title: 'Forbidden', status: 403, detail }, 'application/problem+json');
+      else failure(response, 403, `${detail}; the dashboard is for operators.`);
+      return null;
+    }
+    if (api) json(response, 401, { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'sign in at /auth/login' }, 'application/problem+json');
+    else {
+      response.writeHead(302, { location: '/auth/login', 'cache-control': 'no-store' });
+      response.end();
+    }
+    return null;
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? config.PORT, config.HOST, () => resolve());
   });
   const url = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
+  if (config.AUTH_ISSUER && config.AUTH_CLIENT_ID && config.AUTH_CLIENT_SECRET) {
+    signIn = new OperatorSignIn({
+      issuer: config.AUTH_ISSUER,
+      audience: config.AUTH_AUDIENCE,
+      clientId: config.AUTH_CLIENT_ID,
+      clientSecret: config.AUTH_CLIENT_SECRET,
+      publicUrl: config.PUBLIC_URL ?? url,
+    });
+  }
   console.log(JSON.stringify({ level: 'info', service: 'dashboard', msg: 'dashboard listening', url }));
   let stopped: Promise<void> | undefined;
   const running: RunningDashboard = {
@@ -135,6 +180,19 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
     process.once('SIGINT', onSignal);
   }
   return running;
+}
+
+function signInRoute(signIn: OperatorSignIn, path: string, request: IncomingMessage, response: ServerResponse): void {
+  const fail = (error: unknown): void => failure(response, 503, `The identity provider could not be reached (${error instanceof Error ? error.message : String(error)}).`);
+  if (path === '/auth/login' && request.method === 'GET') return void signIn.begin(request, response).catch(fail);
+  if (path === '/auth/callback' && request.method === 'GET') return void signIn.complete(request, response).catch(fail);
+  // A POST, so that no link or prefetch signs anyone out.
+  if (path === '/auth/logout' && request.method === 'POST') return signIn.signOut(response);
+  if (path === '/auth/signed-out' && request.method === 'GET') {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    return void response.end(page('signed out', `<p>${escapeHtml('You are signed out of the dashboard.')}</p><p><a href="/auth/login">Sign in</a></p>`));
+  }
+  json(response, 404, { type: 'about:blank', title: 'Not Found', status: 404, detail: `no ${request.method} ${path}` }, 'application/problem+json');
 }
 
 function json(response: ServerResponse, status: number, body: unknown, type = 'application/json'): void {

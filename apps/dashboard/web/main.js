@@ -168,6 +168,17 @@ async function pollHealth() {
   }
 }
 
+// Who is signed in (with an identity provider); a session that ended sends the browser to sign in again.
+async function showOperator() {
+  const response = await fetch('api/me');
+  if (response.status === 401) return void (location.href = 'auth/login');
+  if (!response.ok) return;
+  const me = await response.json();
+  if (!me.signedIn) return;
+  document.querySelector('#operator-name').textContent = `signed in as ${me.subject}`;
+  document.querySelector('#operator').hidden = false;
+}
+
 function connect() {
   const source = new EventSource('api/views/stream');
   const conn = document.querySelector('#conn');
@@ -178,6 +189,7 @@ function connect() {
   source.onerror = () => {
     conn.textContent = 'reconnecting…';
     conn.className = 'badge off';
+    void showOperator();
   };
   source.addEventListener('stock', (e) => {
     for (const view of JSON.parse(e.data).rows) {
@@ -198,6 +210,7 @@ function connect() {
   });
 }
 
+void showOperator();
 connect();
 void loadStock();
 void loadDeliveries();

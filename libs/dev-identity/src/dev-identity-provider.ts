@@ -14,6 +14,11 @@ export interface DevClient {
   readonly clientSecret: string;
   /** Space-separated scopes the client may ask for, e.g. `operator`. */
   readonly scope: string;
+  /**
+   * Where the authorization-code flow may send the browser back (e.g. the dashboard's
+   * `http://127.0.0.1:3000/auth/callback`); a client with none has only the client-credentials grant.
+   */
+  readonly redirectUris?: readonly string[];
 }
 
 export interface DevIdentityProviderOptions {
@@ -25,8 +30,12 @@ export interface DevIdentityProviderOptions {
   /** Lifetime of an access token in seconds. Default 3600. */
   readonly accessTokenTtlSeconds?: number;
   readonly clients?: readonly DevClient[];
-  /** Serves `POST /dev/tokens` (any subject, any of the scopes, no credentials). Only ever true in development. */
-  readonly devTokens: boolean;
+  /**
+   * Development mode: serves `POST /dev/tokens` (any subject, any of the scopes, no credentials) and
+   * signs anyone in under any name at the authorization endpoint (oidc-provider's development
+   * interactions). Only ever true in development; without it no one can sign in here.
+   */
+  readonly development: boolean;
   /** The server does not keep the process alive (tests). */
   readonly unref?: boolean;
 }
@@ -56,8 +65,9 @@ const SUBJECT = /^[\p{L}\p{N}._:@-]{1,128}$/u;
 /**
  * The development OpenID Provider (ADR 0026), built on `oidc-provider` (OpenID Certified): discovery
  * at `/.well-known/openid-configuration`, the JWKS at `/jwks` (a fresh ES256 key per start), the
- * client-credentials grant at `/token` for the configured clients, and — only when `devTokens` —
- * `POST /dev/tokens` `{ "sub", "scope": "customer" | "operator" | "metrics" }` answering
+ * client-credentials grant at `/token` for the configured clients, the authorization-code flow for
+ * clients with redirect URIs (the dashboard), and — only in `development` — a sign-in form that
+ * takes any name and `POST /dev/tokens` `{ "sub", "scope": "customer" | "operator" | "metrics" }` answering
  * `{ access_token, token_type: "Bearer", expires_in }`. Every access token is a JWT (RFC 9068) for
  * the audience, signed ES256. `GET /health/live` answers 200 for the process launcher.
  */
@@ -84,17 +94,21 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     jwt: { sign: { alg: 'ES256' as const } },
   };
 
+  const signInClients = new Map((options.clients ?? []).filter((client) => client.redirectUris?.length).map((client) => [client.clientId, client]));
   const provider = new Provider(issuer, {
     clients: [
-      ...(options.clients ?? []).map((client) => ({
-        client_id: client.clientId,
-        client_secret: client.clientSecret,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        scope: client.scope,
-        token_endpoint_auth_method: 'client_secret_basic' as const,
-      })),
+      ...(options.clients ?? []).map((client) => {
+        const signsIn = signInClients.has(client.clientId);
+        return {
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+          grant_types: signsIn ? ['authorization_code', 'client_credentials'] : ['client_credentials'],
+          response_types: signsIn ? ['code' as const] : [],
+          redirect_uris: [...(client.redirectUris ?? [])],
+          scope: `${signsIn ? 'openid ' : ''}${client.scope}`,
+          token_endpoint_auth_method: 'client_secret_basic' as const,
+        };
+      }),
       // The client /dev/tokens mints for; it has no secret anyone knows and no grant of its own.
       { client_id: DEV_TOKENS_CLIENT, client_secret: randomBytes(32).toString('base64url'), grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: DEV_SCOPES.join(' ') },
     ],
@@ -105,8 +119,25 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     claims: { openid: ['sub'] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     ttl: { ClientCredentials: ttl, AccessToken: ttl },
+    // Every configured client is first-party: a signed-in user is not asked to consent again, and is
+    // granted what the client asked for within the client's own scopes.
+    loadExistingGrant: async (ctx) => {
+      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      if (grantId) return provider.Grant.find(grantId);
+      const client = signInClients.get(ctx.oidc.client!.clientId);
+      if (!client) return undefined;
+      const allowed = new Set(client.scope.split(' '));
+      const requested = String(ctx.oidc.params?.scope ?? '').split(' ').filter((scope) => allowed.has(scope));
+      const grant = new provider.Grant({ clientId: client.clientId, accountId: ctx.oidc.session!.accountId });
+      // stockflow's scopes are both scopes of the provider and of the API resource: granted as both.
+      grant.addOIDCScope(['openid', ...requested].join(' '));
+      if (requested.length > 0) grant.addResourceScope(STOCKFLOW_RESOURCE, requested.join(' '));
+      await grant.save();
+      return grant;
+    },
     features: {
-      devInteractions: { enabled: false },
+      // The sign-in form of the library's development interactions accepts any name: development only.
+      devInteractions: { enabled: options.development },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -118,7 +149,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
         },
       },
     },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    findAccount: async (_ctx, sub) => (SUBJECT.test(sub) ? { accountId: sub, claims: async () => ({ sub }) } : undefined),
   });
 
   const mint = async (subject: string, scope: DevScope): Promise<DevTokenResponse> => {
@@ -139,7 +170,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     const path = (request.url ?? '/').split('?')[0];
     if (path === '/health/live' && request.method === 'GET') return send(response, 200, { status: 'ok' });
     if (path === '/dev/tokens') {
-      if (!options.devTokens) {
+      if (!options.development) {
         return problem(response, 403, 'Forbidden', 'POST /dev/tokens exists only when the identity provider runs in development mode (NODE_ENV=development).');
       }
       if (request.method !== 'POST') return problem(response, 405, 'Method Not Allowed', 'Use POST.', { allow: 'POST' });

@@ -161,7 +161,8 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
       // POST /dev/tokens only in development (the provider reads NODE_ENV).
       NODE_ENV: common['STOCKFLOW_ENV'] === 'development' ? 'development' : 'production',
       IDENTITY_CLIENTS: JSON.stringify([
-        { clientId: 'dashboard', clientSecret: secrets.dashboard, scope: 'operator' },
+        // Operators sign in to the dashboard through the authorization-code flow.
+        { clientId: 'dashboard', clientSecret: secrets.dashboard, scope: 'operator', redirectUris: [`${url(3000)}/auth/callback`] },
         { clientId: 'notifier', clientSecret: secrets.notifier, scope: 'service' },
       ]),
       ...(settings.env?.[IDENTITY.name] ?? {}),

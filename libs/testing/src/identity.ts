@@ -39,7 +39,7 @@ let inProcess: Promise<{ provider: DevIdentityProvider; identity: TestIdentity }
  * server does not keep the process alive), for services started in-process.
  */
 export async function testIdentity(): Promise<TestIdentity> {
-  inProcess ??= startDevIdentityProvider({ port: 0, devTokens: true, unref: true }).then((provider) => ({
+  inProcess ??= startDevIdentityProvider({ port: 0, development: true, unref: true }).then((provider) => ({
     provider,
     identity: cachedIdentity(provider.issuer, async (sub, scope) => (await provider.mint(sub, scope)).access_token),
   }));

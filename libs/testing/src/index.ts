@@ -12,3 +12,4 @@ export * from './sink-clients.js';
 export * from './relayed-events.js';
 export * from './identity.js';
 export { freePort } from '@stockflow/system-launcher';
+export * from './operator-sign-in.js';

@@ -29,7 +29,7 @@ function noteFor(spec: ProcessSpec): string | undefined {
   if (restServices.has(spec.name)) return `API docs ${spec.url}/docs`;
   if (spec.name === IDENTITY.name) return `tokens: POST ${spec.url}/dev/tokens {"sub":"customer-1","scope":"customer"}`;
   if (sinks.has(spec.name)) return `messages received: ${spec.url}/`;
-  if (spec.name === 'dashboard') return 'open it in a browser';
+  if (spec.name === 'dashboard') return spec.env.AUTH_ISSUER ? 'open it in a browser; sign in with any name (development)' : 'open it in a browser';
   return undefined;
 }
 

@@ -18,8 +18,8 @@ describe('the development identity provider (oidc-provider)', () => {
   let verifier: TokenVerifier;
 
   beforeAll(async () => {
-    dev = await startDevIdentityProvider({ port: 0, devTokens: true, clients: [operatorClient, scraper] });
-    prod = await startDevIdentityProvider({ port: 0, devTokens: false, clients: [operatorClient] });
+    dev = await startDevIdentityProvider({ port: 0, development: true, clients: [operatorClient, scraper] });
+    prod = await startDevIdentityProvider({ port: 0, development: false, clients: [operatorClient] });
     verifier = new TokenVerifier({ issuer: dev.issuer, audience: 'stockflow' });
   });
   afterAll(async () => {
@@ -93,7 +93,7 @@ describe('the development identity provider (oidc-provider)', () => {
     await expect(verifier.verify(String(other.body.access_token))).rejects.toThrow(/iss/);
     const wrongAudience = new TokenVerifier({ issuer: dev.issuer, audience: 'someone-else' });
     await expect(wrongAudience.verify((await dev.mint('c-1', 'customer')).access_token)).rejects.toThrow(/aud/);
-    const short = await startDevIdentityProvider({ port: 0, devTokens: true, accessTokenTtlSeconds: 1 });
+    const short = await startDevIdentityProvider({ port: 0, development: true, accessTokenTtlSeconds: 1 });
     try {
       const token = (await short.mint('c-1', 'customer')).access_token;
       await new Promise((resolve) => setTimeout(resolve, 7000));

@@ -9,10 +9,10 @@ const provider = await startDevIdentityProvider({
   host: config.host,
   audience: config.audience,
   clients: config.clients,
-  devTokens: config.development,
+  development: config.development,
 });
 process.stdout.write(
-  `${JSON.stringify({ level: 30, time: Date.now(), service: 'identity', issuer: provider.issuer, devTokens: config.development, clients: config.clients.map((c) => c.clientId), msg: 'identity provider listening' })}\n`,
+  `${JSON.stringify({ level: 30, time: Date.now(), service: 'identity', issuer: provider.issuer, development: config.development, clients: config.clients.map((c) => c.clientId), msg: 'identity provider listening' })}\n`,
 );
 const stop = (): void => void provider.close().then(() => process.exit(0));
 process.once('SIGTERM', stop);

@@ -4,9 +4,12 @@
 // of every OpenAPI document —; customer A on customer B's resources gets 404; a customer on operator
 // routes 403 (ADR 0025, 0026).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { IDENTITY } from '@stockflow/system-launcher';
-import { bearer, devTokens, eventually, type TestIdentity } from '@stockflow/testing';
-import { http, startTestSystem, type TestSystem } from './test-system.js';
+import { bearer, devTokens, eventually, signInToDashboard, type TestIdentity } from '@stockflow/testing';
+import { launchChromium } from './browser/launch-chromium.js';
+import { http, startTestSystem, workspaceRoot, type TestSystem } from './test-system.js';
 
 /** The REST processes that publish an OpenAPI document. */
 const DOCUMENTED = ['orders', 'inventory', 'carts', 'notifications', 'notifier', 'projections'] as const;
@@ -181,24 +184,52 @@ describe('authentication and authorisation across the running system', () => {
     expect((await fetch(url('notifications', `${path}?ticket=forged`))).status).toBe(401);
   });
 
-  it('lets the dashboard read every process with its own operator client', async () => {
+  it('signs an operator in to the dashboard in Chromium through the identity provider, and shows the page', async () => {
+    expect((await fetch(url('dashboard', '/api/views/stock'))).status).toBe(401);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      await page.goto(sys.url('dashboard'));
+      // Sent to the identity provider's sign-in form (development mode: any name, any password).
+      await page.waitForURL((at) => at.origin === sys.url(IDENTITY.name), { timeout: 10_000 });
+      await page.fill('input[name="login"]', 'ops-ada');
+      await page.fill('input[name="password"]', 'development');
+      await page.click('button[type="submit"]');
+      await page.waitForURL((at) => at.origin === sys.url('dashboard'), { timeout: 10_000 });
+      await page.locator('#operator-name', { hasText: 'signed in as ops-ada' }).waitFor({ timeout: 10_000 });
+      await page.locator('#conn.on').waitFor({ timeout: 10_000 });
+      const artifacts = resolve(workspaceRoot, 'test-artifacts');
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: resolve(artifacts, 'dashboard-signed-in.png') });
+      await page.click('#operator button[type="submit"]');
+      await page.waitForURL((at) => at.pathname === '/auth/signed-out', { timeout: 10_000 });
+      expect((await page.request.get(url('dashboard', '/api/me'))).status()).toBe(401);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
+  it("lets the dashboard read every process with the signed-in operator's token", async () => {
+    const cookie = await signInToDashboard(sys.url('dashboard'), 'ops-grace');
     const health = await eventually(
-      () => http<Record<string, { up: boolean }>>('GET', url('dashboard', '/api/health')),
+      () => http<Record<string, { up: boolean }>>('GET', url('dashboard', '/api/health'), undefined, { cookie }),
       (r) => r.status === 200 && Object.values(r.body).every((p) => p.up !== false),
       15_000,
       'the dashboard reaching every /metrics',
     );
     expect(Object.keys(health.body)).toEqual(expect.arrayContaining(['orders', 'inventory', 'projections']));
-    expect((await http('GET', url('dashboard', '/api/views/stock'))).status).toBe(200);
+    expect((await http('GET', url('dashboard', '/api/views/stock'), undefined, { cookie })).status).toBe(200);
+    // A customer signed in at the provider is no operator of the dashboard.
+    expect((await http('GET', url('dashboard', '/api/views/stock'), undefined, { cookie: `stockflow_dashboard=${await tokens.customer('alice')}` })).status).toBe(403);
   });
 
-  it("forwards to the dashboard's visitors only the views its page shows, and a live stream without customers", async () => {
-    // The dashboard reads with an operator token: what it forwarded, anyone reaching it could read.
+  it("forwards to the dashboard's operators only the views its page shows, and a live stream without customers", async () => {
+    const cookie = await signInToDashboard(sys.url('dashboard'), 'ops-grace');
     for (const path of ['/api/views/customers/alice/orders', '/api/views/carts/any', '/api/views/summary', '/api/views/stock/AUTH-LAMP']) {
-      expect([path, (await fetch(url('dashboard', path))).status]).toEqual([path, 404]);
+      expect([path, (await fetch(url('dashboard', path), { headers: { cookie } })).status]).toEqual([path, 404]);
     }
     const controller = new AbortController();
-    const stream = await fetch(url('dashboard', '/api/views/stream'), { signal: controller.signal });
+    const stream = await fetch(url('dashboard', '/api/views/stream'), { signal: controller.signal, headers: { cookie } });
     expect(stream.status).toBe(200);
     let text = '';
     const reading = (async () => {

@@ -96,7 +96,7 @@ describe('authentication and authorisation (platform guard, jose verifier, devel
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    idp = await startDevIdentityProvider({ port: 0, devTokens: true });
+    idp = await startDevIdentityProvider({ port: 0, development: true });
     const config = loadConfig(BaseServiceConfig, { PORT: '1', DB_SCHEMA: 'unused', AUTH_ISSUER: idp.issuer, CORS_ORIGINS: 'http://console.example' });
     service = await createService({ name: 'shop', module: ShopModule, config, openApi: { title: 'shop', version: '1' }, shutdownHooks: false, logDestination: { write: (line: string) => void logLines.push(line) } });
     await service.init();
@@ -249,7 +249,7 @@ describe('authentication and authorisation (platform guard, jose verifier, devel
   });
 
   it('answers 503 (not 401) while the identity provider cannot be reached for its keys', async () => {
-    const gone = await startDevIdentityProvider({ port: 0, devTokens: true });
+    const gone = await startDevIdentityProvider({ port: 0, development: true });
     const token = (await gone.mint('customer-a', 'customer')).access_token;
     await gone.close();
     const config = loadConfig(BaseServiceConfig, { PORT: '1', DB_SCHEMA: 'unused', AUTH_ISSUER: gone.issuer });

@@ -46,8 +46,17 @@ export class ClientCredentialsTokens {
   }
 
   private discover(): Promise<oidc.Configuration> {
-    const url = new URL(this.options.issuer);
-    const loopback = url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]');
-    return oidc.discovery(url, this.options.clientId, undefined, oidc.ClientSecretBasic(this.options.clientSecret), loopback ? { execute: [oidc.allowInsecureRequests] } : undefined);
+    return discoverConfidentialClient(this.options.issuer, this.options.clientId, this.options.clientSecret);
   }
+}
+
+/**
+ * The issuer's metadata (OpenID discovery) for a confidential client authenticating with HTTP Basic,
+ * as `openid-client` uses it. Plain `http://` issuers are allowed only on loopback addresses (the
+ * development provider); anything else must be `https://`.
+ */
+export function discoverConfidentialClient(issuer: string, clientId: string, clientSecret: string): Promise<oidc.Configuration> {
+  const url = new URL(issuer);
+  const loopback = url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]');
+  return oidc.discovery(url, clientId, undefined, oidc.ClientSecretBasic(clientSecret), loopback ? { execute: [oidc.allowInsecureRequests] } : undefined);
 }

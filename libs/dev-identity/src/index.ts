@@ -1,1 +1,2 @@
 export * from './dev-identity-provider.js';
+export * from './dev-token-client.js';

@@ -38,10 +38,10 @@ export function send(method: string, url: string, body?: unknown, headers: Recor
 }
 
 /** A request retried up to 3 times on connection errors (set-up traffic, not measured load). */
-export async function call(method: string, url: string, body?: unknown): Promise<HttpAnswer> {
+export async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await send(method, url, body);
+      return await send(method, url, body, headers);
     } catch (error) {
       if (attempt >= 3) throw error;
       await sleep(100);
@@ -53,9 +53,9 @@ export async function call(method: string, url: string, body?: unknown): Promise
  * `call`, failing unless the answer has `status`; returns the body. A 5xx is retried a few times
  * (set-up on a shared machine: PostgreSQL may be out of connections for a moment).
  */
-export async function must(method: string, url: string, body: unknown, status: number): Promise<unknown> {
+export async function must(method: string, url: string, body: unknown, status: number, headers: Record<string, string> = {}): Promise<unknown> {
   for (let attempt = 1; ; attempt++) {
-    const response = await call(method, url, body);
+    const response = await call(method, url, body, headers);
     if (response.status === status) return response.body;
     if (response.status < 500 || attempt >= 5) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(response.body)}`);
     await sleep(200 * attempt);

@@ -23,6 +23,8 @@ export class LagSampler {
 
   constructor(
     private readonly targets: Record<string, string>,
+    /** Headers of every scrape (an operator's or a scraper's token: /metrics is not public). */
+    private readonly headers: Record<string, string> = {},
     private readonly intervalMs = 1000,
   ) {}
 
@@ -91,7 +93,7 @@ export class LagSampler {
     return Promise.all(
       Object.entries(this.targets).map(async ([name, url]): Promise<[string, MetricSample[]]> => {
         try {
-          const answer = await send('GET', `${url}/metrics`);
+          const answer = await send('GET', `${url}/metrics`, undefined, this.headers);
           return [name, answer.status === 200 ? parseMetrics(String(answer.body)) : []];
         } catch {
           return [name, []];

@@ -8,6 +8,7 @@ import { send, sleep } from './http-client.js';
 import { type LagSampler, type ThroughputCounters } from './lag-sampler.js';
 import { Latency, type LatencySummary } from './latency.js';
 import type { NotificationProbes } from './notification-probes.js';
+import type { BenchCallers } from './bench-callers.js';
 import { CpuSampler, type CpuShares } from './process-cpu.js';
 import { ProgressLine } from './progress.js';
 import type { ReadModelWatch } from './read-model-watch.js';
@@ -21,6 +22,8 @@ export interface PhaseTools {
   readonly lag: LagSampler;
   readonly cpu: CpuSampler;
   readonly probes: NotificationProbes;
+  /** The tokens commands carry (customers' minted before the phase). */
+  readonly callers: BenchCallers;
 }
 
 export interface PhaseSettings {
@@ -75,7 +78,7 @@ const summarise = (samples: readonly number[]): LatencySummary => {
 };
 
 export async function runPhase(label: string, shape: PhaseShape, settings: PhaseSettings, tools: PhaseTools): Promise<PhaseResult> {
-  const { workload, watch, lag, cpu, probes } = tools;
+  const { workload, watch, lag, cpu, probes, callers } = tools;
   const progress = new ProgressLine(label);
   const probeCount = Math.round(settings.probeRate * settings.seconds);
   if (probeCount > 0) {
@@ -111,7 +114,7 @@ export async function runPhase(label: string, shape: PhaseShape, settings: Phase
   const issue = async (command: Command, scheduledAt: number): Promise<void> => {
     sent++;
     try {
-      const answer = await send(command.method, command.url, command.body);
+      const answer = await send(command.method, command.url, command.body, await callers.headers(command.caller));
       const answeredAt = Date.now();
       if (answer.status < 200 || answer.status >= 300) {
         refused[answer.status] = (refused[answer.status] ?? 0) + 1;

@@ -4,6 +4,7 @@
 // and SMS sinks offer no stream, so they are read (GET /api/messages) after the phase and the
 // `receivedAt` they stamped (same machine clock) is used; polling does not add to the figures.
 import { confirmContacts, isConfirmationMail, isConfirmationSms } from '@stockflow/sink-kit';
+import { asCustomer, OPERATOR, type BenchCallers } from './bench-callers.js';
 import { call, must, pool, send, sleep } from './http-client.js';
 import { openSse, type SseStream } from './sse.js';
 
@@ -32,8 +33,12 @@ export class NotificationProbes {
   private probes: Probe[] = [];
   private next = 0;
   private total = 0;
+  private operator: Record<string, string> = {};
 
-  constructor(private readonly url: (name: string) => string) {}
+  constructor(
+    private readonly url: (name: string) => string,
+    private readonly callers: BenchCallers,
+  ) {}
 
   /** Registers `count` probe SKUs and subscribers and opens their notification streams. */
   async prepare(count: number): Promise<void> {
@@ -44,16 +49,23 @@ export class NotificationProbes {
       const index = first + i;
       return { index, sku: `PROBE-${index}`, email: `p${index}@${EMAIL_DOMAIN}`, phone: `+4917${String(100000000 + index)}`, startedAt: null, webAt: null, stream: null };
     });
+    const operator = await this.callers.headers(OPERATOR);
+    this.operator = operator;
     await pool(this.probes, 8, async (p) => {
-      await must('POST', `${this.url('inventory')}/skus`, { sku: p.sku, name: `Probe ${p.index}`, lowStockThreshold: 0 }, 201);
+      await must('POST', `${this.url('inventory')}/skus`, { sku: p.sku, name: `Probe ${p.index}`, lowStockThreshold: 0 }, 201, operator);
       const customer = `probe-${p.index}`;
+      const asThem = await this.callers.headers(asCustomer(customer));
       const preferences = { email: p.email, phone: p.phone, channels: { email: true, sms: true, web: true } };
-      await must('PUT', `${this.url('notifications')}/customers/${customer}/preferences`, preferences, 200);
-      await confirmContacts({ notificationsUrl: this.url('notifications'), mailSinkUrl: this.url('mail-sink'), smsSinkUrl: this.url('sms-sink') }, customer, preferences);
-      await must('POST', `${this.url('notifications')}/subscriptions`, { customerId: customer, sku: p.sku }, 201);
-      p.stream = await openSse(`${this.url('notifications')}/customers/${customer}/notifications/stream`, (e) => {
-        if (e.event === 'notification' && p.webAt === null) p.webAt = e.at;
-      });
+      await must('PUT', `${this.url('notifications')}/customers/${customer}/preferences`, preferences, 200, asThem);
+      await confirmContacts({ notificationsUrl: this.url('notifications'), mailSinkUrl: this.url('mail-sink'), smsSinkUrl: this.url('sms-sink') }, customer, preferences, asThem);
+      await must('POST', `${this.url('notifications')}/subscriptions`, { customerId: customer, sku: p.sku }, 201, asThem);
+      p.stream = await openSse(
+        `${this.url('notifications')}/customers/${customer}/notifications/stream`,
+        (e) => {
+          if (e.event === 'notification' && p.webAt === null) p.webAt = e.at;
+        },
+        asThem,
+      );
     });
   }
 
@@ -63,7 +75,7 @@ export class NotificationProbes {
     if (!p) return false;
     this.next++;
     p.startedAt = Date.now();
-    void send('POST', `${this.url('inventory')}/skus/${p.sku}/receipts`, { quantity: 3 }).catch(() => (p.startedAt = null));
+    void send('POST', `${this.url('inventory')}/skus/${p.sku}/receipts`, { quantity: 3 }, this.operator).catch(() => (p.startedAt = null));
     return true;
   }
 

@@ -14,18 +14,23 @@ import { percentileFigure } from './latency.js';
 import { ProgressLine } from './progress.js';
 import { histogramQuantiles, parseMetrics } from './prometheus-text.js';
 import { openSse } from './sse.js';
+import { asCustomer, OPERATOR } from './bench-callers.js';
 
 const rate = Number(process.env.BENCH_RATE ?? 10);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const fanout = Number(process.env.BENCH_FANOUT ?? 10_000);
 
 /** A customer's notification stream; `firstAt` is when its first notification arrived. */
-async function firstNotification(url: string): Promise<{ firstAt: Promise<number>; close(): void }> {
+async function firstNotification(url: string, headers: Record<string, string>): Promise<{ firstAt: Promise<number>; close(): void }> {
   let resolveFirst!: (t: number) => void;
   const firstAt = new Promise<number>((r) => (resolveFirst = r));
-  const stream = await openSse(url, (e) => {
-    if (e.event === 'notification') resolveFirst(e.at);
-  });
+  const stream = await openSse(
+    url,
+    (e) => {
+      if (e.event === 'notification') resolveFirst(e.at);
+    },
+    headers,
+  );
   return { firstAt, close: () => stream.close() };
 }
 
@@ -39,19 +44,22 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   try {
     progress.done(`system up (log: ${sys.logFile})`);
+    const operator = await sys.callers.headers(OPERATOR);
+    const customer = (id: string): Promise<Record<string, string>> => sys.callers.headers(asCustomer(id));
 
     // 1. Latency at a steady rate: one fresh SKU per restock, one customer on all channels per SKU.
     const n = rate * seconds;
     const skus = Array.from({ length: n }, (_, i) => `LAT-${i}`);
     progress.done(`latency: preparing ${n} SKUs and customers`);
     await pool(skus, 8, async (sku, i) => {
-      await must('POST', `${url('inventory')}/skus`, { sku, name: `Bench item ${i}` }, 201);
+      await must('POST', `${url('inventory')}/skus`, { sku, name: `Bench item ${i}` }, 201, operator);
+      const asThem = await customer(`lat-${i}`);
       const preferences = { email: `lat-${i}@bench.example`, phone: `+4916${String(100000000 + i)}`, channels: { email: true, sms: true, web: true } };
-      await must('PUT', `${url('notifications')}/customers/lat-${i}/preferences`, preferences, 200);
-      await confirmContacts({ notificationsUrl: url('notifications'), mailSinkUrl: url('mail-sink'), smsSinkUrl: url('sms-sink') }, `lat-${i}`, preferences);
-      await must('POST', `${url('notifications')}/subscriptions`, { customerId: `lat-${i}`, sku }, 201);
+      await must('PUT', `${url('notifications')}/customers/lat-${i}/preferences`, preferences, 200, asThem);
+      await confirmContacts({ notificationsUrl: url('notifications'), mailSinkUrl: url('mail-sink'), smsSinkUrl: url('sms-sink') }, `lat-${i}`, preferences, asThem);
+      await must('POST', `${url('notifications')}/subscriptions`, { customerId: `lat-${i}`, sku }, 201, asThem);
     });
-    const streams = await Promise.all(skus.map((_, i) => firstNotification(`${url('notifications')}/customers/lat-${i}/notifications/stream`)));
+    const streams = await Promise.all(skus.map(async (_, i) => firstNotification(`${url('notifications')}/customers/lat-${i}/notifications/stream`, await customer(`lat-${i}`))));
     await sleep(500);
     const started: number[] = new Array(n);
     progress.done(`latency: ${n} restocks at ${rate}/s`);
@@ -62,7 +70,7 @@ async function main(): Promise<void> {
       const wait = due - Date.now();
       if (wait > 0) await sleep(wait);
       started[i] = Date.now();
-      posts.push(must('POST', `${url('inventory')}/skus/${skus[i]}/receipts`, { quantity: 3 }, 200));
+      posts.push(must('POST', `${url('inventory')}/skus/${skus[i]}/receipts`, { quantity: 3 }, 200, operator));
       progress.update(`${i + 1}/${n} restocks`);
     }
     await Promise.all(posts);
@@ -87,7 +95,7 @@ async function main(): Promise<void> {
     figures.push(percentileFigure('restock → SMS received (SMS sink)', sms, 250));
     if (sse.length < n || smtp.length < n || sms.length < n) notes.push(`missing samples: SSE ${n - sse.length}, SMTP ${n - smtp.length}, SMS ${n - sms.length}`);
     // The notifier's own view: from the stock event's occurredAt to the provider's accept (web: inbox commit).
-    const exposition = parseMetrics(String((await call('GET', `${url('notifier')}/metrics`)).body));
+    const exposition = parseMetrics(String((await call('GET', `${url('notifier')}/metrics`, undefined, operator)).body));
     for (const channel of ['web', 'email', 'sms']) {
       const q = histogramQuantiles(exposition, 'notifier_delivery_latency_seconds', { channel });
       if (q) notes.push(`notifier_delivery_latency_seconds{channel="${channel}"} (event occurredAt → accepted; bucket upper bounds): p50 ≤ ${q.p50 * 1000} ms, p99 ≤ ${q.p99 * 1000} ms over ${q.count} deliveries (includes the fan-out phase only if run before; here: latency phase)`);
@@ -98,11 +106,11 @@ async function main(): Promise<void> {
     const nats = await connectNats({ url: natsUrl, name: 'notify-bench' });
     for (const kind of ['back-in-stock', 'availability'] as const) {
       const sku = `FAN-${kind === 'back-in-stock' ? 'BIS' : 'AV'}`;
-      await must('POST', `${url('inventory')}/skus`, { sku, name: `Fan-out ${kind}` }, 201);
+      await must('POST', `${url('inventory')}/skus`, { sku, name: `Fan-out ${kind}` }, 201, operator);
       progress.done(`fan-out (${kind}): subscribing ${fanout} customers`);
       const customers = Array.from({ length: fanout }, (_, i) => `fan-${kind === 'back-in-stock' ? 'b' : 'a'}-${i}`);
       await pool(customers, 16, async (customerId, i) => {
-        await must('POST', `${url('notifications')}/subscriptions`, { customerId, sku, kind }, 201);
+        await must('POST', `${url('notifications')}/subscriptions`, { customerId, sku, kind }, 201, await customer(customerId));
         if (i % 500 === 0) progress.update(`${i}/${fanout} subscribed`);
       });
       let announced = 0;
@@ -117,7 +125,7 @@ async function main(): Promise<void> {
       });
       await nats.flush();
       const start = Date.now();
-      await must('POST', `${url('inventory')}/skus/${sku}/receipts`, { quantity: fanout }, 200);
+      await must('POST', `${url('inventory')}/skus/${sku}/receipts`, { quantity: fanout }, 200, operator);
       const until = Date.now() + 180_000;
       while (announced < fanout && Date.now() < until) {
         await sleep(100);

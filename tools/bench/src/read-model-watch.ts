@@ -24,13 +24,13 @@ export class ReadModelWatch {
   private stream: SseStream | null = null;
   rowsSeen = 0;
 
-  async open(url: string): Promise<void> {
+  async open(url: string, headers: Record<string, string> = {}): Promise<void> {
     this.stream = await openSse(`${url}/views/stream`, (e) => {
       if (!(e.event in KEY_FIELD)) return;
       const view = e.event as ViewName;
       const change = JSON.parse(e.data) as { rows: Row[] };
       for (const row of change.rows) this.onRow(view, row, e.at);
-    });
+    }, headers);
   }
 
   close(): void {

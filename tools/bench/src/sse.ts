@@ -14,9 +14,9 @@ export interface SseStream {
 }
 
 /** Opens `url` and resolves once the server answered 200 (the subscription is then registered). */
-export function openSse(url: string, onEvent: (event: SseEvent) => void): Promise<SseStream> {
+export function openSse(url: string, onEvent: (event: SseEvent) => void, headers: Record<string, string> = {}): Promise<SseStream> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
+    const req = request(url, { agent: false, headers: { accept: 'text/event-stream', ...headers } }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
         reject(new Error(`SSE ${url}: ${res.statusCode}`));

@@ -19,6 +19,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeReport } from './bench-report.js';
 import { MACHINE_BASELINES } from './machine-baselines.js';
+import { IDENTITY } from '@stockflow/system-launcher';
+import { OPERATOR } from './bench-callers.js';
 import { resultsDir, startBenchSystem, workspaceRoot } from './bench-system.js';
 import { topSelfTime } from './cpu-profile-summary.js';
 import { must, pool } from './http-client.js';
@@ -70,26 +72,31 @@ async function main(): Promise<void> {
   try {
     progress.done(`system up: ${sys.system.running.length} processes (log: ${sys.logFile})`);
     const skus = Array.from({ length: skuCount }, (_, i) => `SYS-${String(i).padStart(4, '0')}`);
+    const operator = await sys.callers.headers(OPERATOR);
     await pool(skus, 16, async (sku) => {
-      await must('POST', `${sys.url('inventory')}/skus`, { sku, name: `Bench ${sku}`, lowStockThreshold: 10 }, 201);
-      await must('POST', `${sys.url('inventory')}/skus/${sku}/receipts`, { quantity: INITIAL_STOCK }, 200);
+      await must('POST', `${sys.url('inventory')}/skus`, { sku, name: `Bench ${sku}`, lowStockThreshold: 10 }, 201, operator);
+      await must('POST', `${sys.url('inventory')}/skus/${sku}/receipts`, { quantity: INITIAL_STOCK }, 200, operator);
     });
     progress.done(`${skuCount} SKUs registered with ${INITIAL_STOCK.toLocaleString('en')} units each`);
-    await watch.open(sys.url('projections'));
-    const metricsTargets = Object.fromEntries(sys.system.specs.filter((s) => !s.name.endsWith('-sink') && s.name !== 'dashboard').map((s) => [s.name, s.url]));
-    lag = new LagSampler(metricsTargets);
+    await watch.open(sys.url('projections'), operator);
+    const metricsTargets = Object.fromEntries(sys.system.specs.filter((s) => !s.name.endsWith('-sink') && s.name !== 'dashboard' && s.name !== IDENTITY.name).map((s) => [s.name, s.url]));
+    lag = new LagSampler(metricsTargets, operator);
     lag.start();
     for (const name of profiled) {
       const pid = sys.system.pids()[name];
       if (pid === undefined) throw new Error(`BENCH_CPU_PROF: no process named ${name} (${sys.system.running.join(', ')})`);
       process.kill(pid, 'SIGUSR2'); // start profiling: set-up is done
     }
+    const workload = new SystemWorkload({ carts: sys.url('carts'), orders: sys.url('orders'), inventory: sys.url('inventory') }, skus, customers, watch);
+    await sys.callers.prepareCustomers(workload.customerIds());
+    progress.done(`${customers} customers' tokens minted`);
     const tools: PhaseTools = {
-      workload: new SystemWorkload({ carts: sys.url('carts'), orders: sys.url('orders'), inventory: sys.url('inventory') }, skus, customers, watch),
+      workload,
       watch,
       lag,
       cpu: new CpuSampler(() => sys.system.pids()),
-      probes: new NotificationProbes((name) => sys.url(name)),
+      probes: new NotificationProbes((name) => sys.url(name), sys.callers),
+      callers: sys.callers,
     };
     const settings = { seconds, probeRate, drainSeconds, settleSeconds };
     if (warmupSeconds > 0) {
@@ -102,7 +109,7 @@ async function main(): Promise<void> {
     // The whole log the phases wrote, replayed into fresh read models while the service keeps serving.
     progress.update('rebuilding every read model from the log', true);
     await lag.settle(settleSeconds * 1000);
-    rebuild = (await must('POST', `${sys.url('projections')}/admin/rebuild`, undefined, 200)) as RebuildFigures;
+    rebuild = (await must('POST', `${sys.url('projections')}/admin/rebuild`, undefined, 200, operator)) as RebuildFigures;
     progress.done(`rebuild: ${rebuild.events.toLocaleString('en')} events in ${rebuild.replayMs} ms = ${rebuild.eventsPerSecond.toLocaleString('en')} events/s`);
   } finally {
     lag?.stop();

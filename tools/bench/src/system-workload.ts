@@ -1,6 +1,7 @@
 // The command mix of the system benchmark, through the REST APIs: carts (open, add lines, check out),
 // direct orders, restocks and cancellations of confirmed orders. Each command says what its effect
 // on the read side looks like, so its visibility can be timed on the projections' SSE stream.
+import { asCustomer, OPERATOR, type BenchCaller } from './bench-callers.js';
 import type { ReadModelWatch, Row, ViewName } from './read-model-watch.js';
 
 export const COMMAND_KINDS = ['cart.create', 'cart.setLine', 'cart.checkout', 'order.place', 'order.cancel', 'stock.receive'] as const;
@@ -18,6 +19,8 @@ export interface Command {
   readonly method: 'POST' | 'PUT';
   readonly url: string;
   readonly body?: unknown;
+  /** Whose token it carries: the customer the command is for, or an operator (restocks). */
+  readonly caller: BenchCaller;
   /** Called with the body of a 2xx answer: updates the workload and says what to watch for. (A cart whose step failed is dropped.) */
   accepted(body: unknown): Visibility;
 }
@@ -33,6 +36,7 @@ export interface WorkloadUrls {
 
 interface ReadyCart {
   readonly id: string;
+  readonly customer: string;
   readonly lines: string[];
   readonly wanted: number;
 }
@@ -41,7 +45,7 @@ const KEPT_CONFIRMED = 10_000;
 
 export class SystemWorkload {
   private readonly readyCarts: ReadyCart[] = [];
-  private readonly confirmed: string[] = [];
+  private readonly confirmed: { orderId: string; customer: string }[] = [];
   private readonly cancelling = new Set<string>();
   private cartSteps = 0;
   private cartsOpened = 0;
@@ -59,7 +63,7 @@ export class SystemWorkload {
       const id = String(row.orderId);
       if (this.cancelling.has(id)) return;
       this.cancelling.add(id);
-      this.confirmed.push(id);
+      this.confirmed.push({ orderId: id, customer: String(row.customerId) });
       if (this.confirmed.length > KEPT_CONFIRMED) this.confirmed.shift();
     });
   }
@@ -70,8 +74,13 @@ export class SystemWorkload {
     if (roll < MIX.cart) return this.cartStep();
     if (roll < MIX.cart + MIX.order) return this.placeOrder();
     if (roll < MIX.cart + MIX.order + MIX.restock) return this.restock();
-    const orderId = this.confirmed.pop();
-    return orderId ? this.cancel(orderId) : this.placeOrder();
+    const order = this.confirmed.pop();
+    return order ? this.cancel(order.orderId, order.customer) : this.placeOrder();
+  }
+
+  /** Every customer id the workload may use (to mint their tokens before the load). */
+  customerIds(): string[] {
+    return Array.from({ length: this.customers }, (_, i) => `cust-${i}`);
   }
 
   private customer(): string {
@@ -93,14 +102,16 @@ export class SystemWorkload {
     const cart = this.cartsOpened < this.cartSteps / 4 ? undefined : this.readyCarts.shift();
     if (!cart) {
       this.cartsOpened++;
+      const customer = this.customer();
       return {
         kind: 'cart.create',
         method: 'POST',
         url: `${this.urls.carts}/carts`,
-        body: { customerId: this.customer() },
+        body: { customerId: customer },
+        caller: asCustomer(customer),
         accepted: (body) => {
           const id = (body as { cartId: string }).cartId;
-          this.readyCarts.push({ id, lines: [], wanted: 1 + Math.floor(Math.random() * 3) });
+          this.readyCarts.push({ id, customer, lines: [], wanted: 1 + Math.floor(Math.random() * 3) });
           return { view: 'carts', key: id, accepts: () => true };
         },
       };
@@ -113,6 +124,7 @@ export class SystemWorkload {
         method: 'PUT',
         url: `${this.urls.carts}/carts/${cart.id}/lines/${sku}`,
         body: { quantity },
+        caller: asCustomer(cart.customer),
         accepted: () => {
           this.readyCarts.push({ ...cart, lines: [...cart.lines, sku] });
           return {
@@ -127,6 +139,7 @@ export class SystemWorkload {
       kind: 'cart.checkout',
       method: 'POST',
       url: `${this.urls.carts}/carts/${cart.id}/checkout`,
+      caller: asCustomer(cart.customer),
       accepted: () => ({ view: 'carts', key: cart.id, accepts: (row) => row.status === 'checked-out' }),
     };
   }
@@ -135,11 +148,13 @@ export class SystemWorkload {
     const first = this.sku();
     const lines = [{ sku: first, quantity: 1 + Math.floor(Math.random() * 2) }];
     if (Math.random() < 0.3) lines.push({ sku: this.sku([first]), quantity: 1 });
+    const customer = this.customer();
     return {
       kind: 'order.place',
       method: 'POST',
       url: `${this.urls.orders}/orders`,
-      body: { customerId: this.customer(), lines },
+      body: { customerId: customer, lines },
+      caller: asCustomer(customer),
       accepted: (body) => ({ view: 'customer_orders', key: (body as { orderId: string }).orderId, accepts: () => true }),
     };
   }
@@ -151,6 +166,7 @@ export class SystemWorkload {
       method: 'POST',
       url: `${this.urls.inventory}/skus/${sku}/receipts`,
       body: { quantity: 1 + Math.floor(Math.random() * 10) },
+      caller: OPERATOR,
       accepted: (body) => {
         // On-hand stock only grows here (receipts; reservations leave it alone), so a row with at
         // least the on-hand figure this receipt answered shows its effect.
@@ -160,12 +176,13 @@ export class SystemWorkload {
     };
   }
 
-  private cancel(orderId: string): Command {
+  private cancel(orderId: string, customer: string): Command {
     return {
       kind: 'order.cancel',
       method: 'POST',
       url: `${this.urls.orders}/orders/${orderId}/cancel`,
       body: { reason: 'bench: changed my mind' },
+      caller: asCustomer(customer),
       accepted: () => ({ view: 'customer_orders', key: orderId, accepts: (row) => row.status === 'cancelled' }),
     };
   }

@@ -28,6 +28,6 @@ export const notificationsOpenApi: OpenApiOptions = {
   version: '1.0.0',
   description:
     'Who wants to hear about stock, and how. Preferences (email, E.164 phone, locale, IANA time zone, channels, quiet hours) and ' +
-    'subscriptions are event-sourced (customer-<id>, subscription-<id>, phone-<E.164> on NOTIFICATIONS_EVENTS); the notifier ' +
+    'subscriptions are event-sourced (customer-<id>, subscription-<id>, phone-<blind index of the number> on NOTIFICATIONS_EVENTS); the notifier ' +
     'delivers. The web channel is the inbox and its Server-Sent Events stream. POSTs take Idempotency-Key.',
 };

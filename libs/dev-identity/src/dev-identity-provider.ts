@@ -121,14 +121,15 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     ttl: { ClientCredentials: ttl, AccessToken: ttl },
     // Every configured client is first-party: a signed-in user is not asked to consent again, and is
     // granted what the client asked for within the client's own scopes.
-    loadExistingGrant: async (ctx) => {
+    loadExistingGrant: async (ctx): Promise<InstanceType<Provider['Grant']> | undefined> => {
+      const Grant = ctx.oidc.provider.Grant;
       const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
-      if (grantId) return provider.Grant.find(grantId);
+      if (grantId) return Grant.find(grantId);
       const client = signInClients.get(ctx.oidc.client!.clientId);
       if (!client) return undefined;
       const allowed = new Set(client.scope.split(' '));
       const requested = String(ctx.oidc.params?.scope ?? '').split(' ').filter((scope) => allowed.has(scope));
-      const grant = new provider.Grant({ clientId: client.clientId, accountId: ctx.oidc.session!.accountId });
+      const grant = new Grant({ clientId: client.clientId, accountId: ctx.oidc.session!.accountId });
       // stockflow's scopes are both scopes of the provider and of the API resource: granted as both.
       grant.addOIDCScope(['openid', ...requested].join(' '));
       if (requested.length > 0) grant.addResourceScope(STOCKFLOW_RESOURCE, requested.join(' '));

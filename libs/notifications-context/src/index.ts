@@ -12,3 +12,4 @@ export * from './domain/daily-caps.js';
 export * from './domain/sealed-contacts.js';
 export * from './domain/masked-recipient.js';
 export * from './domain/derived-keys.js';
+export * from './domain/phone-index.js';

@@ -118,6 +118,23 @@ export const notificationsMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Phone numbers' blind index (ADR 0029): opt-outs are keyed by the keyed hash of the number, not the
+    // number, and each customer row carries the index of its phone for the join. Rows written before
+    // keep their number until the notifications service indexes them at start (indexLegacyPhoneRows);
+    // until then the join also matches them by number.
+    id: 'notifications-004-phone-blind-index',
+    sql: (s) => `
+      ALTER TABLE ${s}.customers ADD COLUMN phone_index text;
+      CREATE INDEX customers_phone_index ON ${s}.customers (phone_index);
+      ALTER TABLE ${s}.phone_opt_outs DROP CONSTRAINT phone_opt_outs_pkey;
+      ALTER TABLE ${s}.phone_opt_outs ALTER COLUMN phone DROP NOT NULL;
+      ALTER TABLE ${s}.phone_opt_outs ADD COLUMN phone_index text;
+      CREATE UNIQUE INDEX phone_opt_outs_phone_index ON ${s}.phone_opt_outs (phone_index);
+      CREATE UNIQUE INDEX phone_opt_outs_legacy_phone ON ${s}.phone_opt_outs (phone);
+      ALTER TABLE ${s}.phone_opt_outs ADD CONSTRAINT phone_opt_outs_named CHECK (phone_index IS NOT NULL OR phone IS NOT NULL);
+    `,
+  },
 ];
 
 /** The id of the last migration above: the notifier waits until the schema has it. */

@@ -1,6 +1,6 @@
 import { stockflowCatalog } from '@stockflow/contracts';
 import type { RecordedEvent } from '@stockflow/event-sourcing';
-import { carriesContact, evolvePreferences, openCustomerEventData, type Preferences } from '@stockflow/notifications-context';
+import { carriesContact, evolvePreferences, openCustomerEventData, phoneIndexOfEvent, type Preferences } from '@stockflow/notifications-context';
 import { inTransaction, migrate, quoteSchema } from '@stockflow/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { notificationsMigrations } from './notifications-migrations.js';
@@ -24,7 +24,12 @@ export async function rebuildNotificationsReadModels(
   log: LogReader,
   pool: Pool,
   schema: string,
-  options: { batchSize?: number; keysSchema?: string } = {},
+  options: {
+    /** The key of phone numbers' blind index (ADR 0029): customers' rows get their phone's index, v1 opt-outs theirs. */
+    phoneIndexKey: Buffer;
+    batchSize?: number;
+    keysSchema?: string;
+  },
 ): Promise<{ applied: number }> {
   const batchSize = options.batchSize ?? 1000;
   await migrate(pool, schema, notificationsMigrations);
@@ -42,14 +47,14 @@ export async function rebuildNotificationsReadModels(
     let applied = 0;
     for (let after: string | null = null; ; ) {
       const events = await log.readAll({ after, maxCount: batchSize });
-      for (const event of events) if (await apply(client, s, keyOf, event)) applied++;
+      for (const event of events) if (await apply(client, s, keyOf, options.phoneIndexKey, event)) applied++;
       if (events.length < batchSize) return { applied };
       after = events[events.length - 1]!.logPosition;
     }
   });
 }
 
-async function apply(client: PoolClient, s: string, keyOf: (customerId: string) => Promise<CustomerKey | null>, recorded: RecordedEvent): Promise<boolean> {
+async function apply(client: PoolClient, s: string, keyOf: (customerId: string) => Promise<CustomerKey | null>, phoneIndexKey: Buffer, recorded: RecordedEvent): Promise<boolean> {
   const upcast = stockflowCatalog.upcast(recorded.type, recorded.schemaVersion, recorded.data).data as Record<string, never>;
   const data = carriesContact(recorded.type) ? openContacts(recorded, upcast, await keyOf(upcast['customerId'])) : upcast;
   const version = recorded.streamPosition;
@@ -60,7 +65,7 @@ async function apply(client: PoolClient, s: string, keyOf: (customerId: string) 
       const customerId: string = data['customerId'];
       const current = await currentPreferences(client, s, customerId);
       const next = evolvePreferences(current, { type: recorded.type, data } as unknown as Parameters<typeof evolvePreferences>[1]);
-      if (next) await saveCustomerPreferences(client, s, customerId, next, version, at);
+      if (next) await saveCustomerPreferences(client, s, customerId, next, version, phoneIndexKey, at);
       else await saveCustomerVersion(client, s, customerId, version, at);
       return true;
     }
@@ -89,7 +94,7 @@ async function apply(client: PoolClient, s: string, keyOf: (customerId: string) 
       return true;
     case 'SmsOptedOut':
     case 'SmsOptedIn':
-      await savePhoneOptOut(client, s, data['phone'], recorded.type === 'SmsOptedOut', data['keyword'], version, at);
+      await savePhoneOptOut(client, s, phoneIndexOfEvent(phoneIndexKey, data['phone']), recorded.type === 'SmsOptedOut', data['keyword'], version, at);
       return true;
     default:
       return false;

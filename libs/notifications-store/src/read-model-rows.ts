@@ -3,7 +3,7 @@
 // (read-model-rebuild.ts). `at` is the event's time in a rebuild; live writes leave it out and take
 // the transaction's clock.
 import type { Preferences, SubscriptionKind } from '@stockflow/notifications-context';
-import { newContactKey } from '@stockflow/notifications-context';
+import { newContactKey, phoneIndexOf } from '@stockflow/notifications-context';
 import type { PoolClient } from 'pg';
 
 type Db = Pick<PoolClient, 'query'>;
@@ -33,16 +33,31 @@ export function preferencesOfRow(row: CustomerPreferencesRow): Preferences {
 }
 
 /** A customer's preferences at a stream version. */
-export async function saveCustomerPreferences(db: Db, s: string, customerId: string, p: Preferences, version: number, at: Date | null = null): Promise<void> {
+/** A customer's preferences; `phoneIndexKey` gives their phone its blind index (ADR 0029) for the opt-out join. */
+export async function saveCustomerPreferences(db: Db, s: string, customerId: string, p: Preferences, version: number, phoneIndexKey: Buffer, at: Date | null = null): Promise<void> {
   await db.query(
     `INSERT INTO ${s}.customers AS c
-       (customer_id, version, preferences_set, email, phone, locale, time_zone, email_enabled, sms_enabled, web_enabled, quiet_start, quiet_end, updated_at)
-     VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE($12, now()))
+       (customer_id, version, preferences_set, email, phone, phone_index, locale, time_zone, email_enabled, sms_enabled, web_enabled, quiet_start, quiet_end, updated_at)
+     VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE($13, now()))
      ON CONFLICT (customer_id) DO UPDATE SET
-       version = EXCLUDED.version, preferences_set = true, email = EXCLUDED.email, phone = EXCLUDED.phone, locale = EXCLUDED.locale,
-       time_zone = EXCLUDED.time_zone, email_enabled = EXCLUDED.email_enabled, sms_enabled = EXCLUDED.sms_enabled,
+       version = EXCLUDED.version, preferences_set = true, email = EXCLUDED.email, phone = EXCLUDED.phone, phone_index = EXCLUDED.phone_index,
+       locale = EXCLUDED.locale, time_zone = EXCLUDED.time_zone, email_enabled = EXCLUDED.email_enabled, sms_enabled = EXCLUDED.sms_enabled,
        web_enabled = EXCLUDED.web_enabled, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end, updated_at = EXCLUDED.updated_at`,
-    [customerId, version, p.email, p.phone, p.locale, p.timeZone, p.channels.email, p.channels.sms, p.channels.web, p.quietHours?.start ?? null, p.quietHours?.end ?? null, at],
+    [
+      customerId,
+      version,
+      p.email,
+      p.phone,
+      p.phone ? phoneIndexOf(phoneIndexKey, p.phone) : null,
+      p.locale,
+      p.timeZone,
+      p.channels.email,
+      p.channels.sms,
+      p.channels.web,
+      p.quietHours?.start ?? null,
+      p.quietHours?.end ?? null,
+      at,
+    ],
   );
 }
 
@@ -85,12 +100,33 @@ export async function endSubscriptions(
 }
 
 /** A phone number's SMS opt-out state after a keyword. */
-export async function savePhoneOptOut(db: Db, s: string, phone: string, optedOut: boolean, keyword: string, version: number, at: Date | null = null): Promise<void> {
+/** A number's opt-out state, keyed by its blind index (the number itself is not kept, ADR 0029). */
+export async function savePhoneOptOut(db: Db, s: string, phoneIndex: string, optedOut: boolean, keyword: string, version: number, at: Date | null = null): Promise<void> {
   await db.query(
-    `INSERT INTO ${s}.phone_opt_outs (phone, opted_out, keyword, version, changed_at) VALUES ($1, $2, $3, $4, COALESCE($5, now()))
-     ON CONFLICT (phone) DO UPDATE SET opted_out = EXCLUDED.opted_out, keyword = EXCLUDED.keyword, version = EXCLUDED.version, changed_at = EXCLUDED.changed_at`,
-    [phone, optedOut, keyword, version, at],
+    `INSERT INTO ${s}.phone_opt_outs (phone_index, opted_out, keyword, version, changed_at) VALUES ($1, $2, $3, $4, COALESCE($5, now()))
+     ON CONFLICT (phone_index) DO UPDATE SET opted_out = EXCLUDED.opted_out, keyword = EXCLUDED.keyword, version = EXCLUDED.version, changed_at = EXCLUDED.changed_at`,
+    [phoneIndex, optedOut, keyword, version, at],
   );
+}
+
+/**
+ * Gives rows written before the blind index (migration 004) their index and forgets their numbers in
+ * `phone_opt_outs`; idempotent, one transaction, run by the notifications service at start. An opt-out
+ * row whose index already exists (the same number opted in or out again since) is the older one: dropped.
+ */
+export async function indexLegacyPhoneRows(db: Db, s: string, phoneIndexKey: Buffer): Promise<{ customers: number; optOuts: number }> {
+  const customers = await db.query<{ customer_id: string; phone: string }>(`SELECT customer_id, phone FROM ${s}.customers WHERE phone IS NOT NULL AND phone_index IS NULL FOR UPDATE`);
+  for (const row of customers.rows) {
+    await db.query(`UPDATE ${s}.customers SET phone_index = $2 WHERE customer_id = $1`, [row.customer_id, phoneIndexOf(phoneIndexKey, row.phone)]);
+  }
+  const optOuts = await db.query<{ phone: string }>(`SELECT phone FROM ${s}.phone_opt_outs WHERE phone IS NOT NULL FOR UPDATE`);
+  for (const row of optOuts.rows) {
+    const index = phoneIndexOf(phoneIndexKey, row.phone);
+    const { rowCount } = await db.query(`SELECT 1 FROM ${s}.phone_opt_outs WHERE phone_index = $1`, [index]);
+    if (rowCount) await db.query(`DELETE FROM ${s}.phone_opt_outs WHERE phone = $1`, [row.phone]);
+    else await db.query(`UPDATE ${s}.phone_opt_outs SET phone_index = $2, phone = NULL WHERE phone = $1`, [row.phone, index]);
+  }
+  return { customers: customers.rowCount ?? 0, optOuts: optOuts.rowCount ?? 0 };
 }
 
 /** The address a customer confirmed on a channel (ContactConfirmed), at a stream version. */
@@ -128,7 +164,7 @@ export async function ensureCustomerKey(db: Db, s: string, customerId: string): 
 /** Erasure in the read model (CustomerDataErased): no address, no number, no channel that needs one. */
 export async function saveCustomerErased(db: Db, s: string, customerId: string, version: number, at: Date | null = null): Promise<void> {
   await db.query(
-    `UPDATE ${s}.customers SET version = $2, email = NULL, phone = NULL, confirmed_email = NULL, confirmed_phone = NULL,
+    `UPDATE ${s}.customers SET version = $2, email = NULL, phone = NULL, phone_index = NULL, confirmed_email = NULL, confirmed_phone = NULL,
        email_enabled = false, sms_enabled = false, updated_at = COALESCE($3, now())
      WHERE customer_id = $1`,
     [customerId, version, at],

@@ -47,9 +47,17 @@ describe('erasure across the log and JetStream', () => {
     expect(ines.length).toBeGreaterThanOrEqual(3);
     expect(ines.join('\n')).toContain('A256GCM.');
     for (const text of before) expect([text.includes(EMAIL), text.includes(PHONE)]).toEqual([false, false]);
+    // Her number replies STOP (development: the webhook takes it unsigned): the opt-out travels by the number's blind index.
+    const stop = await fetch(`${notifications}/webhooks/sms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ From: PHONE, Body: 'STOP', To: '+15005550006', MessageSid: 'SM1', AccountSid: 'AC1' }).toString(),
+    });
+    expect(stop.status).toBe(200);
 
     expect((await http('DELETE', `${notifications}/customers/ines`)).status).toBe(204);
-    const after = await relayed(4);
+    const after = await relayed(5);
+    expect(after.some((text) => text.includes('"SmsOptedOut"') && /"phone-phx1\.[A-Za-z0-9_-]{43}"/.test(text))).toBe(true);
     expect(after.some((text) => text.includes('"CustomerDataErased"') && text.includes('"customer-ines"'))).toBe(true);
     for (const text of after) expect([text.includes(EMAIL), text.includes(PHONE)]).toEqual([false, false]);
     const view = await http<{ email: unknown; phone: unknown }>('GET', `${notifications}/customers/ines/preferences`);

@@ -4,8 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openEventStore } from '@stockflow/platform';
 import { dropSchema, quoteSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { phoneIndexKey } from '@stockflow/notifications-context';
 import { rebuildNotificationsReadModels } from '@stockflow/notifications-store';
 import { expectNothingAppended, expectProblem } from '@stockflow/testing';
+import { DEV_UNSUBSCRIBE_SECRET } from '../notifications-config.js';
 import { startNotificationsTestService, type NotificationsTestService } from '../testing/notifications-test-service.js';
 
 const ada = { email: 'ada.erase@example.com', phone: '+4915100000042', locale: 'en', timeZone: 'UTC', channels: { email: true, sms: true, web: true } };
@@ -42,8 +44,15 @@ describe('DELETE /customers/:id (right to erasure)', () => {
     expect(sealed).toContain('A256GCM.');
     expect(sealed).not.toContain(ada.email);
     expect(sealed).not.toContain(ada.phone);
+    // Ada's number replies STOP: the opt-out belongs to the number and outlives her erasure, but names it by its blind index only.
+    await svc.http().post('/webhooks/sms').type('form').send({ From: ada.phone, Body: 'STOP', To: '+15005550006', MessageSid: 'SM1', AccountSid: 'AC1' }).expect(200);
 
     await svc.http().delete('/customers/ada').expect(204);
+
+    const { rows: wholeLog } = await svc.running.infrastructure.pool.query<{ raw: string }>(`SELECT string_agg(e::text, ' ') AS raw FROM ${quoteSchema(svc.schema)}.events e`);
+    expect([wholeLog[0]!.raw.includes(ada.email), wholeLog[0]!.raw.includes(ada.phone)]).toEqual([false, false]);
+    expect(await everywhere('phone_opt_outs')).not.toContain(ada.phone);
+    expect(await everywhere('phone_opt_outs')).toContain('phx1.');
 
     const view = await svc.http().get('/customers/ada/preferences').expect(200);
     expect(view.body).toMatchObject({ email: null, phone: null, channels: { email: false, sms: false, web: true }, confirmed: { email: false, sms: false } });
@@ -58,7 +67,7 @@ describe('DELETE /customers/:id (right to erasure)', () => {
 
     // A rebuild from the log brings nothing back; Bea keeps hers.
     const log = await openEventStore({ pool: svc.running.infrastructure.pool, schema: svc.schema });
-    await rebuildNotificationsReadModels(log, svc.running.infrastructure.pool, rebuilt, { keysSchema: svc.schema });
+    await rebuildNotificationsReadModels(log, svc.running.infrastructure.pool, rebuilt, { keysSchema: svc.schema, phoneIndexKey: phoneIndexKey(DEV_UNSUBSCRIBE_SECRET) });
     const { rows } = await svc.running.infrastructure.pool.query<{ customer_id: string; email: string | null; phone: string | null }>(
       `SELECT customer_id, email, phone FROM ${quoteSchema(rebuilt)}.customers WHERE customer_id IN ('ada', 'bea') ORDER BY customer_id`,
     );
@@ -75,13 +84,14 @@ describe('DELETE /customers/:id (right to erasure)', () => {
       await svc.http().delete('/customers/nobody').expect(204);
     });
     await svc.http().put('/customers/ada/preferences').send(ada).expect(200);
-    expect((await svc.http().get('/customers/ada/preferences').expect(200)).body).toMatchObject({ email: ada.email });
+    // The number's STOP from before the erasure still holds.
+    expect((await svc.http().get('/customers/ada/preferences').expect(200)).body).toMatchObject({ email: ada.email, smsOptedOut: true });
     expect(await logOf('ada')).not.toContain(ada.email);
     // A rebuild now: what was sealed under the erased key reads as none, what came after under the new key as it is.
     const again = `${rebuilt}_again`;
     try {
       const log = await openEventStore({ pool: svc.running.infrastructure.pool, schema: svc.schema });
-      await rebuildNotificationsReadModels(log, svc.running.infrastructure.pool, again, { keysSchema: svc.schema });
+      await rebuildNotificationsReadModels(log, svc.running.infrastructure.pool, again, { keysSchema: svc.schema, phoneIndexKey: phoneIndexKey(DEV_UNSUBSCRIBE_SECRET) });
       const { rows } = await svc.running.infrastructure.pool.query<{ email: string | null }>(`SELECT email FROM ${quoteSchema(again)}.customers WHERE customer_id = 'ada'`);
       expect(rows).toEqual([{ email: ada.email }]);
     } finally {

@@ -2,12 +2,12 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { ConcurrencyConflict, requireTransactions, type EventStore, type EventStoreTransaction } from '@stockflow/event-sourcing';
 import { currentEventMetadata, EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
-import { migrate, quoteSchema } from '@stockflow/postgres';
+import { inTransaction, migrate, quoteSchema } from '@stockflow/postgres';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { NotificationsConfig } from '../notifications-config.js';
-import { carriesContact, customerStreamId, sealCustomerEvent } from '@stockflow/notifications-context';
-import { ensureCustomerKey, notificationsMigrations } from '@stockflow/notifications-store';
+import { carriesContact, customerStreamId, phoneIndexKey, sealCustomerEvent } from '@stockflow/notifications-context';
+import { ensureCustomerKey, indexLegacyPhoneRows, notificationsMigrations } from '@stockflow/notifications-store';
 
 export interface PendingAppend {
   readonly streamId: string;
@@ -23,6 +23,8 @@ export interface PendingAppend {
 export class NotificationsStore implements OnModuleInit {
   /** The quoted schema, to prefix table names. */
   readonly s: string;
+  /** The key of phone numbers' blind index (ADR 0029), from the context's secret. */
+  readonly phoneIndexKey: Buffer;
 
   constructor(
     @Inject(PG_POOL) readonly pool: Pool,
@@ -32,12 +34,14 @@ export class NotificationsStore implements OnModuleInit {
     requireTransactions(store, 'the notifications API');
     this.s = quoteSchema(config.DB_SCHEMA);
     this.schema = config.DB_SCHEMA;
+    this.phoneIndexKey = phoneIndexKey(config.UNSUBSCRIBE_SECRET);
   }
 
   private readonly schema: string;
 
   async onModuleInit(): Promise<void> {
     await migrate(this.pool, this.schema, notificationsMigrations);
+    await inTransaction(this.pool, (client) => indexLegacyPhoneRows(client, this.s, this.phoneIndexKey));
   }
 
   /** Runs `work` in a transaction; retried (a few times) when a concurrent writer won a stream. */

@@ -11,7 +11,7 @@ import {
   type Preferences,
 } from '@stockflow/notifications-context';
 import { canonicalTimeZone } from '@stockflow/notifications-context';
-import { confirmedContactColumns, preferencesOfRow, saveCustomerPreferences, type CustomerPreferencesRow } from '@stockflow/notifications-store';
+import { confirmedContactColumns, phoneOptOutJoin, preferencesOfRow, saveCustomerPreferences, type CustomerPreferencesRow } from '@stockflow/notifications-store';
 import { ContactConfirmationsService } from '../contacts/contact-confirmations.service.js';
 import { NotificationsStore, type Transaction } from '../persistence/notifications-store.js';
 import type { PreferencesDto, PreferencesView } from './preferences.dto.js';
@@ -84,14 +84,14 @@ export class PreferencesService {
   }
 
   private async save(tx: Transaction, customerId: string, p: Preferences, version: number): Promise<void> {
-    await saveCustomerPreferences(tx.client, this.store.s, customerId, p, version);
+    await saveCustomerPreferences(tx.client, this.store.s, customerId, p, version, this.store.phoneIndexKey);
   }
 
   private async read(db: Pick<Transaction['client'], 'query'>, customerId: string): Promise<PreferencesView | null> {
     const { rows } = await db.query<CustomerRow>(
       `SELECT c.*, o.opted_out AS sms_opted_out, ${confirmedContactColumns('c')}
        FROM ${this.store.s}.customers c
-       LEFT JOIN ${this.store.s}.phone_opt_outs o ON o.phone = c.phone
+       ${phoneOptOutJoin(this.store.s, 'c', 'o')}
        WHERE c.customer_id = $1 AND c.preferences_set`,
       [customerId],
     );

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
+import { phoneIndexKey, phoneIndexOf } from '@stockflow/notifications-context';
+import { indexLegacyPhoneRows } from '@stockflow/notifications-store';
+import { quoteSchema } from '@stockflow/postgres';
 import { expectNothingAppended, expectProblem } from '@stockflow/testing';
 import { DEV_UNSUBSCRIBE_SECRET } from '../notifications-config.js';
 import { startNotificationsTestService, type NotificationsTestService } from '../testing/notifications-test-service.js';
@@ -14,9 +17,10 @@ describe('POST /webhooks/sms (STOP / START)', () => {
     await svc?.stop();
   });
 
+  const indexOf = (phone: string): string => phoneIndexOf(phoneIndexKey(DEV_UNSUBSCRIBE_SECRET), phone);
   const twilioForm = (from: string, body: string) => ({ From: from, Body: body, To: '+15005550006', MessageSid: 'SM123', AccountSid: 'AC1', NumMedia: '0' });
 
-  it('STOP opts the number out (SmsOptedOut on phone-<E.164>), START opts it back in; answers empty TwiML', async () => {
+  it('STOP opts the number out (SmsOptedOut on phone-<blind index>), START opts it back in; answers empty TwiML; the number is in no event', async () => {
     const stop = await svc.http().post('/webhooks/sms').type('form').send(twilioForm('+4915111111111', ' stop. ')).expect(200);
     expect(stop.headers['content-type']).toContain('text/xml');
     expect(stop.text).toContain('<Response></Response>');
@@ -24,17 +28,48 @@ describe('POST /webhooks/sms (STOP / START)', () => {
       await svc.http().post('/webhooks/sms').type('form').send(twilioForm('+4915111111111', 'UNSUBSCRIBE')).expect(200);
     });
     await svc.http().post('/webhooks/sms').type('form').send(twilioForm('+4915111111111', 'Start')).expect(200);
-    const { events } = await svc.running.infrastructure.store.readStream('phone-+4915111111111');
-    expect(events.map((e) => [e.type, e.data])).toEqual([
-      ['SmsOptedOut', { phone: '+4915111111111', keyword: 'STOP' }],
-      ['SmsOptedIn', { phone: '+4915111111111', keyword: 'START' }],
+    const index = indexOf('+4915111111111');
+    const { events } = await svc.running.infrastructure.store.readStream(`phone-${index}`);
+    expect(events.map((e) => [e.type, e.schemaVersion, e.data])).toEqual([
+      ['SmsOptedOut', 2, { phone: index, keyword: 'STOP' }],
+      ['SmsOptedIn', 2, { phone: index, keyword: 'START' }],
     ]);
+    const { rows } = await svc.running.infrastructure.pool.query<{ raw: string }>(`SELECT string_agg(e::text, ' ') AS raw FROM ${quoteSchema(svc.schema)}.events e`);
+    expect(rows[0]!.raw).not.toContain('4915111111111');
+    const optOuts = await svc.running.infrastructure.pool.query(`SELECT phone, phone_index, opted_out FROM ${quoteSchema(svc.schema)}.phone_opt_outs WHERE phone_index = $1`, [index]);
+    expect(optOuts.rows).toEqual([{ phone: null, phone_index: index, opted_out: false }]);
+  });
+
+  it("matches a customer's number to its opt-out by the index; rows written before the index are indexed at start and match meanwhile", async () => {
+    const pool = svc.running.infrastructure.pool;
+    const s = quoteSchema(svc.schema);
+    const optedOut = async (customerId: string): Promise<boolean> => (await svc.http().get(`/customers/${customerId}/preferences`).expect(200)).body.smsOptedOut;
+    await svc.http().put('/customers/cleo/preferences').send({ phone: '+4915144444444', channels: { email: false, sms: true, web: true } }).expect(200);
+    expect(await optedOut('cleo')).toBe(false);
+    await svc.http().post('/webhooks/sms').type('form').send(twilioForm('+4915144444444', 'STOP')).expect(200);
+    expect(await optedOut('cleo')).toBe(true);
+
+    // As a schema migrated from before the index holds them: an opt-out by number, a customer row without its phone's index.
+    await pool.query(`INSERT INTO ${s}.phone_opt_outs (phone, opted_out, keyword, version) VALUES ('+4915155555555', true, 'STOP', 1)`);
+    await svc.http().put('/customers/dora/preferences').send({ phone: '+4915155555555', channels: { email: false, sms: true, web: true } }).expect(200);
+    await pool.query(`UPDATE ${s}.customers SET phone_index = NULL WHERE customer_id = 'dora'`);
+    expect(await optedOut('dora')).toBe(true);
+    const client = await pool.connect();
+    try {
+      expect(await indexLegacyPhoneRows(client, s, phoneIndexKey(DEV_UNSUBSCRIBE_SECRET))).toEqual({ customers: 1, optOuts: 1 });
+      expect(await indexLegacyPhoneRows(client, s, phoneIndexKey(DEV_UNSUBSCRIBE_SECRET))).toEqual({ customers: 0, optOuts: 0 });
+    } finally {
+      client.release();
+    }
+    const { rows } = await pool.query(`SELECT phone, phone_index FROM ${s}.phone_opt_outs WHERE phone_index = $1`, [indexOf('+4915155555555')]);
+    expect(rows).toEqual([{ phone: null, phone_index: indexOf('+4915155555555') }]);
+    expect(await optedOut('dora')).toBe(true);
   });
 
   it.each(['CANCEL', 'END', 'QUIT', 'STOPALL'])('%s opts out too', async (keyword) => {
     const phone = `+491512222${String(1000 + keyword.length)}`;
     await svc.http().post('/webhooks/sms').type('form').send(twilioForm(phone, keyword)).expect(200);
-    const { rows } = await svc.running.infrastructure.pool.query(`SELECT opted_out FROM ${svc.schema}.phone_opt_outs WHERE phone = $1`, [phone]);
+    const { rows } = await svc.running.infrastructure.pool.query(`SELECT opted_out FROM ${svc.schema}.phone_opt_outs WHERE phone_index = $1`, [indexOf(phone)]);
     expect(rows).toEqual([{ opted_out: true }]);
   });
 

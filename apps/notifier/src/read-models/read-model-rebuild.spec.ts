@@ -4,9 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openEventStore } from '@stockflow/platform';
 import { rebuildNotificationsReadModels } from '@stockflow/notifications-store';
+import { phoneIndexKey } from '@stockflow/notifications-context';
 import { createPool, dropSchema, quoteSchema, uniqueSchemaName } from '@stockflow/postgres';
 import { eventually } from '@stockflow/testing';
 import type { Pool } from 'pg';
+import { DEV_UNSUBSCRIBE_SECRET } from '../notifier-config.js';
 import { startNotifierHarness, type NotifierHarness } from '../testing/notifier-harness.js';
 
 describe('notifications read models rebuilt from the log', () => {
@@ -90,13 +92,13 @@ describe('notifications read models rebuilt from the log', () => {
 
     const startedAt = performance.now();
     const log = await openEventStore({ pool, schema: h.schema });
-    const { applied } = await rebuildNotificationsReadModels(log, pool, rebuilt, { keysSchema: h.schema });
+    const { applied } = await rebuildNotificationsReadModels(log, pool, rebuilt, { keysSchema: h.schema, phoneIndexKey: phoneIndexKey(DEV_UNSUBSCRIBE_SECRET) });
     console.log(`notifications read models rebuilt from ${applied} events in ${Math.round(performance.now() - startedAt)} ms`);
     expect(applied).toBeGreaterThan(20);
 
     expect(await rows(rebuilt, 'customers', 'customer_id', ['updated_at'])).toEqual(await rows(h.schema, 'customers', 'customer_id', ['updated_at']));
     expect(await rows(rebuilt, 'subscriptions', 'id', ['subscribed_at', 'ended_at'])).toEqual(await rows(h.schema, 'subscriptions', 'id', ['subscribed_at', 'ended_at']));
-    expect(await rows(rebuilt, 'phone_opt_outs', 'phone', ['changed_at'])).toEqual(await rows(h.schema, 'phone_opt_outs', 'phone', ['changed_at']));
+    expect(await rows(rebuilt, 'phone_opt_outs', 'phone_index', ['changed_at'])).toEqual(await rows(h.schema, 'phone_opt_outs', 'phone_index', ['changed_at']));
     // The wave order survives: the same queues, in the same order; every end has its time.
     expect(await queues(rebuilt)).toEqual(await queues(h.schema));
     const ended = `SELECT count(*)::int AS n FROM %s.subscriptions WHERE (status = 'active') <> (ended_at IS NULL)`;

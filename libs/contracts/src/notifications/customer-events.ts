@@ -17,7 +17,7 @@ export const EmailAddress = Type.String({ minLength: 3, maxLength: 254, pattern:
  */
 export const SealedContactValue = Type.String({ pattern: '^A256GCM\\.[A-Za-z0-9_-]{16}\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]{22}$', maxLength: 2048, description: 'AES-256-GCM under the customer key (ADR 0029)' });
 /** The upcaster of events whose version 2 only allows a contact field to be sealed: a v1 value is a valid v2 value. */
-const sameShape = (v1: unknown): unknown => v1;
+export const sameShape = (v1: unknown): unknown => v1;
 
 /** A BCP 47 language tag the templates know, e.g. `en`, `de`, `de-AT`. */
 export const Locale = Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { decideKeyword, keywordOf } from './phone.js';
+import { isPhoneIndex, phoneIndexKey, phoneIndexOf, phoneIndexOfEvent } from './phone-index.js';
 import { decideEmailUnsubscribe, decideMarkRead, decideSetPreferences, evolvePreferences, type Preferences } from './preferences.js';
 import { canonicalTimeZone, isClockTime, isE164 } from './rules.js';
 import { decideCancel, decideFulfil, decideSubscribe, evolveSubscription, subscriptionDecider } from './subscription.js';
@@ -73,12 +74,26 @@ describe('notifications domain', () => {
     expect(waveSlices(7, 3, 4)).toEqual([3, 3, 1]);
   });
 
-  it('SMS keywords: the whole message, trimmed, any case', () => {
+  it('SMS keywords: the whole message, trimmed, any case; the phone aggregate knows the number by its blind index', () => {
     expect(keywordOf('  stop. ')).toBe('STOP');
-    expect(decideKeyword(false, '+4915123456789', 'STOP')).toEqual([{ type: 'SmsOptedOut', data: { phone: '+4915123456789', keyword: 'STOP' } }]);
-    expect(decideKeyword(true, '+4915123456789', 'QUIT')).toEqual([]);
-    expect(decideKeyword(true, '+4915123456789', 'UNSTOP')).toEqual([{ type: 'SmsOptedIn', data: { phone: '+4915123456789', keyword: 'UNSTOP' } }]);
-    expect(decideKeyword(false, '+4915123456789', 'PLEASE STOP')).toEqual([]);
+    const index = phoneIndexOf(phoneIndexKey('a-secret-of-our-own'), '+4915123456789');
+    expect(decideKeyword(false, index, 'STOP')).toEqual([{ type: 'SmsOptedOut', data: { phone: index, keyword: 'STOP' } }]);
+    expect(decideKeyword(true, index, 'QUIT')).toEqual([]);
+    expect(decideKeyword(true, index, 'UNSTOP')).toEqual([{ type: 'SmsOptedIn', data: { phone: index, keyword: 'UNSTOP' } }]);
+    expect(decideKeyword(false, index, 'PLEASE STOP')).toEqual([]);
+  });
+
+  it('phone blind index: keyed, stable, never the number; v1 events (the number in clear) index the same', () => {
+    const key = phoneIndexKey('a-secret-of-our-own');
+    const index = phoneIndexOf(key, '+4915123456789');
+    expect(index).toMatch(/^phx1\.[A-Za-z0-9_-]{43}$/);
+    expect(isPhoneIndex(index)).toBe(true);
+    expect(index).not.toContain('4915123456789');
+    expect(phoneIndexOf(key, '+4915123456789')).toBe(index);
+    expect(phoneIndexOf(key, '+4915123456780')).not.toBe(index);
+    expect(phoneIndexOf(phoneIndexKey('another-secret'), '+4915123456789')).not.toBe(index);
+    expect(phoneIndexOfEvent(key, '+4915123456789')).toBe(index);
+    expect(phoneIndexOfEvent(key, index)).toBe(index);
   });
 
   it('value rules: E.164, HH:MM, IANA zones through Intl', () => {

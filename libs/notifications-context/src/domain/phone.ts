@@ -1,5 +1,6 @@
-// The phone aggregate (stream `phone-<E.164>`): SMS opt-out and opt-in by keyword, as carriers and
-// Twilio's Advanced Opt-Out treat them — the opt-out belongs to the number, whoever uses it.
+// The phone aggregate (stream `phone-<blind index>`): SMS opt-out and opt-in by keyword, as carriers
+// and Twilio's Advanced Opt-Out treat them — the opt-out belongs to the number, whoever uses it. The
+// aggregate knows the number only by its blind index (phone-index.ts, ADR 0029).
 import type { notificationPhone } from '@stockflow/contracts';
 
 export type PhoneEvent = notificationPhone.PhoneEvent;
@@ -28,9 +29,9 @@ export function keywordKind(keyword: string): KeywordKind {
 }
 
 /** Records a change of the number's opt-out state, nothing when it is already in that state. */
-export function decideKeyword(optedOut: boolean, phone: string, keyword: string): PhoneEvent[] {
+export function decideKeyword(optedOut: boolean, phoneIndex: string, keyword: string): PhoneEvent[] {
   const kind = keywordKind(keyword);
-  if (kind === 'opt-out' && !optedOut) return [{ type: 'SmsOptedOut', data: { phone, keyword } }];
-  if (kind === 'opt-in' && optedOut) return [{ type: 'SmsOptedIn', data: { phone, keyword } }];
+  if (kind === 'opt-out' && !optedOut) return [{ type: 'SmsOptedOut', data: { phone: phoneIndex, keyword } }];
+  if (kind === 'opt-in' && optedOut) return [{ type: 'SmsOptedIn', data: { phone: phoneIndex, keyword } }];
   return [];
 }

@@ -10,7 +10,7 @@ export function subscriptionStreamId(subscriptionId: string): string {
   return `subscription-${subscriptionId}`;
 }
 
-/** A phone number's SMS opt-out state (E.164): the opt-out belongs to the number. */
-export function phoneStreamId(phone: string): string {
-  return `phone-${phone}`;
+/** A phone number's SMS opt-out state, named by the number's blind index (ADR 0029): the opt-out belongs to the number. */
+export function phoneStreamId(phoneIndex: string): string {
+  return `phone-${phoneIndex}`;
 }

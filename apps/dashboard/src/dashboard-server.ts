@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import helmet from 'helmet';
 import { TokenRejected } from '@stockflow/platform';
 import { metricsTargets, type DashboardConfig } from './dashboard-config.js';
 import { DashboardMetrics, routeOf } from './dashboard-metrics.js';
@@ -17,6 +18,7 @@ import { parseMetrics, summarize, WATCHED_METRICS, type ProcessHealth } from './
 import { escapeHtml, failure, OperatorSignIn, page } from './operator-sign-in.js';
 import { frameForPage, isPublicView, opaqueOrderKeys, SseFrameFilter } from './public-views.js';
 
+const securityHeaders = helmet({ contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } }, referrerPolicy: { policy: 'no-referrer' } });
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
 
@@ -87,6 +89,9 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
   }
 
   const server = createServer((request, response) => {
+    // helmet's headers, as on every service (ADR 0025): a strict CSP (the page loads only its own
+    // files), no framing, no sniffing, no referrer.
+    securityHeaders(request, response, () => undefined);
     const url = new URL(request.url ?? '/', 'http://dashboard');
     const route = routeOf(url.pathname);
     response.once('finish', () => metrics.requests.inc({ route, status: String(response.statusCode) }));

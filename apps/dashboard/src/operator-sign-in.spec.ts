@@ -33,6 +33,10 @@ describe('operator sign-in to the dashboard', () => {
   it('sends a visitor without a session to sign in, and answers its API 401', async () => {
     const page = await fetch(dashboard.url, { redirect: 'manual' });
     expect([page.status, page.headers.get('location')]).toEqual([302, '/auth/login']);
+    // helmet's headers on every answer: the page loads only its own files and is not framed elsewhere.
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     const login = await fetch(`${dashboard.url}/auth/login`, { redirect: 'manual' });
     expect(login.status).toBe(302);
     const authorization = new URL(login.headers.get('location')!);

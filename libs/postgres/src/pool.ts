@@ -60,7 +60,33 @@ export function createPool(options: PoolOptions = {}): pg.Pool {
     keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
   });
   watchConnectionLoss(pool, options.applicationName ?? 'postgres', options.logger ?? stderrLogger);
+  countRoundTrips(pool);
   return pool;
+}
+
+const roundTrips = new WeakMap<pg.Pool, { count: number }>();
+
+/**
+ * Statements sent to the server by this pool's clients so far — each `query` call is one round trip
+ * (`pg` does not pipeline; several statements in one text are one). The benchmark's cost model reads
+ * it per process (`pg_round_trips_total`); 0 for a pool not made by `createPool`.
+ */
+export function poolRoundTrips(pool: pg.Pool): number {
+  return roundTrips.get(pool)?.count ?? 0;
+}
+
+function countRoundTrips(pool: pg.Pool): void {
+  const counter = { count: 0 };
+  roundTrips.set(pool, counter);
+  // Counted on each client as the pool makes it: every path to the server (pool.query, a checked-out
+  // client, a transaction) goes through the client's query.
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      counter.count++;
+      return query(...args);
+    };
+  });
 }
 
 /**

@@ -21,6 +21,8 @@ export interface ReportSection {
 
 export interface ReportExtras {
   readonly sections?: readonly ReportSection[];
+  /** What "vs raw limit" divides by; by default the reference file's machine baselines. */
+  readonly ratiosAgainst?: string;
   /** Raw measurements kept in the JSON only. */
   readonly data?: Record<string, unknown>;
 }
@@ -43,7 +45,9 @@ export function writeReport(dir: string, name: string, figures: readonly BenchFi
   const json = resolve(dir, `${name}-${stamp}.json`);
   const markdown = resolve(dir, `${name}-${stamp}.md`);
   const machine = { node: process.version, platform: `${process.platform}/${process.arch}` };
-  writeFileSync(json, JSON.stringify({ name, at: new Date().toISOString(), machine, figures, notes, ...(extras.data ? { data: extras.data } : {}) }, null, 2));
+  // A `summary` in the data is lifted to the top, where tools read it.
+  const { summary, ...data } = extras.data ?? {};
+  writeFileSync(json, JSON.stringify({ name, at: new Date().toISOString(), machine, ...(summary ? { summary } : {}), figures, notes, ...(extras.data ? { data } : {}) }, null, 2));
   const rows = figures.map((f) => {
     const ratio = f.baseline ? `${((f.value / f.baseline) * 100).toFixed(0)}% of ${f.baseline.toLocaleString('en')}` : '—';
     const detail = f.detail ? Object.entries(f.detail).map(([k, v]) => `${k} ${v}`).join(', ') : '';
@@ -55,7 +59,7 @@ export function writeReport(dir: string, name: string, figures: readonly BenchFi
     [
       `# ${name} — ${new Date().toISOString()}`,
       '',
-      `Node ${process.version}. Ratios are against the machine baselines (shared/reference/machine-baselines.md).`,
+      `Node ${process.version}. ${extras.ratiosAgainst ?? 'Ratios are against the machine baselines (shared/reference/machine-baselines.md).'}`,
       '',
       '| figure | result | vs raw limit | goal | detail |',
       '|---|---:|---|---|---|',

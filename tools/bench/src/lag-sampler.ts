@@ -89,7 +89,8 @@ export class LagSampler {
     }
   }
 
-  private async scrape(): Promise<[string, MetricSample[]][]> {
+  /** Every process's samples now (an unreachable one has none). */
+  async scrape(): Promise<[string, MetricSample[]][]> {
     return Promise.all(
       Object.entries(this.targets).map(async ([name, url]): Promise<[string, MetricSample[]]> => {
         try {

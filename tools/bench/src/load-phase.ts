@@ -154,14 +154,14 @@ export async function runPhase(label: string, shape: PhaseShape, settings: Phase
       if (wait >= 1) await sleep(wait);
       else if (i % 32 === 0) await new Promise<void>((r) => setImmediate(r)); // behind schedule: still let answers in
       lateMax = Math.max(lateMax, Date.now() - due);
-      const p = issue(workload.next(), due);
+      const p = issue(workload.next()!, due);
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }
   } else {
     await Promise.all(
       Array.from({ length: shape.clients }, async () => {
-        while (Date.now() < end) await issue(workload.next(), Date.now());
+        while (Date.now() < end) await issue(workload.next()!, Date.now());
       }),
     );
   }

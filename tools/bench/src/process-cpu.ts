@@ -47,7 +47,7 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - values[3]! - values[4]!, total };
 }
 
-interface Snapshot {
+export interface CpuSnapshot {
   readonly at: number;
   /** Ticks per group name; a group sums the processes it names. */
   readonly groups: Map<string, number>;
@@ -74,7 +74,7 @@ export class CpuSampler {
     private readonly external: Record<string, string> = { postgresql: 'postgres', 'nats-server': 'nats-server' },
   ) {}
 
-  snapshot(): Snapshot {
+  snapshot(): CpuSnapshot {
     const groups = new Map<string, number>();
     for (const [name, pid] of Object.entries({ ...this.pids(), 'load generator (bench)': process.pid })) {
       const ticks = processTicks(pid);
@@ -95,8 +95,15 @@ export class CpuSampler {
     return { at: Date.now(), groups, machine: machineTicks() };
   }
 
+  /** CPU time (µs) each process group used between two snapshots (processes that ended in between are not counted). */
+  static micros(before: CpuSnapshot, after: CpuSnapshot): Map<string, number> {
+    const used = new Map<string, number>();
+    for (const [name, ticks] of after.groups) used.set(name, (Math.max(0, ticks - (before.groups.get(name) ?? ticks)) * 1e6) / ticksPerSecond);
+    return used;
+  }
+
   /** Shares between two snapshots. Processes that ended in between (PostgreSQL backends) are not counted. */
-  static shares(before: Snapshot, after: Snapshot): CpuShares {
+  static shares(before: CpuSnapshot, after: CpuSnapshot): CpuShares {
     const seconds = (after.at - before.at) / 1000;
     const capacity = seconds * ticksPerSecond * cores;
     const byProcess = [...after.groups]

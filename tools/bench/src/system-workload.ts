@@ -27,6 +27,7 @@ export interface Command {
 
 /** Shares of the mix, in %: cart steps, direct orders, restocks, cancellations. */
 export const MIX = { cart: 50, order: 25, restock: 17, cancel: 8 } as const;
+export type MixPart = keyof typeof MIX;
 
 export interface WorkloadUrls {
   readonly carts: string;
@@ -68,8 +69,18 @@ export class SystemWorkload {
     });
   }
 
-  /** The next command of the mix (never blocks: a step that needs state it lacks becomes another). */
-  next(): Command {
+  /**
+   * The next command of the mix (never blocks: a step that needs state it lacks becomes another), or
+   * of one part of it (`only`, for the cost model; null when a cancellation has no confirmed order).
+   */
+  next(only?: MixPart): Command | null {
+    if (only === 'cart') return this.cartStep();
+    if (only === 'order') return this.placeOrder();
+    if (only === 'restock') return this.restock();
+    if (only === 'cancel') {
+      const order = this.confirmed.pop();
+      return order ? this.cancel(order.orderId, order.customer) : null;
+    }
     const roll = Math.random() * 100;
     if (roll < MIX.cart) return this.cartStep();
     if (roll < MIX.cart + MIX.order) return this.placeOrder();

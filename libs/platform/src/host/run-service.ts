@@ -8,6 +8,7 @@ import { consumerObserver } from '../metrics/consumer-observer.js';
 import { dependencyUnavailableOf } from '../problem-details/dependency-unavailable.js';
 import { ServiceMetrics } from '../metrics/service-metrics.js';
 import { connectInfrastructure, InfrastructureModule, type EventLogRole, type EventSourcedInfrastructure } from './infrastructure.js';
+import { poolRoundTrips } from '@stockflow/postgres';
 import { meteredEventStore } from './metered-event-store.js';
 import type { RequestBounds } from '../request-shape/request-bounds.js';
 import type { Migration } from '@stockflow/postgres';
@@ -113,6 +114,7 @@ export async function runService<TWork extends HostedWork = HostedWork>(options:
   let work: TWork | undefined;
   try {
     const metrics = options.metrics ?? new ServiceMetrics();
+    metrics.watchConnections(() => poolRoundTrips(infrastructure.pool), () => infrastructure.nats.stats());
     const parts: HostParts = { infrastructure, metrics };
     const store = eventLog === 'writer' ? meteredEventStore(infrastructure.store, metrics) : undefined;
     service = await createService({

@@ -99,6 +99,40 @@ export class ServiceMetrics {
     return this.registry.metrics();
   }
 
+  /**
+   * The process's round trips to PostgreSQL (`pg_round_trips_total`, from `poolRoundTrips`) and its
+   * NATS client's messages (`nats_client_messages_total{direction}`: published, including JetStream
+   * publishes, acks, pull requests and nudges; received, including deliveries and replies): what the
+   * benchmark's cost model divides per command.
+   */
+  watchConnections(roundTripsSoFar: () => number, natsStats: () => { inMsgs: number; outMsgs: number }): void {
+    let counted = 0;
+    new Counter({
+      name: 'pg_round_trips_total',
+      help: 'Statements this process sent to PostgreSQL (one round trip each).',
+      registers: [this.registry],
+      collect() {
+        const now = roundTripsSoFar();
+        this.inc(Math.max(0, now - counted));
+        counted = now;
+      },
+    });
+    const seen = { in: 0, out: 0 };
+    new Counter({
+      name: 'nats_client_messages_total',
+      help: "Messages this process's NATS connection published (out) and received (in).",
+      labelNames: ['direction'] as const,
+      registers: [this.registry],
+      collect() {
+        const stats = natsStats();
+        this.inc({ direction: 'out' }, Math.max(0, stats.outMsgs - seen.out));
+        this.inc({ direction: 'in' }, Math.max(0, stats.inMsgs - seen.in));
+        seen.out = stats.outMsgs;
+        seen.in = stats.inMsgs;
+      },
+    });
+  }
+
   /** Records one HTTP request; `route` must be the route pattern (`/orders/:id`), never the raw URL. */
   observeHttpRequest(method: string, route: string, statusCode: number, seconds: number): void {
     this.httpRequestDuration.observe({ method, route, status_code: String(statusCode) }, seconds);

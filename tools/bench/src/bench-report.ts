@@ -49,7 +49,7 @@ export function writeReport(dir: string, name: string, figures: readonly BenchFi
   const { summary, ...data } = extras.data ?? {};
   writeFileSync(json, JSON.stringify({ name, at: new Date().toISOString(), machine, ...(summary ? { summary } : {}), figures, notes, ...(extras.data ? { data } : {}) }, null, 2));
   const rows = figures.map((f) => {
-    const ratio = f.baseline ? `${((f.value / f.baseline) * 100).toFixed(0)}% of ${f.baseline.toLocaleString('en')}` : '—';
+    const ratio = f.baseline ? `${((f.value / f.baseline) * 100).toFixed(f.value / f.baseline < 0.1 ? 1 : 0)}% of ${Math.round(f.baseline).toLocaleString('en')}` : '—';
     const detail = f.detail ? Object.entries(f.detail).map(([k, v]) => `${k} ${v}`).join(', ') : '';
     return `| ${f.name} | ${formatValue(f.value)} ${f.unit} | ${ratio} | ${goalVerdict(f)} | ${detail} |`;
   });

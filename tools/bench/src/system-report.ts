@@ -57,7 +57,7 @@ export function summaryOf(phases: readonly PhaseResult[], limits: SameRunLimits,
 }
 
 const lat = (s: LatencySummary): Record<string, number> => ({ samples: s.count, 'p50 ms': s.p50, 'p99 ms': s.p99, 'max ms': s.max });
-const pct = (value: number, baseline: number): string => `${((value / baseline) * 100).toFixed(0)}%`;
+const pct = (value: number, baseline: number): string => `${((value / baseline) * 100).toFixed(value / baseline < 0.1 ? 1 : 0)}%`;
 
 export function systemFigures(phases: readonly PhaseResult[], limits: SameRunLimits): BenchFigure[] {
   const figures: BenchFigure[] = [];

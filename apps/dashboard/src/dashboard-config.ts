@@ -1,7 +1,7 @@
-import { ConfigError, EnvEnum, EnvOptional, EnvPort, EnvSecret, EnvString, EnvUrl, STOCKFLOW_ENVS, type StockflowEnv } from '@stockflow/platform';
+import { ConfigError, EnvOptional, EnvPort, EnvSecret, EnvString, EnvUrl, RuntimeModeFields } from '@stockflow/platform';
 
-/** The dashboard's environment, read and checked like every process's (`loadConfig`). */
-export class DashboardConfig {
+/** The dashboard's environment, read and checked like every process's (`loadConfig`); `STOCKFLOW_ENV` as everywhere. */
+export class DashboardConfig extends RuntimeModeFields {
   @EnvPort()
   PORT: number = 3000;
 
@@ -20,15 +20,6 @@ export class DashboardConfig {
   @EnvOptional()
   @EnvUrl(['http', 'https'])
   PUBLIC_URL?: string;
-
-  /** `development` allows running without an identity provider (everyone an operator); see BaseServiceConfig. */
-  @EnvOptional()
-  @EnvEnum(STOCKFLOW_ENVS)
-  STOCKFLOW_ENV?: StockflowEnv;
-
-  @EnvOptional()
-  @EnvString({ pattern: /^[A-Za-z-]{1,32}$/, description: 'a mode name such as "production"' })
-  NODE_ENV?: string;
 
   /**
    * The identity provider operators sign in with and the dashboard's client there (authorization

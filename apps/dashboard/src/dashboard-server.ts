@@ -96,11 +96,17 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
     const route = routeOf(url.pathname);
     response.once('finish', () => metrics.requests.inc({ route, status: String(response.statusCode) }));
     if (url.pathname === '/health/live') return void json(response, 200, { status: 'ok', info: { process: { status: 'up' } }, error: {}, details: { process: { status: 'up' } } });
-    if (url.pathname === '/health/ready') return void readiness().then(({ ready, body }) => json(response, ready ? 200 : 503, body));
+    if (url.pathname === '/health/ready') {
+      // As on every service: anonymous callers get the verdict, operators and scrapers the details.
+      return void Promise.all([readiness(), scraper(request)]).then(([{ ready, body }, caller]) =>
+        json(response, ready ? 200 : 503, caller === 'allowed' ? body : { status: ready ? 'ok' : 'error' }),
+      );
+    }
     if (url.pathname === '/metrics') {
-      return void metrics.registry.metrics().then((text) => {
+      return void scraper(request).then(async (caller) => {
+        if (caller !== 'allowed') return scrapeRefused(response, caller);
         response.writeHead(200, { 'content-type': metrics.registry.contentType });
-        response.end(text);
+        response.end(await metrics.registry.metrics());
       });
     }
     if (signIn && url.pathname.startsWith('/auth/')) return void signInRoute(signIn, url.pathname, request, response);
@@ -122,6 +128,14 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
       serveStatic(url.pathname, response);
     });
   });
+
+  /** Whether a request may read `/metrics` and readiness details: an operator's or a scraper's token (or no identity provider at all). */
+  async function scraper(request: IncomingMessage): Promise<'allowed' | 'anonymous' | 'forbidden'> {
+    if (!signIn) return 'allowed';
+    const caller = await signIn.bearerOf(request).catch(() => null);
+    if (!caller) return 'anonymous';
+    return caller.scopes.has('operator') || caller.scopes.has('metrics') ? 'allowed' : 'forbidden';
+  }
 
   /**
    * The operator a request comes from, or null once the response said why there is none: a page
@@ -185,6 +199,12 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
     process.once('SIGINT', onSignal);
   }
   return running;
+}
+
+function scrapeRefused(response: ServerResponse, caller: 'anonymous' | 'forbidden'): void {
+  if (caller === 'forbidden') return json(response, 403, { type: 'about:blank', title: 'Forbidden', status: 403, detail: '/metrics is for operators and scrapers (scope operator or metrics)' }, 'application/problem+json');
+  response.setHeader('www-authenticate', 'Bearer realm="stockflow"');
+  json(response, 401, { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'a bearer token with scope operator or metrics is required' }, 'application/problem+json');
 }
 
 function signInRoute(signIn: OperatorSignIn, path: string, request: IncomingMessage, response: ServerResponse): void {

@@ -50,6 +50,22 @@ describe('operator sign-in to the dashboard', () => {
     }
   });
 
+  it('keeps /metrics and the details of readiness for operators and scrapers; liveness stays open', async () => {
+    expect((await fetch(`${dashboard.url}/health/live`)).status).toBe(200);
+    const anonymous = await fetch(`${dashboard.url}/metrics`);
+    expect([anonymous.status, anonymous.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="stockflow"']);
+    const asCustomer = await fetch(`${dashboard.url}/metrics`, { headers: { authorization: `Bearer ${(await identity.mint('customer-1', 'customer')).access_token}` } });
+    expect(asCustomer.status).toBe(403);
+    const scraper = await fetch(`${dashboard.url}/metrics`, { headers: { authorization: `Bearer ${(await identity.mint('prometheus', 'metrics')).access_token}` } });
+    expect(scraper.status).toBe(200);
+    expect(await scraper.text()).toContain('dashboard_projections_up');
+    // The projections it shows do not answer here: not ready, and only the verdict for anonymous callers.
+    const ready = await fetch(`${dashboard.url}/health/ready`);
+    expect([ready.status, await ready.json()]).toEqual([503, { status: 'error' }]);
+    const detailed = await fetch(`${dashboard.url}/health/ready`, { headers: { authorization: `Bearer ${(await identity.mint('ops-1', 'operator')).access_token}` } });
+    expect(((await detailed.json()) as { details: unknown }).details).toEqual({ projections: { status: 'down', url: 'http://127.0.0.1:9' } });
+  });
+
   it('signs an operator in through the identity provider; the session names them and signs out', async () => {
     const cookie = await signInToDashboard(dashboard.url, 'ops-7');
     const me = await fetch(`${dashboard.url}/api/me`, { headers: { cookie } });

@@ -71,6 +71,21 @@ export class OperatorSignIn {
     return caller.kind === 'operator' ? { state: 'operator', session: { caller, token } } : { state: 'not-operator', subject: caller.subject };
   }
 
+  /**
+   * The caller of a request with an `Authorization: Bearer` token (a scraper, an operator's tool),
+   * verified like every service verifies it; null without one or when it is not valid.
+   */
+  async bearerOf(request: IncomingMessage): Promise<Caller | null> {
+    const header = request.headers.authorization ?? '';
+    if (!header.startsWith('Bearer ')) return null;
+    try {
+      return await this.verifier.verify(header.slice(7).trim());
+    } catch (error) {
+      if (error instanceof TokenRejected && error.reason === 'unavailable') throw error;
+      return null;
+    }
+  }
+
   /** `GET /auth/login`: on to the identity provider's authorization endpoint, the PKCE verifier, state and nonce kept in a short-lived cookie. */
   async begin(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // The cookies belong to the public origin: a visitor who came by another host name goes there first.

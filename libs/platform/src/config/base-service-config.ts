@@ -1,31 +1,18 @@
 import { LOG_LEVELS, type LogLevel } from '../logging/logger.js';
 import { EnvEnum, EnvInt, EnvOptional, EnvPort, EnvSecret, EnvString, EnvUrl } from './env-decorators.js';
-import { STOCKFLOW_ENVS, type StockflowEnv } from './runtime-mode.js';
+import { RuntimeModeFields } from './runtime-mode-fields.js';
 
 /**
  * The variables every service reads. Extend it with the service's own and give `SERVICE_NAME` a
  * default there (`override SERVICE_NAME = 'inventory'`), then `loadConfig(InventoryConfig)`.
  */
-export class BaseServiceConfig {
+export class BaseServiceConfig extends RuntimeModeFields {
   @EnvOptional()
   @EnvString({ pattern: /^[a-z][a-z0-9-]*$/, description: 'a lower-case service name such as "inventory"' })
   SERVICE_NAME?: string;
 
   @EnvPort()
   PORT!: number;
-
-  /**
-   * The mode (`isDevelopment`): `development` allows the secrets that ship with the code and
-   * unsigned webhooks; unset or anything else is production (ADR 0027). `npm start` sets development.
-   */
-  @EnvOptional()
-  @EnvEnum(STOCKFLOW_ENVS)
-  STOCKFLOW_ENV?: StockflowEnv;
-
-  /** Read when STOCKFLOW_ENV is unset: `development` means development mode. */
-  @EnvOptional()
-  @EnvString({ pattern: /^[A-Za-z-]{1,32}$/, description: 'a mode name such as "production"' })
-  NODE_ENV?: string;
 
   @EnvString({ pattern: /^[A-Za-z0-9.:[\]-]+$/, description: 'a host name or IP address to listen on' })
   HOST: string = '127.0.0.1';

@@ -174,6 +174,8 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
     server.listen(options.port ?? config.PORT, config.HOST, () => resolve());
   });
   const url = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
+  // Set in the same turn as the listen callback that resolved the promise above: no request can be
+  // handled before it (connections are I/O events, handled only after this microtask).
   if (config.AUTH_ISSUER && config.AUTH_CLIENT_ID && config.AUTH_CLIENT_SECRET) {
     signIn = new OperatorSignIn({
       issuer: config.AUTH_ISSUER,

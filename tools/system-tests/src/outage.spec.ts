@@ -294,9 +294,14 @@ describe('outages of PostgreSQL and NATS under load', () => {
       );
     }
     const statusOf = new Map(orders.map((o) => [o.orderId, o.status]));
+    // The probe answers the orders whose summary is missing or differs, so a failure names them.
     await eventually(
-      async () => (await pool.query<{ order_id: string; status: string }>(`SELECT order_id, status FROM ${sys.schemaPrefix}_projections.customer_orders`)).rows,
-      (rows) => orderIds.every((id) => rows.some((r) => r.order_id === id && r.status === statusOf.get(id))),
+      async () => {
+        const rows = (await pool.query<{ order_id: string; status: string }>(`SELECT order_id, status FROM ${sys.schemaPrefix}_projections.customer_orders`)).rows;
+        const view = new Map(rows.map((r) => [r.order_id, r.status]));
+        return orderIds.filter((id) => view.get(id) !== statusOf.get(id)).map((id) => ({ id, orders: statusOf.get(id), view: view.get(id) ?? null }));
+      },
+      (differing) => differing.length === 0,
       60_000,
       'every order in the customer orders view',
     );

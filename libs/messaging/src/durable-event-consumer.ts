@@ -161,7 +161,7 @@ export class DurableEventConsumer {
         const consumer = await js.consumers.get(stream, durable);
         return consumer.consume({ max_messages: this.options.prefetch ?? (batch ? batchSize : 256) });
       },
-      (error) => this.options.observer?.error?.(error),
+      { onError: (error) => this.options.observer?.error?.(error), reattachOnGap: Boolean(batch?.checkpoint) },
     );
     await this.attachment.open();
     this.reading = true;

@@ -33,6 +33,8 @@ function prepare(ref: string): { dir: string; sha: string } {
   const progress = new ProgressLine(`A/B ${ref} (${sha})`);
   if (!existsSync(dir)) {
     mkdirSync(abRoot, { recursive: true });
+    // A worktree whose folder is gone (`npm run reset` removes .stockflow/) would block adding it again.
+    git('worktree', 'prune');
     progress.update('git worktree add', true);
     git('worktree', 'add', '--detach', dir, sha);
   }

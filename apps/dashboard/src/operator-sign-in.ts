@@ -60,14 +60,8 @@ export class OperatorSignIn {
   /** Who the request's session cookie says is signed in (an expired or forged token is no one). */
   async sessionOf(request: IncomingMessage): Promise<SessionState> {
     const token = parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE];
-    if (!token) return { state: 'none' };
-    let caller: Caller;
-    try {
-      caller = await this.verifier.verify(token);
-    } catch (error) {
-      if (error instanceof TokenRejected && error.reason === 'unavailable') throw error;
-      return { state: 'none' };
-    }
+    const caller = token ? await this.verified(token) : null;
+    if (!caller || !token) return { state: 'none' };
     return caller.kind === 'operator' ? { state: 'operator', session: { caller, token } } : { state: 'not-operator', subject: caller.subject };
   }
 
@@ -77,9 +71,13 @@ export class OperatorSignIn {
    */
   async bearerOf(request: IncomingMessage): Promise<Caller | null> {
     const header = request.headers.authorization ?? '';
-    if (!header.startsWith('Bearer ')) return null;
+    return header.startsWith('Bearer ') ? this.verified(header.slice(7).trim()) : null;
+  }
+
+  /** The token's caller; null when it is not valid; throws when the identity provider cannot be asked. */
+  private async verified(token: string): Promise<Caller | null> {
     try {
-      return await this.verifier.verify(header.slice(7).trim());
+      return await this.verifier.verify(token);
     } catch (error) {
       if (error instanceof TokenRejected && error.reason === 'unavailable') throw error;
       return null;

@@ -57,11 +57,7 @@ export function contactJoins(s: string, alias: string): string {
   return `LEFT JOIN ${s}.customers cu ON cu.customer_id = ${alias}.customer_id ${phoneOptOutJoin(s, 'cu', 'o')}`;
 }
 
-/**
- * Joins the opt-out state of the phone of the `customers` row `customer` as `alias`: by the number's
- * blind index (ADR 0029), or by the number for a row written before the index that the notifications
- * service has not indexed yet (indexLegacyPhoneRows).
- */
+/** Joins the opt-out state of the phone of the `customers` row `customer` as `alias`, by the number's blind index (ADR 0029). */
 export function phoneOptOutJoin(s: string, customer: string, alias: string): string {
-  return `LEFT JOIN ${s}.phone_opt_outs ${alias} ON (${alias}.phone_index = ${customer}.phone_index OR ${alias}.phone = ${customer}.phone)`;
+  return `LEFT JOIN ${s}.phone_opt_outs ${alias} ON ${alias}.phone_index = ${customer}.phone_index`;
 }

@@ -32,7 +32,7 @@ export async function rebuildNotificationsReadModels(
   },
 ): Promise<{ applied: number }> {
   const batchSize = options.batchSize ?? 1000;
-  await migrate(pool, schema, notificationsMigrations);
+  await migrate(pool, schema, notificationsMigrations(options.phoneIndexKey));
   const s = quoteSchema(schema);
   // The customers' data keys (ADR 0029) are where the log was written: sealed contact details open with them, erased ones read as none.
   const keysSchema = quoteSchema(options.keysSchema ?? schema);

@@ -110,21 +110,18 @@ export async function savePhoneOptOut(db: Db, s: string, phoneIndex: string, opt
 }
 
 /**
- * Gives rows written before the blind index (migration 004) their index and forgets their numbers in
- * `phone_opt_outs`; idempotent, one transaction, run by the notifications service at start. An opt-out
- * row whose index already exists (the same number opted in or out again since) is the older one: dropped.
+ * Gives the rows of a schema from before the phone blind index theirs (migration 004, in its
+ * transaction): each customer's phone, and each opt-out, whose number is then dropped with its column.
  */
 export async function indexLegacyPhoneRows(db: Db, s: string, phoneIndexKey: Buffer): Promise<{ customers: number; optOuts: number }> {
-  const customers = await db.query<{ customer_id: string; phone: string }>(`SELECT customer_id, phone FROM ${s}.customers WHERE phone IS NOT NULL AND phone_index IS NULL FOR UPDATE`);
+  const customers = await db.query<{ customer_id: string; phone: string }>(`SELECT customer_id, phone FROM ${s}.customers WHERE phone IS NOT NULL`);
   for (const row of customers.rows) {
     await db.query(`UPDATE ${s}.customers SET phone_index = $2 WHERE customer_id = $1`, [row.customer_id, phoneIndexOf(phoneIndexKey, row.phone)]);
   }
-  const optOuts = await db.query<{ phone: string }>(`SELECT phone FROM ${s}.phone_opt_outs WHERE phone IS NOT NULL FOR UPDATE`);
+  // The number was the key: one row per number, so one per index.
+  const optOuts = await db.query<{ phone: string }>(`SELECT phone FROM ${s}.phone_opt_outs`);
   for (const row of optOuts.rows) {
-    const index = phoneIndexOf(phoneIndexKey, row.phone);
-    const { rowCount } = await db.query(`SELECT 1 FROM ${s}.phone_opt_outs WHERE phone_index = $1`, [index]);
-    if (rowCount) await db.query(`DELETE FROM ${s}.phone_opt_outs WHERE phone = $1`, [row.phone]);
-    else await db.query(`UPDATE ${s}.phone_opt_outs SET phone_index = $2, phone = NULL WHERE phone = $1`, [row.phone, index]);
+    await db.query(`UPDATE ${s}.phone_opt_outs SET phone_index = $2 WHERE phone = $1`, [row.phone, phoneIndexOf(phoneIndexKey, row.phone)]);
   }
   return { customers: customers.rowCount ?? 0, optOuts: optOuts.rowCount ?? 0 };
 }

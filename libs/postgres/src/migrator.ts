@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from './transaction.js';
 
 export interface Migration {
@@ -6,6 +6,11 @@ export interface Migration {
   readonly id: string;
   /** The SQL to run, given the schema as a quoted identifier (`"orders"`), ready to prefix table names. */
   readonly sql: (schema: string) => string;
+  /**
+   * Work SQL cannot do (e.g. computing a keyed hash of existing rows), run after `sql` in the same
+   * transaction: the migration is recorded, and seen by others, only with it done.
+   */
+  readonly after?: (client: PoolClient, schema: string) => Promise<void>;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -40,6 +45,7 @@ export function migrate(pool: Pool, schema: string, migrations: readonly Migrati
     for (const migration of migrations) {
       if (done.has(migration.id)) continue;
       await client.query(migration.sql(quoted));
+      if (migration.after) await migration.after(client, quoted);
       await client.query(`INSERT INTO ${quoted}.schema_migrations (id) VALUES ($1)`, [migration.id]);
       done.add(migration.id);
       applied.push(migration.id);

@@ -2,12 +2,12 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { ConcurrencyConflict, requireTransactions, type EventStore, type EventStoreTransaction } from '@stockflow/event-sourcing';
 import { currentEventMetadata, EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
-import { inTransaction, migrate, quoteSchema } from '@stockflow/postgres';
+import { migrate, quoteSchema } from '@stockflow/postgres';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { NotificationsConfig } from '../notifications-config.js';
 import { carriesContact, customerStreamId, phoneIndexKey, sealCustomerEvent } from '@stockflow/notifications-context';
-import { ensureCustomerKey, indexLegacyPhoneRows, notificationsMigrations } from '@stockflow/notifications-store';
+import { ensureCustomerKey, notificationsMigrations } from '@stockflow/notifications-store';
 
 export interface PendingAppend {
   readonly streamId: string;
@@ -40,8 +40,7 @@ export class NotificationsStore implements OnModuleInit {
   private readonly schema: string;
 
   async onModuleInit(): Promise<void> {
-    await migrate(this.pool, this.schema, notificationsMigrations);
-    await inTransaction(this.pool, (client) => indexLegacyPhoneRows(client, this.s, this.phoneIndexKey));
+    await migrate(this.pool, this.schema, notificationsMigrations(this.phoneIndexKey));
   }
 
   /** Runs `work` in a transaction; retried (a few times) when a concurrent writer won a stream. */

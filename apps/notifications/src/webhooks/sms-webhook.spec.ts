@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { phoneIndexKey, phoneIndexOf } from '@stockflow/notifications-context';
-import { indexLegacyPhoneRows } from '@stockflow/notifications-store';
-import { quoteSchema } from '@stockflow/postgres';
+import { LATEST_NOTIFICATIONS_MIGRATION, notificationsMigrations, phoneOptOutJoin } from '@stockflow/notifications-store';
+import { dropSchema, migrate, quoteSchema, uniqueSchemaName } from '@stockflow/postgres';
 import { expectNothingAppended, expectProblem } from '@stockflow/testing';
 import { DEV_UNSUBSCRIBE_SECRET } from '../notifications-config.js';
 import { startNotificationsTestService, type NotificationsTestService } from '../testing/notifications-test-service.js';
@@ -36,34 +36,37 @@ describe('POST /webhooks/sms (STOP / START)', () => {
     ]);
     const { rows } = await svc.running.infrastructure.pool.query<{ raw: string }>(`SELECT string_agg(e::text, ' ') AS raw FROM ${quoteSchema(svc.schema)}.events e`);
     expect(rows[0]!.raw).not.toContain('4915111111111');
-    const optOuts = await svc.running.infrastructure.pool.query(`SELECT phone, phone_index, opted_out FROM ${quoteSchema(svc.schema)}.phone_opt_outs WHERE phone_index = $1`, [index]);
-    expect(optOuts.rows).toEqual([{ phone: null, phone_index: index, opted_out: false }]);
+    // Keyed by the index; the table has no column for the number.
+    const optOuts = await svc.running.infrastructure.pool.query(`SELECT * FROM ${quoteSchema(svc.schema)}.phone_opt_outs WHERE phone_index = $1`, [index]);
+    expect(optOuts.rows).toEqual([expect.objectContaining({ phone_index: index, opted_out: false })]);
+    expect(optOuts.rows[0]).not.toHaveProperty('phone');
   });
 
-  it("matches a customer's number to its opt-out by the index; rows written before the index are indexed at start and match meanwhile", async () => {
+  it("matches a customer's number to its opt-out by the index; a schema from before the index is indexed by its migration, numbers dropped", async () => {
     const pool = svc.running.infrastructure.pool;
-    const s = quoteSchema(svc.schema);
     const optedOut = async (customerId: string): Promise<boolean> => (await svc.http().get(`/customers/${customerId}/preferences`).expect(200)).body.smsOptedOut;
     await svc.http().put('/customers/cleo/preferences').send({ phone: '+4915144444444', channels: { email: false, sms: true, web: true } }).expect(200);
     expect(await optedOut('cleo')).toBe(false);
     await svc.http().post('/webhooks/sms').type('form').send(twilioForm('+4915144444444', 'STOP')).expect(200);
     expect(await optedOut('cleo')).toBe(true);
 
-    // As a schema migrated from before the index holds them: an opt-out by number, a customer row without its phone's index.
-    await pool.query(`INSERT INTO ${s}.phone_opt_outs (phone, opted_out, keyword, version) VALUES ('+4915155555555', true, 'STOP', 1)`);
-    await svc.http().put('/customers/dora/preferences').send({ phone: '+4915155555555', channels: { email: false, sms: true, web: true } }).expect(200);
-    await pool.query(`UPDATE ${s}.customers SET phone_index = NULL WHERE customer_id = 'dora'`);
-    expect(await optedOut('dora')).toBe(true);
-    const client = await pool.connect();
+    // A schema as the migrations before the index left it: an opt-out keyed by the number, a customer with that number.
+    const legacy = uniqueSchemaName('t_phone_legacy');
+    const key = phoneIndexKey(DEV_UNSUBSCRIBE_SECRET);
     try {
-      expect(await indexLegacyPhoneRows(client, s, phoneIndexKey(DEV_UNSUBSCRIBE_SECRET))).toEqual({ customers: 1, optOuts: 1 });
-      expect(await indexLegacyPhoneRows(client, s, phoneIndexKey(DEV_UNSUBSCRIBE_SECRET))).toEqual({ customers: 0, optOuts: 0 });
+      await migrate(pool, legacy, notificationsMigrations(key).filter((m) => m.id !== LATEST_NOTIFICATIONS_MIGRATION));
+      const s = quoteSchema(legacy);
+      await pool.query(`INSERT INTO ${s}.phone_opt_outs (phone, opted_out, keyword, version) VALUES ('+4915155555555', true, 'STOP', 1)`);
+      await pool.query(`INSERT INTO ${s}.customers (customer_id, version, preferences_set, phone) VALUES ('dora', 1, true, '+4915155555555')`);
+      expect(await migrate(pool, legacy, notificationsMigrations(key))).toEqual([LATEST_NOTIFICATIONS_MIGRATION]);
+      const { rows } = await pool.query(`SELECT * FROM ${s}.phone_opt_outs`);
+      expect(rows).toEqual([expect.objectContaining({ phone_index: indexOf('+4915155555555'), opted_out: true })]);
+      expect(rows[0]).not.toHaveProperty('phone');
+      const joined = await pool.query(`SELECT o.opted_out FROM ${s}.customers c ${phoneOptOutJoin(s, 'c', 'o')} WHERE c.customer_id = 'dora'`);
+      expect(joined.rows).toEqual([{ opted_out: true }]);
     } finally {
-      client.release();
+      await dropSchema(pool, legacy);
     }
-    const { rows } = await pool.query(`SELECT phone, phone_index FROM ${s}.phone_opt_outs WHERE phone_index = $1`, [indexOf('+4915155555555')]);
-    expect(rows).toEqual([{ phone: null, phone_index: indexOf('+4915155555555') }]);
-    expect(await optedOut('dora')).toBe(true);
   });
 
   it.each(['CANCEL', 'END', 'QUIT', 'STOPALL'])('%s opts out too', async (keyword) => {

@@ -3,6 +3,9 @@ import { describe, expect, it } from '@jest/globals';
 import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
 import { LATEST_NOTIFICATIONS_MIGRATION } from '@stockflow/notifications-store';
 import { runEntry } from '@stockflow/testing';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 async function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const entry = runEntry(env);
@@ -29,6 +32,27 @@ describe('notifier main', () => {
       expect(output).toContain('SMS_PROVIDERS must be a secret of your own outside development');
       expect(output).not.toContain('stockflow-dev-unsubscribe-secret-change-me');
       expect(output).not.toContain('dev-token');
+    }
+  });
+
+  it('refuses SMTP settings that would send a password in clear to another host, reading the password from a file and never printing it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stockflow-notifier-'));
+    try {
+      const passwordFile = join(dir, 'smtp-password');
+      writeFileSync(passwordFile, 'a-very-secret-smtp-password\n');
+      const { code, output } = await run({
+        STOCKFLOW_ENV: 'development',
+        SMTP_HOST: 'smtp.example.net',
+        SMTP_TLS: 'starttls-if-offered',
+        SMTP_USER: 'stockflow',
+        SMTP_PASSWORD_FILE: passwordFile,
+        PORT: String(20000 + Math.floor(Math.random() * 20000)),
+      });
+      expect(code).toBe(1);
+      expect(output).toContain('notifier: Invalid configuration for notifier: SMTP_TLS must be starttls-required or implicit when SMTP_USER is set');
+      expect(output).not.toContain('a-very-secret-smtp-password');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

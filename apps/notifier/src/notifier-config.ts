@@ -1,6 +1,7 @@
-import { BaseServiceConfig, EnvBoolean, EnvInt, EnvSecret, EnvString, EnvUrl } from '@stockflow/platform';
+import { BaseServiceConfig, EnvEnum, EnvInt, EnvOptional, EnvSecret, EnvString, EnvUrl } from '@stockflow/platform';
 import { DEFAULT_DAILY_CAPS, type DailyCaps } from '@stockflow/notifications-context';
 import { ValidateBy } from 'class-validator';
+import { SMTP_TLS_MODES, type SmtpSettings, type SmtpTlsMode } from './channels/smtp-settings.js';
 
 /** The development secret, the same default as the notifications service (which verifies the links). */
 export const DEV_UNSUBSCRIBE_SECRET = 'stockflow-dev-unsubscribe-secret-change-me';
@@ -65,9 +66,29 @@ export class NotifierConfig extends BaseServiceConfig {
   @EnvInt({ min: 1, max: 65535 })
   SMTP_PORT: number = 1025;
 
-  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
-  @EnvBoolean()
-  SMTP_SECURE: boolean = false;
+  /**
+   * `starttls-required` | `starttls-if-offered` | `implicit` | `off`. Unset: implicit on port 465,
+   * starttls-if-offered for a server on this machine, starttls-required for any other. Whenever TLS is
+   * used the certificate and the server's name are checked (channels/smtp-settings.ts).
+   */
+  @EnvOptional()
+  @EnvEnum(SMTP_TLS_MODES)
+  SMTP_TLS?: SmtpTlsMode;
+
+  /** PEM file of the CA certificate(s) that sign the mail server's certificate (a private relay). */
+  @EnvOptional()
+  @EnvString({ pattern: /^\S+$/, description: 'a path to a PEM file' })
+  SMTP_TLS_CA_FILE?: string;
+
+  /** SMTP AUTH user (or SMTP_USER_FILE); with SMTP_PASSWORD (or SMTP_PASSWORD_FILE). */
+  @EnvOptional()
+  @EnvString({ pattern: /^\S{1,256}$/, description: 'an SMTP user name without spaces' })
+  SMTP_USER?: string;
+
+  @EnvOptional()
+  @EnvSecret()
+  @EnvString({ pattern: /^.{1,1024}$/, description: 'the SMTP password' })
+  SMTP_PASSWORD?: string;
 
   @EnvInt({ min: 1, max: 64 })
   SMTP_POOL_SIZE: number = 4;
@@ -175,6 +196,10 @@ export class NotifierConfig extends BaseServiceConfig {
 
   get dailyCaps(): DailyCaps {
     return { email: this.NOTIFY_DAILY_CAP_PER_ADDRESS, sms: this.NOTIFY_DAILY_CAP_PER_NUMBER };
+  }
+
+  get smtp(): SmtpSettings {
+    return { host: this.SMTP_HOST, port: this.SMTP_PORT, tls: this.SMTP_TLS, caFile: this.SMTP_TLS_CA_FILE, user: this.SMTP_USER, password: this.SMTP_PASSWORD };
   }
 
   get smsProviders(): SmsProviderConfig[] {

@@ -2,12 +2,11 @@ import { createTransport } from 'nodemailer';
 import type { SendingChannel, OutgoingMessage, SendReceipt } from './channel.js';
 import { SendError } from './channel.js';
 import { renderEmail } from '../templates/templates.js';
+import { smtpConnectionOptions, type SmtpSettings } from './smtp-settings.js';
 import { unsubscribeUrl } from './unsubscribe-link.js';
 
 export interface EmailChannelOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly secure: boolean;
+  readonly smtp: SmtpSettings;
   readonly poolSize: number;
   readonly from: string;
   readonly unsubscribeBaseUrl: string;
@@ -15,7 +14,7 @@ export interface EmailChannelOptions {
 }
 
 /**
- * Email over SMTP (nodemailer, pooled connections). Every message has a Message-ID derived from the
+ * Email over SMTP (nodemailer, pooled connections; TLS and AUTH as `SmtpSettings` say). Every message has a Message-ID derived from the
  * delivery id — a resend after a crash carries the same one, so mail systems and clients see one
  * message — and the one-click unsubscribe headers (RFC 2369, RFC 8058).
  */
@@ -26,9 +25,7 @@ export class EmailChannel implements SendingChannel {
   constructor(private readonly options: EmailChannelOptions) {
     this.transport = createTransport({
       pool: true,
-      host: options.host,
-      port: options.port,
-      secure: options.secure,
+      ...smtpConnectionOptions(options.smtp),
       maxConnections: options.poolSize,
       maxMessages: Infinity,
       connectionTimeout: 5_000,
@@ -75,9 +72,22 @@ export function emailMessageId(deliveryId: string): string {
   return `<${deliveryId}@notifier.stockflow>`;
 }
 
-/** 5xx replies are permanent (the server refuses this mail); 4xx, timeouts and refused connections are not. */
+/**
+ * Whether trying again can help. A 5xx answer about the message (MAIL FROM, RCPT TO, DATA: the server
+ * refuses this mail or mailbox) is permanent. Everything about the connection is not, whatever its
+ * code: a refused login (535), a certificate that does not verify, a timeout, a refused connection,
+ * 4xx; an operator can mend those, and the delivery is retried with backoff until its attempts run out.
+ * The reason goes to the deliveries view and the log, so e-mail addresses in it are masked.
+ */
 export function classifySmtpError(error: unknown): SendError {
-  const { responseCode, code, message } = error as { responseCode?: number; code?: string; message?: string };
-  const text = `${code ?? 'SMTP'}${responseCode ? ` ${responseCode}` : ''}: ${(message ?? String(error)).slice(0, 300)}`;
-  return new SendError(text, typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600, 'smtp');
+  const { responseCode, code, command, message } = error as { responseCode?: number; code?: string; command?: string; message?: string };
+  const text = maskAddresses(`${code ?? 'SMTP'}${responseCode ? ` ${responseCode}` : ''}: ${(message ?? String(error)).slice(0, 300)}`);
+  const aboutTheMessage = code === 'EENVELOPE' || code === 'EMESSAGE' || /^(MAIL FROM|RCPT TO|DATA)/i.test(command ?? '');
+  const permanent = aboutTheMessage && typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
+  return new SendError(text, permanent, 'smtp');
+}
+
+/** `<ada@example.com>` → `<address>`: server replies often quote the recipient. */
+export function maskAddresses(text: string): string {
+  return text.replace(/[^\s<>"'@,;:]+@[^\s<>"'@,;:]+/g, 'address');
 }

@@ -65,9 +65,7 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
     readonly web: WebChannel,
   ) {
     this.email = new EmailChannel({
-      host: config.SMTP_HOST,
-      port: config.SMTP_PORT,
-      secure: config.SMTP_SECURE,
+      smtp: config.smtp,
       poolSize: config.SMTP_POOL_SIZE,
       from: config.MAIL_FROM,
       unsubscribeBaseUrl: config.UNSUBSCRIBE_BASE_URL,

@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BaseServiceConfig, ConfigError, EnvBoolean, EnvInt, EnvOptional, EnvString, isDevelopment, loadConfig, refuseDevelopmentSecrets } from '../index.js';
 
 class InventoryConfig extends BaseServiceConfig {
@@ -121,6 +124,28 @@ describe('loadConfig', () => {
     expect(error.message).toContain('NATS_USER must be a NATS user name');
     expect(error.message).not.toContain('short secret');
     expect(JSON.stringify(error.issues)).not.toContain('short secret');
+  });
+
+  it('reads <VAR>_FILE as the variable (a secret mounted as a file), refuses both at once and an unreadable file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stockflow-config-'));
+    try {
+      const password = join(dir, 'nats-password');
+      writeFileSync(password, 'a-long-enough-password-1\n');
+      const ok = loadConfig(BaseServiceConfig, { PORT: '3000', DB_SCHEMA: 'orders', NATS_USER: 'relay-orders', NATS_PASSWORD_FILE: password });
+      expect(ok.NATS_PASSWORD).toBe('a-long-enough-password-1');
+      const both = configError(() =>
+        loadConfig(BaseServiceConfig, { PORT: '3000', DB_SCHEMA: 'orders', NATS_USER: 'relay-orders', NATS_PASSWORD: 'another-long-password', NATS_PASSWORD_FILE: password }),
+      );
+      expect(both.message).toContain('NATS_PASSWORD_FILE must be unset when NATS_PASSWORD is set');
+      const missing = configError(() => loadConfig(BaseServiceConfig, { PORT: '3000', DB_SCHEMA: 'orders', NATS_PASSWORD_FILE: join(dir, 'absent') }));
+      expect(missing.message).toContain('NATS_PASSWORD_FILE must be a readable, non-empty file');
+      writeFileSync(password, 'short secret\n');
+      const bad = configError(() => loadConfig(BaseServiceConfig, { PORT: '3000', DB_SCHEMA: 'orders', NATS_USER: 'relay-orders', NATS_PASSWORD_FILE: password }));
+      expect(bad.message).toContain('NATS_PASSWORD must be a password of at least 16 characters without spaces (value hidden)');
+      expect(bad.message).not.toContain('short secret');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

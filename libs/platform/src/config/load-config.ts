@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
+import { readFileSync } from 'node:fs';
 import { isSecretVariable } from './env-decorators.js';
 
 /** One variable that is missing or invalid. */
@@ -43,7 +44,10 @@ export interface LoadConfigOptions {
 /**
  * Reads the variables a configuration class declares (every decorated property) from `env`,
  * converts and validates them, and returns an instance of the class. Absent or empty variables
- * keep the property's initializer (its default). Throws a `ConfigError` listing every issue.
+ * keep the property's initializer (its default). Any variable may instead be given as a file:
+ * `<VAR>_FILE=/path` reads its value from that file (one trailing newline dropped), so that secrets
+ * mounted as files (Kubernetes, Docker) never pass through the environment. Throws a `ConfigError`
+ * listing every issue.
  */
 export function loadConfig<T extends object>(
   schema: ConfigSchema<T>,
@@ -52,17 +56,36 @@ export function loadConfig<T extends object>(
 ): T {
   const variables = declaredVariables(schema);
   const raw: Record<string, string> = {};
+  const fileIssues: ConfigIssue[] = [];
   for (const variable of variables) {
     const value = env[variable];
-    if (value !== undefined && value !== '') raw[variable] = value;
+    const file = env[`${variable}_FILE`];
+    if (value !== undefined && value !== '') {
+      if (file) fileIssues.push({ variable: `${variable}_FILE`, expected: `unset when ${variable} is set (give one of them)`, received: file });
+      else raw[variable] = value;
+    } else if (file) {
+      const read = readVariableFile(file);
+      if (read === undefined) fileIssues.push({ variable: `${variable}_FILE`, expected: 'a readable, non-empty file', received: file });
+      else raw[variable] = read;
+    }
   }
   const config = plainToInstance(schema, raw);
   const errors = validateSync(config, { validationError: { target: false, value: false }, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    const issues = errors.map((error) => toIssue(error, raw, isSecretVariable(schema, error.property)));
+  if (errors.length > 0 || fileIssues.length > 0) {
+    const issues = [...fileIssues, ...errors.map((error) => toIssue(error, raw, isSecretVariable(schema, error.property)))];
     throw new ConfigError(serviceName(schema, env, options), issues);
   }
   return config;
+}
+
+/** A variable's value from its file: the content without one trailing newline; undefined when unreadable or empty. */
+function readVariableFile(path: string): string | undefined {
+  try {
+    const content = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    return content === '' ? undefined : content;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The properties of a configuration class that carry validation decorators (including inherited). */

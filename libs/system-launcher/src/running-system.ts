@@ -34,6 +34,7 @@ export class RunningSystem {
   private readonly startedAt = new Map<string, number>();
   private readonly lastDelay = new Map<string, number>();
   private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
+  private readonly envChanges = new Map<string, Record<string, string>>();
   private stopping = false;
 
   constructor(
@@ -70,10 +71,15 @@ export class RunningSystem {
     });
   }
 
-  /** Starts a process again (after `kill`) and waits until it is live. */
-  async restart(name: string): Promise<void> {
+  /**
+   * Starts a process again (after `kill`) and waits until it is live. `env`, when given, changes its
+   * environment from now on, replacing the changes of an earlier restart (an empty value unsets a
+   * variable for the configuration), e.g. a notifier with a wrong password.
+   */
+  async restart(name: string, env?: Readonly<Record<string, string>>): Promise<void> {
     await this.kill(name, 'SIGTERM');
     const spec = this.spec(name);
+    if (env) this.envChanges.set(name, { ...env });
     this.spawn(spec);
     if (!(await this.waitUntilLive(spec))) throw new Error(`${name} did not come back`);
   }
@@ -112,7 +118,7 @@ export class RunningSystem {
     this.expectedExit.delete(spec.name);
     const child = spawn(process.execPath, [resolve(this.options.root, spec.entry)], {
       cwd: this.options.root,
-      env: { ...process.env, ...spec.env },
+      env: { ...process.env, ...spec.env, ...this.envChanges.get(spec.name) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output = this.options.output ?? defaultOutput;

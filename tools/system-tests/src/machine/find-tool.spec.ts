@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { aptRefusal, chromiumCandidates, DEBIAN_CHROMIUM, lookUpChromium, type MachineFacts } from './find-chromium.js';
+import { aptRefusal, chromiumCandidates, DEBIAN_CHROMIUM, EXIM, lookUpChromium, lookUpTool, type MachineFacts } from './find-tool.js';
 
 /** A machine where exactly `executables` are executable files. */
 function machine(executables: string[], overrides: Partial<MachineFacts> = {}): MachineFacts {
@@ -53,5 +53,14 @@ describe('finding a Chromium for the browser tests', () => {
       expect(line.startsWith(`browser tests: no Chromium (looked for ${DEBIAN_CHROMIUM}, chromium and chromium-browser on PATH;`)).toBe(true);
       expect(line.endsWith(ending)).toBe(true);
     }
+  });
+
+  it('finds Exim the same way, for the real-MTA tests', () => {
+    expect(lookUpTool(EXIM, machine(['/usr/sbin/exim4']))).toEqual({ kind: 'found', path: '/usr/sbin/exim4' });
+    expect(lookUpTool(EXIM, machine(['/usr/bin/apt-get']))).toEqual({ kind: 'install' });
+    const lookup = lookUpTool(EXIM, machine(['/usr/bin/apt-get'], { uid: 1000 }));
+    expect(lookup.kind === 'missing' && lookup.line).toBe(
+      'real-MTA tests: no Exim (looked for /usr/sbin/exim4, exim4 and exim on PATH; not installing it: not root); get it with: sudo apt-get install -y exim4-daemon-light',
+    );
   });
 });

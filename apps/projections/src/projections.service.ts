@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { runService, ServiceMetrics, type RunningService, type Service, type StartOptions } from '@stockflow/platform';
 import { quoteSchema } from '@stockflow/postgres';
+import { summarizeDeadLetters } from '@stockflow/messaging';
 import { ChangeFeed } from './engine/change-feed.js';
 import { LiveProjector, type ProjectorDeps } from './engine/live-projector.js';
 import { ProjectionMetrics } from './engine/projection-metrics.js';
@@ -57,7 +58,15 @@ export function startProjectionsService(config: ProjectionsConfig, options: Star
     eventLog: 'none',
     migrations: projectionMigrations,
     metrics: serviceMetrics,
-    module: ({ infrastructure }) => ProjectionsModule.forRoot({ pool: infrastructure.pool, schema, changes, metrics, rebuild }),
+    module: ({ infrastructure }) =>
+      ProjectionsModule.forRoot({
+        pool: infrastructure.pool,
+        schema,
+        changes,
+        metrics,
+        rebuild,
+        deadLetters: async () => summarizeDeadLetters(await jetstreamManager(infrastructure.nats), infrastructure.scheme),
+      }),
     openApi: { title: 'Projections', version: '1.0.0', description: 'Read models of stockflow, rebuilt from the event streams' },
     readinessChecks: () => ({
       projectionLag: async () => {

@@ -196,14 +196,105 @@ describe('projections service', () => {
       envelope('StockLevelChanged', { sku: 'MUG-1', onHand: 60, reserved: 8, available: 52 }, 'sku-MUG-1'),
     ]);
     await eventually(() => stock('MUG-1'), (r) => r.body.available === 52, 10_000, 'the event behind the poison');
+    // Both projections of inventory's SKU stream (stock, sku_activity) give each poison message up.
     const dlq = deadLetterStreamSpec({ namespace: sys.namespace });
-    const info = await eventually(() => sys.jsm.streams.info(dlq.name), (i) => i.state.messages === 2, 10_000, 'two dead letters');
-    expect(info.state.messages).toBe(2);
+    const info = await eventually(() => sys.jsm.streams.info(dlq.name), (i) => i.state.messages === 4, 10_000, 'four dead letters');
+    expect(info.state.messages).toBe(4);
     const first = await sys.jsm.streams.getMessage(dlq.name, { seq: info.state.first_seq });
     expect(first!.header.get(DeadLetterHeaders.reason)).toBe('malformed-message');
-    expect(first!.header.get(DeadLetterHeaders.consumer)).toBe(durableName('stock'));
-    const second = await sys.jsm.streams.getMessage(dlq.name, { seq: info.state.last_seq });
-    expect(second!.header.get(DeadLetterHeaders.reason)).toBe('invalid-payload');
+    expect([durableName('stock'), durableName('sku_activity')]).toContain(first!.header.get(DeadLetterHeaders.consumer));
+
+    // The operators' list: per consumer, how many, first and last seen, the newest reason.
+    const list = await sys.get<Page<{ consumer: string; count: number; firstSeenAt: string; lastSeenAt: string; lastReason: string; lastError: string }>>('/views/dead-letters');
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((d) => [d.consumer, d.count, d.lastReason])).toEqual([
+      [durableName('sku_activity'), 2, 'invalid-payload'],
+      [durableName('stock'), 2, 'invalid-payload'],
+    ]);
+    for (const d of list.body.items) {
+      expect(Date.parse(d.firstSeenAt)).toBeLessThanOrEqual(Date.parse(d.lastSeenAt));
+      expect(d.lastError).toMatch(/onHand/);
+    }
+    expect(await allPages('/views/dead-letters', 1)).toEqual(list.body.items);
+    await badPageQueries('/views/dead-letters');
+  });
+
+  it('finds stock by SKU prefix or name, lists what needs attention most recently changed first, and pages both', async () => {
+    const at = (second: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
+    const registered = (sku: string, name: string, second: number) => envelope('SkuRegistered', { sku, name, lowStockThreshold: 2 }, `sku-${sku}`, at(second));
+    const level = (sku: string, available: number, second: number) => envelope('StockLevelChanged', { sku, onHand: available, reserved: 0, available }, `sku-${sku}`, at(second));
+    await sys.publish('inventory', 'sku', [
+      registered('ATT-LAMP-1', 'Desk lamp', 1),
+      registered('ATT-LAMP-2', 'Floor lamp', 2),
+      registered('ATT-CHAIR', 'Office chair', 3),
+      level('ATT-LAMP-1', 1, 4), // low
+      level('ATT-CHAIR', 9, 5), // in stock
+      level('ATT-LAMP-2', 0, 6), // out, most recent
+    ]);
+    await eventually(() => stock('ATT-LAMP-2'), (r) => r.status === 200 && r.body.updatedAt === at(6), 10_000, 'the attention SKUs');
+    const search = (q: string) => sys.get<Page<StockView>>(`/views/stock?q=${encodeURIComponent(q)}`).then((r) => r.body.items.map((s) => s.sku));
+    expect(await search('att-lamp')).toEqual(['ATT-LAMP-1', 'ATT-LAMP-2']);
+    expect(await search('LAMP')).toEqual(['ATT-LAMP-1', 'ATT-LAMP-2']);
+    expect(await search('office ch')).toEqual(['ATT-CHAIR']);
+    expect(await search('lamp_')).toEqual([]); // `_` is a character here, not a wildcard
+    const attention = await sys.get<Page<StockView>>('/views/stock?status=out-of-stock,low-stock&order=recent&q=ATT-');
+    expect(attention.body.items.map((s) => [s.sku, s.status])).toEqual([
+      ['ATT-LAMP-2', 'out-of-stock'],
+      ['ATT-LAMP-1', 'low-stock'],
+    ]);
+    const recent = await allPages<StockView>('/views/stock?order=recent&q=ATT-', 1);
+    expect(recent.map((s) => s.sku)).toEqual(['ATT-LAMP-2', 'ATT-CHAIR', 'ATT-LAMP-1']);
+    await badPageQueries('/views/stock?order=recent');
+    for (const q of ['', 'x'.repeat(65), "a'b", 'a%', '<script>']) await expectBadQuery(`/views/stock?q=${encodeURIComponent(q)}`, 'q');
+    await expectBadQuery('/views/stock?order=name', 'order');
+    await expectBadQuery('/views/stock?status=out-of-stock,bogus', 'status');
+    // A cursor of the SKU order is not one of the recent order.
+    const bySku = await sys.get<Page<StockView>>('/views/stock?limit=1');
+    await expectBadQuery(`/views/stock?order=recent&cursor=${bySku.body.nextCursor}`, 'cursor');
+  });
+
+  it("details one SKU: its recent events, the reservations held for orders, and the customers waiting", async () => {
+    const [o1, o2, o3] = [randomUUID(), randomUUID(), randomUUID()];
+    await sys.publish('inventory', 'sku', [
+      envelope('SkuRegistered', { sku: 'DET-1', name: 'Detail', lowStockThreshold: 0 }, 'sku-DET-1'),
+      envelope('StockReceived', { sku: 'DET-1', quantity: 10 }, 'sku-DET-1'),
+      envelope('StockLevelChanged', { sku: 'DET-1', onHand: 10, reserved: 0, available: 10 }, 'sku-DET-1'),
+      envelope('StockReserved', { sku: 'DET-1', orderId: o1, quantity: 2 }, 'sku-DET-1'),
+      envelope('StockReserved', { sku: 'DET-1', orderId: o2, quantity: 5 }, 'sku-DET-1'),
+      envelope('StockReserved', { sku: 'DET-1', orderId: o3, quantity: 1 }, 'sku-DET-1'),
+      envelope('ReservationReleased', { sku: 'DET-1', orderId: o1, quantity: 2 }, 'sku-DET-1'),
+      envelope('ReservationCommitted', { sku: 'DET-1', orderId: o3, quantity: 1 }, 'sku-DET-1'),
+      envelope('StockAdjusted', { sku: 'DET-1', delta: -1, reason: 'damaged' }, 'sku-DET-1'),
+      envelope('StockLevelChanged', { sku: 'DET-1', onHand: 8, reserved: 5, available: 3 }, 'sku-DET-1'),
+    ]);
+    const subscription = (type: string, id: string) => envelope(type, { subscriptionId: id, customerId: `c-${id.slice(0, 4)}`, sku: 'DET-1', ...(type === 'SubscriptionCreated' ? { kind: 'back-in-stock' } : type === 'SubscriptionCancelled' ? { reason: 'customer' } : { restockEventId: randomUUID(), channels: ['web'] }) }, `subscription-${id}`);
+    const subs = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await sys.publish('notifications', 'subscription', [
+      ...subs.map((id) => subscription('SubscriptionCreated', id)),
+      subscription('SubscriptionCancelled', subs[0]!),
+      subscription('SubscriptionFulfilled', subs[1]!),
+    ]);
+    type Detail = { stock: StockView; recent: { type: string; quantity?: number; delta?: number; reason?: string; orderId?: string }[]; reservations: { orderId: string; quantity: number }[]; waiting: number };
+    const detail = await eventually(
+      () => sys.get<Detail>('/views/stock/DET-1/detail'),
+      (r) => r.status === 200 && r.body.waiting === 2 && r.body.recent.length === 8 && r.body.stock.available === 3,
+      10_000,
+      'the detail of DET-1',
+    );
+    expect(detail.body.reservations).toEqual([{ orderId: o2, quantity: 5 }]);
+    expect(detail.body.recent.map((e) => e.type)).toEqual([
+      'StockAdjusted',
+      'ReservationCommitted',
+      'ReservationReleased',
+      'StockReserved',
+      'StockReserved',
+      'StockReserved',
+      'StockReceived',
+      'SkuRegistered',
+    ]);
+    expect(detail.body.recent[0]).toMatchObject({ delta: -1, reason: 'damaged' });
+    expect((await sys.get('/views/stock/NOPE/detail')).status).toBe(404);
+    await expectBadQuery('/views/stock/%27%3B/detail', 'sku');
   });
 
   it('counts notification deliveries per channel from the outcomes the notifier publishes', async () => {

@@ -5,6 +5,7 @@ export * from './event-relay.js';
 export * from './retry-policy.js';
 export * from './handler-errors.js';
 export * from './dead-letter.js';
+export * from './dead-letter-summary.js';
 export * from './received-event.js';
 export * from './durable-event-consumer.js';
 export * from './consumer-attachment.js';

@@ -124,6 +124,15 @@ export function streamReaderGrant(sourceContext: string, filter: string, ownDura
   );
 }
 
+/**
+ * Reads the dead-letter stream without consuming it (the operators' list of dead letters per
+ * consumer): its subjects with their counts, and single messages by subject (first and last).
+ */
+export function deadLetterReaderGrant(scheme: SubjectScheme = {}): NatsGrant {
+  const stream = deadLetterStreamSpec(scheme).name;
+  return { publish: [`$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.MSG.GET.${stream}`] };
+}
+
 /** Grants combined into permissions, each subject once, in a stable order. */
 export function permissionsOf(...grants: readonly NatsGrant[]): NatsPermissions {
   const all = merge(...grants);

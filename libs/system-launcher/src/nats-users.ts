@@ -1,6 +1,7 @@
 import { contextSubjectPrefix, type SubjectScheme } from '@stockflow/contracts';
 import {
   appendNudgeGrant,
+  deadLetterReaderGrant,
   durableConsumerGrant,
   ownInbox,
   permissionsOf,
@@ -30,6 +31,8 @@ export const NATS_CONSUMERS: Readonly<Record<string, readonly { readonly durable
     { durable: 'projections-customer-orders', sourceContext: 'orders', aggregate: 'order' },
     { durable: 'projections-carts', sourceContext: 'carts', aggregate: 'cart' },
     { durable: 'projections-notification-deliveries', sourceContext: 'notifications', aggregate: 'delivery' },
+    { durable: 'projections-sku-activity', sourceContext: 'inventory', aggregate: 'sku' },
+    { durable: 'projections-sku-waiting', sourceContext: 'notifications', aggregate: 'subscription' },
   ],
 };
 
@@ -80,6 +83,8 @@ export function natsUsers(settings: NatsUsersSettings = {}): NatsUser[] {
     return user(
       r.name,
       ...own.map((c) => streamReaderGrant(c.sourceContext, `${contextSubjectPrefix(c.sourceContext, scheme)}.${c.aggregate}.>`, [c.durable], others, scheme)),
+      // The projections list dead letters per consumer for the dashboard.
+      ...(r.name === 'projections' ? [deadLetterReaderGrant(scheme)] : []),
     );
   });
   return [...relays, ...services, ...workers, ...readSide, { user: NATS_ADMIN_USER, passwordVariable: natsPasswordVariable(NATS_ADMIN_USER), permissions: 'all' }];

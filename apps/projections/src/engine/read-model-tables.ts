@@ -5,11 +5,15 @@ import {
   cartProjection,
   customerOrdersProjection,
   notificationDeliveriesProjection,
+  skuActivityProjection,
+  skuWaitingProjection,
   stockProjection,
   type CartRow,
   type ChannelDeliveriesRow,
   type OrderSummaryRow,
   type Projection,
+  type SkuActivityRow,
+  type SkuWaitingRow,
   type StockRow,
 } from '../domain/index.js';
 
@@ -48,7 +52,8 @@ export const stockTable: ReadModelTable<StockRow> = {
     col('status', 'text', 'status'),
     col('updated_at', 'timestamptz', 'updatedAt'),
   ],
-  indexes: ['(status, sku)'],
+  // By status (what needs attention), most recently changed first, and a case-insensitive SKU prefix.
+  indexes: ['(status, sku)', '(updated_at DESC, sku DESC)', '(lower(sku) text_pattern_ops)'],
 };
 
 export const customerOrdersTable: ReadModelTable<OrderSummaryRow> = {
@@ -99,11 +104,27 @@ export const notificationDeliveriesTable: ReadModelTable<ChannelDeliveriesRow> =
   indexes: [],
 };
 
+export const skuActivityTable: ReadModelTable<SkuActivityRow> = {
+  projection: skuActivityProjection,
+  table: 'sku_activity',
+  key: col('sku', 'text', 'sku'),
+  columns: [col('sku', 'text', 'sku'), col('recent', 'jsonb', 'recent'), col('reservations', 'jsonb', 'reservations'), col('updated_at', 'timestamptz', 'updatedAt')],
+  indexes: [],
+};
+
+export const skuWaitingTable: ReadModelTable<SkuWaitingRow> = {
+  projection: skuWaitingProjection,
+  table: 'sku_waiting',
+  key: col('sku', 'text', 'sku'),
+  columns: [col('sku', 'text', 'sku'), col('waiting', 'integer', 'waiting'), col('updated_at', 'timestamptz', 'updatedAt')],
+  indexes: [],
+};
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyReadModelTable = ReadModelTable<any>;
 
 /** Every read model the service keeps, in the order they are started and rebuilt. */
-export const READ_MODEL_TABLES: readonly AnyReadModelTable[] = [stockTable, customerOrdersTable, cartsTable, notificationDeliveriesTable];
+export const READ_MODEL_TABLES: readonly AnyReadModelTable[] = [stockTable, customerOrdersTable, cartsTable, notificationDeliveriesTable, skuActivityTable, skuWaitingTable];
 
 /** `CREATE TABLE` for a read model under any name (the live one, or `<table>_next` for a rebuild). */
 export function createTableSql(schema: string, spec: AnyReadModelTable, name = spec.table): string {
@@ -136,6 +157,16 @@ export const projectionMigrations: readonly Migration[] = [
       UPDATE ${schema}.${cartsTable.table} SET status = 'checked-out' WHERE status = 'checked_out';
     `,
   },
+  // The dashboard pages stock most recently changed first and searches it by SKU (issue 18).
+  {
+    id: '0004-stock-recent-and-search',
+    sql: (schema) => `
+      CREATE INDEX IF NOT EXISTS stock_recent ON ${schema}.${stockTable.table} (updated_at DESC, sku DESC);
+      CREATE INDEX IF NOT EXISTS stock_sku_prefix ON ${schema}.${stockTable.table} (lower(sku) text_pattern_ops);
+    `,
+  },
+  // A SKU's detail on the dashboard: its recent events and open reservations, and who waits for it.
+  { id: '0005-sku-activity-and-waiting', sql: (schema) => `${createTableSql(schema, skuActivityTable)}\n${createTableSql(schema, skuWaitingTable)}` },
 ];
 
 function toRecord<Row>(spec: ReadModelTable<Row>, row: Row): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import type { DeadLetterSummary } from '@stockflow/messaging';
 import type { Pool } from 'pg';
 import type { ChangeFeed } from '../engine/change-feed.js';
 import type { ProjectionMetrics } from '../engine/projection-metrics.js';
@@ -11,4 +12,6 @@ export abstract class ProjectionsContext {
   abstract readonly changes: ChangeFeed;
   abstract readonly metrics: ProjectionMetrics;
   abstract rebuild(): Promise<RebuildReport>;
+  /** Dead letters per consumer, read from the dead-letter stream. */
+  abstract deadLetters(): Promise<DeadLetterSummary[]>;
 }

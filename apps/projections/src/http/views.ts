@@ -132,3 +132,74 @@ export function toChangeRows(view: string, rows: readonly unknown[]): unknown[] 
   if (view === 'stock') return rows.map((r) => toStockView(r as StockRow));
   return [...rows];
 }
+
+/** One thing that happened to a SKU. */
+export class SkuActivityView {
+  @ApiProperty({ example: 'StockReserved' })
+  type!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  at!: string;
+
+  @ApiProperty({ type: 'integer', required: false })
+  quantity?: number;
+
+  @ApiProperty({ type: 'integer', required: false, description: "An adjustment's change" })
+  delta?: number;
+
+  @ApiProperty({ required: false, description: "An adjustment's reason" })
+  reason?: string;
+
+  @ApiProperty({ required: false, format: 'uuid' })
+  orderId?: string;
+
+  @ApiProperty({ type: 'integer', required: false })
+  available?: number;
+}
+
+export class ReservationView {
+  @ApiProperty({ format: 'uuid' })
+  orderId!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1 })
+  quantity!: number;
+}
+
+/** One SKU as an operator looks into it: its stock, what happened to it lately, what is held, who waits. */
+export class SkuDetailView {
+  @ApiProperty({ type: StockView })
+  stock!: StockView;
+
+  @ApiProperty({ type: [SkuActivityView], description: 'Newest first, at most 15' })
+  recent!: SkuActivityView[];
+
+  @ApiProperty({ type: [ReservationView], description: 'Reservations held for orders, largest first' })
+  reservations!: ReservationView[];
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Customers subscribed and not yet told' })
+  waiting!: number;
+}
+
+/** The dead letters of one consumer. */
+export class DeadLetterView {
+  @ApiProperty({ example: 'projections-stock' })
+  consumer!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1 })
+  count!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  firstSeenAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  lastSeenAt!: string;
+
+  @ApiProperty({ example: 'invalid-payload' })
+  lastReason!: string;
+
+  @ApiProperty({ description: "The newest one's error, one line" })
+  lastError!: string;
+
+  @ApiProperty({ description: 'Stream and subject the newest one came from' })
+  lastSource!: string;
+}

@@ -16,7 +16,7 @@ import { metricsTargets, type DashboardConfig } from './dashboard-config.js';
 import { DashboardMetrics, routeOf } from './dashboard-metrics.js';
 import { parseMetrics, summarize, WATCHED_METRICS, type ProcessHealth } from './metrics-text.js';
 import { escapeHtml, failure, OperatorSignIn, page } from './operator-sign-in.js';
-import { frameForPage, isPublicView, opaqueOrderKeys, SseFrameFilter } from './public-views.js';
+import { frameForPage, isPublicView, isSkuDetail, opaqueOrderKeys, skuDetailForPage, SseFrameFilter } from './public-views.js';
 
 const securityHeaders = helmet({ contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } }, referrerPolicy: { policy: 'no-referrer' } });
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
@@ -67,12 +67,20 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
 
   const orderKeys = opaqueOrderKeys();
 
-  async function proxy(request: IncomingMessage, response: ServerResponse, path: string, authorization: Record<string, string>, filter: SseFrameFilter | null = null): Promise<void> {
+  /** Forwards a view: streamed, through an SSE frame `filter`, or (`rewrite`) a whole successful JSON body rewritten. */
+  async function proxy(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    authorization: Record<string, string>,
+    { filter = null, rewrite = null }: { filter?: SseFrameFilter | null; rewrite?: ((body: string) => string) | null } = {},
+  ): Promise<void> {
     const controller = new AbortController();
     request.once('close', () => controller.abort());
     try {
       const upstream = await fetch(`${projectionsUrl}${path}`, { signal: controller.signal, headers: { accept: request.headers.accept ?? '*/*', ...authorization } });
       response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-cache' });
+      if (rewrite && upstream.ok) return void response.end(rewrite(await upstream.text()));
       if (!upstream.body) return void response.end();
       const body = Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream).on('error', () => response.end());
       if (!filter) return void body.pipe(response);
@@ -123,7 +131,9 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
         // Only what the page shows, and a live stream without customers: an operator's page is no way into customers' views.
         const path = url.pathname.slice(4);
         if (!isPublicView(path)) return json(response, 404, { type: 'about:blank', title: 'Not Found', status: 404, detail: 'not a view the dashboard shows' }, 'application/problem+json');
-        return void proxy(request, response, path + url.search, authorization, path === '/views/stream' ? new SseFrameFilter((frame) => frameForPage(frame, orderKeys)) : null);
+        if (path === '/views/stream') return void proxy(request, response, path + url.search, authorization, { filter: new SseFrameFilter((frame) => frameForPage(frame, orderKeys)) });
+        if (isSkuDetail(path)) return void proxy(request, response, path, authorization, { rewrite: (body) => skuDetailForPage(body, orderKeys) });
+        return void proxy(request, response, path + url.search, authorization);
       }
       serveStatic(url.pathname, response);
     });

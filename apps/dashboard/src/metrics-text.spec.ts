@@ -12,9 +12,17 @@ describe('metrics text', () => {
       'projection_lag_events{projection="stock"} 4',
       'projection_lag_milliseconds{projection="stock"} 120',
       'process_cpu_seconds_total 9',
+      'http_server_request_duration_seconds_count{method="POST",route="/orders",status_code="201"} 40',
+      'http_server_request_duration_seconds_count{method="POST",route="/orders",status_code="400"} 3',
+      'http_server_request_duration_seconds_count{method="GET",route="/orders/:id",status_code="200"} 90',
+      'http_server_request_duration_seconds_count{method="DELETE",route="/orders/:id",status_code="204"} 2',
+      'events_appended_total{stream_category="order"} 70',
+      'events_appended_total{stream_category="ordersaga"} 30',
     ].join('\n');
     expect(summarize(parseMetrics(text, WATCHED_METRICS))).toEqual({
       up: true,
+      commands: 42,
+      eventsAppended: 100,
       relayLag: 3,
       consumerLag: { a: 7 },
       deadLetters: 3,

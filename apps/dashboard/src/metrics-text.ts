@@ -23,6 +23,8 @@ export function parseMetrics(text: string, names: ReadonlySet<string>): Sample[]
 }
 
 export const WATCHED_METRICS = new Set([
+  'http_server_request_duration_seconds_count',
+  'events_appended_total',
   'relay_lag_events',
   'consumer_lag_messages',
   'dead_letters_total',
@@ -32,24 +34,35 @@ export const WATCHED_METRICS = new Set([
 
 export interface ProcessHealth {
   readonly up: boolean;
+  /** Commands answered with success so far (POST, PUT, PATCH, DELETE with a 2xx status): the page derives a rate. */
+  readonly commands: number;
+  /** Events appended to the process's event store so far. */
+  readonly eventsAppended: number;
   readonly relayLag: number | null;
   readonly consumerLag: Record<string, number>;
   readonly deadLetters: number;
   readonly projectionLag: Record<string, { events: number; ms: number }>;
 }
 
+const COMMAND_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /** The figures the dashboard shows for one process. */
 export function summarize(samples: readonly Sample[]): ProcessHealth {
   let relayLag: number | null = null;
   let deadLetters = 0;
+  let commands = 0;
+  let eventsAppended = 0;
   const consumerLag: Record<string, number> = {};
   const projectionLag: Record<string, { events: number; ms: number }> = {};
   for (const s of samples) {
-    if (s.name === 'relay_lag_events') relayLag = s.value;
+    if (s.name === 'http_server_request_duration_seconds_count') {
+      if (COMMAND_METHODS.has(s.labels['method'] ?? '') && (s.labels['status_code'] ?? '').startsWith('2')) commands += s.value;
+    } else if (s.name === 'events_appended_total') eventsAppended += s.value;
+    else if (s.name === 'relay_lag_events') relayLag = s.value;
     else if (s.name === 'consumer_lag_messages') consumerLag[s.labels['consumer'] ?? '?'] = s.value;
     else if (s.name === 'dead_letters_total') deadLetters += s.value;
     else if (s.name === 'projection_lag_events') (projectionLag[s.labels['projection'] ?? '?'] ??= { events: 0, ms: 0 }).events = s.value;
     else if (s.name === 'projection_lag_milliseconds') (projectionLag[s.labels['projection'] ?? '?'] ??= { events: 0, ms: 0 }).ms = s.value;
   }
-  return { up: true, relayLag, consumerLag, deadLetters, projectionLag };
+  return { up: true, commands, eventsAppended, relayLag, consumerLag, deadLetters, projectionLag };
 }

@@ -1,12 +1,21 @@
 import { describe, expect, it } from '@jest/globals';
-import { frameForPage, isPublicView, opaqueOrderKeys, SseFrameFilter } from './public-views.js';
+import { frameForPage, isPublicView, opaqueOrderKeys, skuDetailForPage, SseFrameFilter } from './public-views.js';
 
 describe("what the dashboard forwards to its page", () => {
   const keys = opaqueOrderKeys();
 
   it('forwards the aggregate views the page shows, and nothing about one customer', () => {
-    expect(['/views/stock', '/views/notifications/deliveries', '/views/stream'].every(isPublicView)).toBe(true);
-    for (const path of ['/views/customers/ada/orders', '/views/carts/c-1', '/views/summary', '/views/stock/SKU-1', '/views', '/admin/rebuild']) expect([path, isPublicView(path)]).toEqual([path, false]);
+    expect(['/views/stock', '/views/notifications/deliveries', '/views/stream', '/views/dead-letters', '/views/summary', '/views/stock/SKU-1/detail'].every(isPublicView)).toBe(true);
+    for (const path of ['/views/customers/ada/orders', '/views/carts/c-1', '/views/stock/SKU-1', '/views', '/admin/rebuild', '/views/stock/../customers/ada/orders/detail', '/views/stock/a/b/detail']) {
+      expect([path, isPublicView(path)]).toEqual([path, false]);
+    }
+  });
+
+  it("makes a SKU detail's order ids opaque", () => {
+    const body = JSON.stringify({ stock: { sku: 'A' }, waiting: 2, reservations: [{ orderId: 'o-1', quantity: 2 }], recent: [{ type: 'StockReserved', orderId: 'o-1', quantity: 2 }, { type: 'StockReceived', quantity: 5 }] });
+    const page = skuDetailForPage(body, keys);
+    expect(page).not.toContain('o-1');
+    expect(JSON.parse(page)).toEqual({ stock: { sku: 'A' }, waiting: 2, reservations: [{ orderId: keys('o-1'), quantity: 2 }], recent: [{ type: 'StockReserved', orderId: keys('o-1'), quantity: 2 }, { type: 'StockReceived', quantity: 5 }] });
   });
 
   it('keeps stock, delivery and rebuild events and comments; reduces order changes to an opaque key and a status; drops carts', () => {

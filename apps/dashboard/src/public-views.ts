@@ -5,13 +5,30 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
 /** The projections paths (after `/api`) the page uses. Everything else is not the dashboard's to show. */
-export const PUBLIC_VIEW_PATHS: readonly string[] = ['/views/stock', '/views/notifications/deliveries', '/views/stream'];
+export const PUBLIC_VIEW_PATHS: readonly string[] = ['/views/stock', '/views/notifications/deliveries', '/views/stream', '/views/dead-letters', '/views/summary'];
+
+/** A SKU's detail (`/views/stock/<sku>/detail`): forwarded with its order ids made opaque. */
+const SKU_DETAIL = /^\/views\/stock\/[A-Za-z0-9._:-]{1,64}\/detail$/;
 
 /** The stream's events the page listens to; `customer_orders` is reduced, the rest dropped. */
 const PASSED_EVENTS = new Set(['stock', 'notification_deliveries', 'rebuild']);
 
 export function isPublicView(path: string): boolean {
-  return PUBLIC_VIEW_PATHS.includes(path);
+  return PUBLIC_VIEW_PATHS.includes(path) || isSkuDetail(path);
+}
+
+export function isSkuDetail(path: string): boolean {
+  return SKU_DETAIL.test(path);
+}
+
+/** A SKU's detail as the page gets it: every order id (reservations, recent events) replaced by its opaque key. */
+export function skuDetailForPage(body: string, orderKey: (orderId: string) => string): string {
+  const detail = JSON.parse(body) as { reservations?: Array<{ orderId: string }>; recent?: Array<{ orderId?: string }> } & Record<string, unknown>;
+  return JSON.stringify({
+    ...detail,
+    reservations: (detail.reservations ?? []).map((r) => ({ ...r, orderId: orderKey(r.orderId) })),
+    recent: (detail.recent ?? []).map((e) => (e.orderId === undefined ? e : { ...e, orderId: orderKey(e.orderId) })),
+  });
 }
 
 /**

@@ -68,6 +68,89 @@ describe('dashboard', () => {
     console.log(`dashboard showed the restock ${elapsed} ms after the API call`);
   });
 
+  it('at the scale of a shop: a thousand SKUs, one screen of stock rows, search, a SKU\'s detail, and a restock of an out-of-stock SKU in the attention list — all at 1366×768', async () => {
+    const inventory = sys.url('inventory');
+    const N = 1000;
+    const sku = (i: number): string => `SCALE-${String(i).padStart(4, '0')}`;
+    const seeded = Date.now();
+    // Every tenth out of stock, every tenth but one low (2 of threshold 3), the rest in stock.
+    for (let i = 0; i < N; i += 25) {
+      await Promise.all(
+        Array.from({ length: 25 }, async (_, k) => {
+          const n = i + k;
+          expect((await http('POST', `${inventory}/skus`, { sku: sku(n), name: `Scale item ${n}`, lowStockThreshold: 3 })).status).toBe(201);
+          if (n % 10 !== 0) expect((await http('POST', `${inventory}/skus/${sku(n)}/receipts`, { quantity: n % 10 === 1 ? 2 : 20 })).status).toBe(200);
+        }),
+      );
+    }
+    // Sold out last: it heads the attention list.
+    expect((await http('POST', `${inventory}/skus`, { sku: 'SCALE-TARGET', name: 'Sold-out lamp', lowStockThreshold: 3 })).status).toBe(201);
+    await eventually(() => http<{ stock: Record<string, number> }>('GET', `${sys.url('projections')}/views/summary`), (r) => Object.values(r.body?.stock ?? {}).reduce((a, b) => a + b, 0) >= N + 1, 60_000, 'every SKU projected');
+    await eventually(() => http('GET', `${sys.url('projections')}/views/stock/SCALE-TARGET`), (r) => r.status === 200, 20_000, 'the target projected');
+    console.log(`dashboard scale: ${N + 1} SKUs seeded and projected in ${Date.now() - seeded} ms`);
+
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const artifacts = resolve(workspaceRoot, 'test-artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    await page.goto(sys.url('dashboard'));
+    await page.locator('#conn.on').waitFor({ timeout: 10_000 });
+    const target = page.locator('#stock tbody tr[data-sku="SCALE-TARGET"]');
+    await target.waitFor({ timeout: 10_000 });
+    expect(await target.getAttribute('data-status')).toBe('out-of-stock');
+
+    // One screen: a page of stock rows, and the flow's health, the charts and the stock all above the fold.
+    const rows = await page.locator('#stock tbody tr').count();
+    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBeLessThanOrEqual(10);
+    for (const selector of ['.kpis', '.charts', '#stock-card', '#dlq-card']) {
+      const box = await page.locator(selector).boundingBox();
+      expect([selector, box!.y + box!.height <= 768]).toEqual([selector, true]);
+    }
+    expect(await page.evaluate(() => document.querySelectorAll('#stock tbody tr').length)).toBe(rows);
+    await page.locator('#kpi-commands', { hasText: /\d/ }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: resolve(artifacts, 'dashboard-attention-1366x768.png') });
+
+    // Paging through what needs attention, never the whole table at once.
+    await page.click('#next');
+    await page.locator('#page-label', { hasText: 'page 2' }).waitFor({ timeout: 5_000 });
+    expect(await page.locator('#stock tbody tr').count()).toBeLessThanOrEqual(10);
+    expect(await target.count()).toBe(0);
+    await page.click('#prev');
+    await target.waitFor({ timeout: 5_000 });
+
+    // Search by SKU: the figure is reported (the promise is 1 s), not asserted.
+    const searchStarted = Date.now();
+    await page.fill('#search', 'SCALE-0421');
+    const found = page.locator('#stock tbody tr[data-sku="SCALE-0421"]');
+    await found.waitFor({ timeout: 10_000 });
+    const searchMs = Date.now() - searchStarted;
+    expect(await page.locator('#stock tbody tr').count()).toBe(1);
+    // …and by name.
+    await page.fill('#search', 'sold-out lamp');
+    await page.locator('#stock tbody tr[data-sku="SCALE-TARGET"]').waitFor({ timeout: 10_000 });
+    await page.fill('#search', 'SCALE-0421');
+    await found.waitFor({ timeout: 10_000 });
+
+    // A SKU's detail, one click away.
+    await found.click();
+    await page.locator('#detail[data-sku="SCALE-0421"] #detail-body').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#detail-onhand').textContent()).toBe('2');
+    expect(await page.locator('#detail-events li').allTextContents()).toEqual([expect.stringContaining('back in stock (2 available)'), expect.stringContaining('received 2'), expect.stringContaining('registered')]);
+    await page.screenshot({ path: resolve(artifacts, 'dashboard-search-detail-1366x768.png') });
+
+    // Back to what needs attention; the out-of-stock SKU is restocked and shows so, live.
+    await page.fill('#search', '');
+    await target.waitFor({ timeout: 10_000 });
+    const restocked = Date.now();
+    expect((await http('POST', `${inventory}/skus/SCALE-TARGET/receipts`, { quantity: 5 })).status).toBe(200);
+    await page.locator('#stock tbody tr[data-sku="SCALE-TARGET"][data-status="in-stock"]').waitFor({ timeout: 15_000 });
+    const restockMs = Date.now() - restocked;
+    expect(await page.locator('#stock tbody tr').first().getAttribute('data-sku')).toBe('SCALE-TARGET');
+    await page.screenshot({ path: resolve(artifacts, 'dashboard-restock-1366x768.png') });
+    console.log(`dashboard scale: search found a SKU among ${N + 1} in ${searchMs} ms; a restock of an out-of-stock SKU showed in the attention list ${restockMs} ms after the API call`);
+    await page.close();
+  }, 240_000);
+
   it('answers health and Prometheus metrics like every other process', async () => {
     const dashboard = sys.url('dashboard');
     expect((await http<{ status: string }>('GET', `${dashboard}/health/live`)).body.status).toBe('ok');

@@ -6,6 +6,9 @@ import { createPool, dropSchema } from '@stockflow/postgres';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { jetstream } from '@nats-io/jetstream';
+import { contextSubjectPrefix } from '@stockflow/contracts';
+import { connectNats } from '@stockflow/messaging';
 import { launchChromium } from './browser/launch-chromium.js';
 import { preferences, subscribe } from './notifications-support.js';
 import { WRITE_SIDE, eventually, http, startTestSystem, workspaceRoot, type TestSystem } from './test-system.js';
@@ -147,6 +150,18 @@ describe('dashboard', () => {
     const restockMs = Date.now() - restocked;
     expect(await page.locator('#stock tbody tr').first().getAttribute('data-sku')).toBe('SCALE-TARGET');
     await page.screenshot({ path: resolve(artifacts, 'dashboard-restock-1366x768.png') });
+
+    // A message on inventory's stream that no relay published: both projections of it give it up, and the page lists them.
+    const nc = await connectNats({ name: 'dashboard-spec' });
+    try {
+      await jetstream(nc).publish(`${contextSubjectPrefix('inventory', { namespace: sys.namespace })}.sku.StockLevelChanged`, '{not json');
+    } finally {
+      await nc.close();
+    }
+    const dead = page.locator('#dlq tbody tr[data-consumer="projections-stock"]');
+    await dead.waitFor({ timeout: 20_000 });
+    expect(await dead.locator('td').allTextContents()).toEqual(['projections-stock', '1', 'not-relayed', expect.stringMatching(/ago$/), expect.stringMatching(/ago$/)]);
+    await page.locator('#dead-letters', { hasText: /^[1-9]\d*$/ }).waitFor({ timeout: 10_000 });
     console.log(`dashboard scale: search found a SKU among ${N + 1} in ${searchMs} ms; a restock of an out-of-stock SKU showed in the attention list ${restockMs} ms after the API call`);
     await page.close();
   }, 240_000);

@@ -109,7 +109,6 @@ describe('dashboard', () => {
       const box = await page.locator(selector).boundingBox();
       expect([selector, box!.y + box!.height <= 768]).toEqual([selector, true]);
     }
-    expect(await page.evaluate(() => document.querySelectorAll('#stock tbody tr').length)).toBe(rows);
     await page.locator('#kpi-commands', { hasText: /\d/ }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: resolve(artifacts, 'dashboard-attention-1366x768.png') });
 

@@ -226,8 +226,12 @@ describe('authentication and authorisation across the running system', () => {
 
   it("forwards to the dashboard's operators only the views its page shows, and a live stream without customers", async () => {
     const cookie = await signInToDashboard(sys.url('dashboard'), 'ops-grace');
-    for (const path of ['/api/views/customers/alice/orders', '/api/views/carts/any', '/api/views/summary', '/api/views/stock/AUTH-LAMP']) {
+    for (const path of ['/api/views/customers/alice/orders', '/api/views/carts/any', '/api/views/stock/AUTH-LAMP', '/api/views/stock/AUTH-LAMP/reservations']) {
       expect([path, (await fetch(url('dashboard', path), { headers: { cookie } })).status]).toEqual([path, 404]);
+    }
+    // Counts and the dead letters per consumer: aggregates, no customer in them.
+    for (const path of ['/api/views/summary', '/api/views/dead-letters']) {
+      expect([path, (await fetch(url('dashboard', path), { headers: { cookie } })).status]).toEqual([path, 200]);
     }
     const controller = new AbortController();
     const stream = await fetch(url('dashboard', '/api/views/stream'), { signal: controller.signal, headers: { cookie } });

@@ -76,13 +76,14 @@ export class Flow {
     if (tr) {
       tr.querySelector('.delivered').textContent = row.delivered;
       tr.querySelector('.failed').textContent = row.failed;
+      tr.querySelector('.undelivered').textContent = row.undelivered ?? 0;
       tr.querySelector('.latency').textContent = row.lastLatencyMs === null ? '—' : `${row.lastLatencyMs} ms`;
     }
     let delivered = 0;
     let failed = 0;
     for (const r of this.delivered.values()) {
       delivered += r.delivered;
-      failed += r.failed;
+      failed += r.failed + (r.undelivered ?? 0);
     }
     document.querySelector('#kpi-deliveries').textContent = `${delivered} · ${failed}`;
   }

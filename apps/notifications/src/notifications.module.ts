@@ -14,12 +14,14 @@ import { SubscriptionsController } from './subscriptions/subscriptions.controlle
 import { SubscriptionsService } from './subscriptions/subscriptions.service.js';
 import { UnsubscribeController } from './unsubscribe/unsubscribe.controller.js';
 import { PhoneService } from './webhooks/phone.service.js';
+import { SmsStatusController } from './webhooks/sms-status.controller.js';
+import { SmsStatusService } from './webhooks/sms-status.service.js';
 import { SmsWebhookController } from './webhooks/sms-webhook.controller.js';
 
 /** The notifications API: preferences, subscriptions, the web inbox and its stream, unsubscribes. */
 @Module({
-  controllers: [PreferencesController, ContactConfirmationsController, CustomerErasureController, SubscriptionsController, InboxController, UnsubscribeController, SmsWebhookController],
-  providers: [NotificationsStore, PreferencesService, ContactConfirmationsService, CustomerErasureService, SubscriptionsService, InboxService, LiveInbox, PhoneService],
+  controllers: [PreferencesController, ContactConfirmationsController, CustomerErasureController, SubscriptionsController, InboxController, UnsubscribeController, SmsWebhookController, SmsStatusController],
+  providers: [NotificationsStore, PreferencesService, ContactConfirmationsService, CustomerErasureService, SubscriptionsService, InboxService, LiveInbox, PhoneService, SmsStatusService],
 })
 export class NotificationsModule {}
 

@@ -103,6 +103,15 @@ export class NotifierConfig extends BaseServiceConfig {
   )
   SMS_PROVIDERS: string = JSON.stringify(DEFAULT_SMS_PROVIDERS);
 
+  /**
+   * Where the SMS provider reports each message's fate (its status callback, ADR 0031): the
+   * notifications service's `/webhooks/sms/status`, as the provider reaches it. Unset: no reports are
+   * asked for, and "sent" stays "accepted by the provider".
+   */
+  @EnvOptional()
+  @EnvUrl(['http', 'https'])
+  SMS_STATUS_CALLBACK_URL?: string;
+
   @EnvInt({ min: 100, max: 60_000 })
   SMS_TIMEOUT_MS: number = 3_000;
 

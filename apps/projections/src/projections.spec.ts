@@ -300,7 +300,7 @@ describe('projections service', () => {
   it('counts notification deliveries per channel from the outcomes the notifier publishes', async () => {
     const empty = await sys.get<Page<unknown>>('/views/notifications/deliveries');
     expect(empty.body.nextCursor).toBeNull();
-    expect(empty.body.items).toEqual(['email', 'sms', 'web'].map((channel) => ({ channel, delivered: 0, failed: 0, lastLatencyMs: null, updatedAt: null })));
+    expect(empty.body.items).toEqual(['email', 'sms', 'web'].map((channel) => ({ channel, delivered: 0, failed: 0, undelivered: 0, lastLatencyMs: null, updatedAt: null })));
     const outcome = (type: string, channel: string, extra: Record<string, unknown>) => {
       const deliveryId = randomUUID();
       const data = { deliveryId, subscriptionId: randomUUID(), customerId: 'ada', sku: 'MUG-1', channel, kind: 'back-in-stock', stockEventId: randomUUID(), attempts: 1, ...extra };
@@ -308,20 +308,24 @@ describe('projections service', () => {
     };
     const delivered = (channel: string, latencyMs: number) => outcome('NotificationDelivered', channel, { provider: 'p', latencyMs });
     const failed = (channel: string) => outcome('NotificationFailed', channel, { reason: 'refused: 550' });
-    const events = [delivered('email', 40), delivered('sms', 30), delivered('web', 5), delivered('web', 7), failed('email'), delivered('email', 60)];
+    const reported = (status: string, errorCode: string | null) => {
+      const deliveryId = randomUUID();
+      return envelope('SmsDeliveryReported', { deliveryId, customerId: 'ada', sku: 'MUG-1', providerMessageId: `SM${deliveryId.replace(/-/g, '')}`, status, errorCode }, `delivery-${deliveryId}`);
+    };
+    const events = [delivered('email', 40), delivered('sms', 30), delivered('web', 5), delivered('web', 7), failed('email'), delivered('email', 60), reported('delivered', null), reported('undelivered', '30003')];
     await sys.publish('notifications', 'delivery', events);
     // The relay re-publishing an outcome after a crash (same Nats-Msg-Id) must not count it twice.
     await sys.publish('notifications', 'delivery', [events[0]!]);
     const view = await eventually(
-      () => sys.get<Page<{ channel: string; delivered: number; failed: number; lastLatencyMs: number | null }>>('/views/notifications/deliveries'),
-      (r) => r.body.items.reduce((n, c) => n + c.delivered + c.failed, 0) === 6,
+      () => sys.get<Page<{ channel: string; delivered: number; failed: number; undelivered: number; lastLatencyMs: number | null }>>('/views/notifications/deliveries'),
+      (r) => r.body.items.reduce((n, c) => n + c.delivered + c.failed + c.undelivered, 0) === 7,
       10_000,
-      'six outcomes counted',
+      'six outcomes and one undelivered SMS counted',
     );
-    expect(view.body.items.map((c) => [c.channel, c.delivered, c.failed, c.lastLatencyMs])).toEqual([
-      ['email', 2, 1, 60],
-      ['sms', 1, 0, 30],
-      ['web', 2, 0, 7],
+    expect(view.body.items.map((c) => [c.channel, c.delivered, c.failed, c.undelivered, c.lastLatencyMs])).toEqual([
+      ['email', 2, 1, 0, 60],
+      ['sms', 1, 0, 1, 30],
+      ['web', 2, 0, 0, 7],
     ]);
     const summary = await sys.get<{ deliveries: unknown[] }>('/views/summary');
     expect(summary.body.deliveries).toEqual(view.body.items);

@@ -3,3 +3,4 @@ export * from './notifications-migrations.js';
 export * from './notifier-migrations.js';
 export * from './read-model-rows.js';
 export * from './read-model-rebuild.js';
+export * from './sms-status-reports.js';

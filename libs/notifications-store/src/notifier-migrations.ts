@@ -132,6 +132,27 @@ export const notifierMigrations: readonly Migration[] = [
       CREATE INDEX daily_send_messages_counted ON ${s}.daily_send_messages (counted_at);
     `,
   },
+  {
+    // What the SMS provider reported of each sent message (its status callbacks, ADR 0031).
+    id: 'notifier-003-sms-status',
+    sql: (s) => `
+      ALTER TABLE ${s}.deliveries
+        ADD COLUMN provider_status text,
+        ADD COLUMN provider_error_code text,
+        ADD COLUMN provider_status_at timestamptz;
+      CREATE INDEX deliveries_sms_message ON ${s}.deliveries (provider_message_id) WHERE channel = 'sms';
+
+      -- The newest report per message SID, final statuses winning: a callback that arrives before the
+      -- notifier has recorded the send waits here, and the send applies it when it commits.
+      CREATE TABLE ${s}.sms_status_reports (
+        message_sid text PRIMARY KEY,
+        status      text NOT NULL,
+        error_code  text,
+        reported_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX sms_status_reports_reported ON ${s}.sms_status_reports (reported_at);
+    `,
+  },
 ];
 
 /**

@@ -138,6 +138,7 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
       ...(authOn ? { AUTH_CLIENT_ID: 'notifier', AUTH_CLIENT_SECRET: secrets.notifier } : ({} as Record<string, string>)),
       LINK_BASE_URL: `${url(3000)}/products`,
       UNSUBSCRIBE_BASE_URL: url(3004),
+      SMS_STATUS_CALLBACK_URL: `${url(3004)}/webhooks/sms/status`,
     }),
   );
   const readSide = READ_SIDE.map((r) => spec(r.name, `apps/${r.name}/dist/main.js`, r.port + offset, { DB_SCHEMA: schema(r.name) }));

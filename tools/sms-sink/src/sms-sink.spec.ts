@@ -1,8 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { startSmsSink, type SmsSink, type StoredSms } from './index.js';
+import { twilioSignature } from './twilio.js';
 
 const ACCOUNT_A = 'AC' + 'a'.repeat(32);
 const ACCOUNT_B = 'AC' + 'b'.repeat(32);
@@ -26,6 +29,46 @@ describe('sms-sink', () => {
   const messages = async (query = ''): Promise<StoredSms[]> => (await fetch(`${api}/api/messages${query}`)).json() as Promise<StoredSms[]>;
   const control = (body: unknown) =>
     fetch(`${api}/api/control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it("reports each message's fate to its StatusCallback as Twilio does: sent, then delivered — or undelivered with 30003 / 21610 by the number — signed with the account's token, retried when refused", async () => {
+    const received: { form: Record<string, string>; signature: string | undefined }[] = [];
+    let refuseFirst = true;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        if (refuseFirst) {
+          refuseFirst = false;
+          res.writeHead(503).end();
+          return;
+        }
+        received.push({ form: Object.fromEntries(new URLSearchParams(body)), signature: req.headers['x-twilio-signature'] as string | undefined });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    const callback = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/sms/status`;
+    try {
+      const auth = { headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT_A}:the-auth-token`).toString('base64')}` } };
+      const sids: string[] = [];
+      for (const to of ['+4915112340001', '+4915112330003', '+4915112321610']) {
+        const response = await sendSms(ACCOUNT_A, { To: to, From: '+15005550006', Body: 'Back in stock', StatusCallback: callback }, auth);
+        sids.push(((await response.json()) as { sid: string }).sid);
+      }
+      const deadline = Date.now() + 10_000;
+      while (received.length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const statuses = (sid: string) => received.filter((r) => r.form.MessageSid === sid).map((r) => [r.form.MessageStatus, r.form.ErrorCode ?? null]);
+      expect(statuses(sids[0]!)).toEqual([['sent', null], ['delivered', null]]);
+      expect(statuses(sids[1]!)).toEqual([['sent', null], ['undelivered', '30003']]);
+      expect(statuses(sids[2]!)).toEqual([['sent', null], ['undelivered', '21610']]);
+      for (const r of received) {
+        expect(r.form).toMatchObject({ AccountSid: ACCOUNT_A, ApiVersion: '2010-04-01', SmsSid: r.form.MessageSid, SmsStatus: r.form.MessageStatus });
+        expect(r.signature).toBe(twilioSignature('the-auth-token', callback, r.form));
+      }
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+  });
 
   it('accepts a form-encoded message like Twilio and lists it', async () => {
     const response = await sendSms(

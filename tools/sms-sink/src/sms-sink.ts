@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeHttp, HttpError, listen, readBody, readJsonObject, sendHtml, sendJson, sendNoContent, toFilter, silentLogger, SMS_MODES, type SinkLogger, type SmsMode, type StoredSms } from '@stockflow/sink-kit';
 import { smsPage } from './page.js';
-import { MESSAGES_PATH, messageResource, twilioError, validateCreate } from './twilio.js';
+import { fateOf, MESSAGES_PATH, messageResource, statusCallbackForm, twilioError, twilioSignature, validateCreate } from './twilio.js';
 
 /** The failure injection in force: `accounts` null means every account SID fails. */
 export interface SmsControl {
@@ -69,6 +69,37 @@ export async function startSmsSink(options: SmsSinkOptions = {}): Promise<SmsSin
     if (messages.length > maxMessages) messages.splice(0, messages.length - maxMessages);
     log.info({ sid: sms.sid, accountSid, to: sms.to, from: sms.from, authUser: basicAuthUser(req) }, 'sms received');
     sendJson(res, 201, messageResource(sms));
+    const callback = form.get('StatusCallback');
+    if (callback && /^https?:\/\//.test(callback)) void reportStatus(sms, callback, basicAuth(req)?.password ?? '');
+  }
+
+  /**
+   * Reports the message's fate to its StatusCallback as Twilio does: `sent`, then `delivered` (or
+   * `undelivered` with an error code, by the number: `fateOf`), each form signed with the account's
+   * auth token; each retried a few times when the callback does not answer 2xx. Never throws.
+   */
+  async function reportStatus(sms: StoredSms, url: string, authToken: string): Promise<void> {
+    const fate = fateOf(sms.to);
+    for (const [status, errorCode] of [['sent', null], [fate.status, fate.errorCode]] as const) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const form = statusCallbackForm(sms, status, errorCode);
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        if (closing) return;
+        try {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(authToken, url, form) },
+            body: new URLSearchParams(form).toString(),
+            signal: AbortSignal.timeout(3_000),
+          });
+          if (response.ok) break;
+          log.warn({ sid: sms.sid, status, code: response.status, attempt }, 'status callback refused');
+        } catch (error) {
+          log.warn({ sid: sms.sid, status, attempt, err: error instanceof Error ? error.message : String(error) }, 'status callback failed');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
   }
 
   /**
@@ -118,8 +149,8 @@ export async function startSmsSink(options: SmsSinkOptions = {}): Promise<SmsSin
     throw new HttpError(known ? 405 : 404, known ? `${req.method} not allowed on ${url.pathname}` : `no route ${url.pathname}`);
   }
 
-  const port = await listen(server, options.port ?? 8026, host);
   let closing: Promise<void> | null = null;
+  const port = await listen(server, options.port ?? 8026, host);
   return {
     port,
     host,
@@ -141,8 +172,14 @@ function parseControl(body: Record<string, unknown>): SmsControl {
 
 /** The user name of an HTTP Basic `Authorization` header (accepted, never required). */
 function basicAuthUser(req: IncomingMessage): string | undefined {
+  return basicAuth(req)?.user;
+}
+
+/** An HTTP Basic `Authorization` header's user (the account SID) and password (its auth token). */
+function basicAuth(req: IncomingMessage): { user: string; password: string } | undefined {
   const match = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  return decoded.slice(0, Math.max(0, decoded.indexOf(':')));
+  const colon = Math.max(0, decoded.indexOf(':'));
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }

@@ -1,5 +1,5 @@
 import type { StoredSms } from '@stockflow/sink-kit';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 /** Twilio's Messages API, the part the notifier speaks: `POST /2010-04-01/Accounts/:sid/Messages.json`. */
 export const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
@@ -60,4 +60,44 @@ export function messageResource(sms: StoredSms): Record<string, unknown> {
     api_version: '2010-04-01',
     uri: `/2010-04-01/Accounts/${sms.accountSid}/Messages/${sms.sid}.json`,
   };
+}
+
+/** What becomes of a message, by the recipient's last digits (like Twilio's magic test numbers). */
+export interface MessageFate {
+  readonly status: 'delivered' | 'undelivered';
+  readonly errorCode: string | null;
+}
+
+/**
+ * `…30003`: undelivered, 30003 (unreachable handset); `…21610`: undelivered, 21610 (the recipient
+ * replied STOP to this sender); any other number: delivered.
+ */
+export function fateOf(to: string): MessageFate {
+  if (to.endsWith('30003')) return { status: 'undelivered', errorCode: '30003' };
+  if (to.endsWith('21610')) return { status: 'undelivered', errorCode: '21610' };
+  return { status: 'delivered', errorCode: null };
+}
+
+/** The form of a status callback, as Twilio posts it. */
+export function statusCallbackForm(sms: StoredSms, status: string, errorCode: string | null): Record<string, string> {
+  return {
+    AccountSid: sms.accountSid,
+    ApiVersion: '2010-04-01',
+    From: sms.from ?? '',
+    MessageSid: sms.sid,
+    MessageStatus: status,
+    SmsSid: sms.sid,
+    SmsStatus: status,
+    To: sms.to,
+    ...(errorCode ? { ErrorCode: errorCode } : {}),
+  };
+}
+
+/** Twilio's `X-Twilio-Signature`: base64(HMAC-SHA1(auth token, URL + each parameter name and value, sorted by name)). */
+export function twilioSignature(authToken: string, url: string, form: Record<string, string>): string {
+  const data = `${url}${Object.keys(form)
+    .sort()
+    .map((key) => `${key}${form[key]}`)
+    .join('')}`;
+  return createHmac('sha1', authToken).update(data).digest('base64');
 }

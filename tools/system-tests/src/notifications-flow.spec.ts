@@ -161,4 +161,32 @@ describe('notifications across inventory, the notifier and the sinks', () => {
     expect((await sentMails(sys.url('mail-sink'), email)).filter(isConfirmationMail)).toHaveLength(1);
     expect((await sentSms(sys.url('sms-sink'), phone)).filter(isConfirmationSms)).toHaveLength(1);
   });
+
+  it("an SMS goes sent → delivered, another sent → undelivered (30003), from the provider's status callbacks, on the deliveries view and the read side", async () => {
+    await registerSku(sys, 'SYS-SMSREPORT', 'Report lamp');
+    const sms = { email: false, sms: true, web: false };
+    await preferences(sys, 'report-ok', { phone: '+4915170000777', channels: sms });
+    await preferences(sys, 'report-lost', { phone: '+4915170030003', channels: sms }); // the sink reports …30003 unreachable
+    await subscribe(sys, 'report-ok', 'SYS-SMSREPORT');
+    await subscribe(sys, 'report-lost', 'SYS-SMSREPORT');
+    await receive(sys, 'SYS-SMSREPORT', 5);
+    type Delivery = { customerId: string; status: string; providerMessageId: string; providerStatus: string | null; providerErrorCode: string | null; log: { status: string; detail: string | null }[] };
+    const deliveries = await eventually(
+      () => listAll<Delivery>(`${sys.url('notifier')}/deliveries?sku=SYS-SMSREPORT&channel=sms`),
+      (d) => d.length === 2 && d.every((x) => x.providerStatus === 'delivered' || x.providerStatus === 'undelivered'),
+      30_000,
+      'both SMS reported',
+    );
+    const of = (customerId: string) => deliveries.find((d) => d.customerId === customerId)!;
+    expect(of('report-ok')).toMatchObject({ status: 'sent', providerStatus: 'delivered', providerErrorCode: null });
+    expect(of('report-lost')).toMatchObject({ status: 'sent', providerStatus: 'undelivered', providerErrorCode: '30003' });
+    expect(of('report-lost').log.map((l) => [l.status, l.detail])).toContainEqual(['reported', 'undelivered (error 30003)']);
+    const perChannel = await eventually(
+      () => listAll<{ channel: string; undelivered: number }>(`${sys.url('projections')}/views/notifications/deliveries`),
+      (rows) => (rows.find((r) => r.channel === 'sms')?.undelivered ?? 0) >= 1,
+      20_000,
+      'the undelivered SMS on the read side',
+    );
+    expect(perChannel.find((r) => r.channel === 'sms')!.undelivered).toBeGreaterThanOrEqual(1);
+  });
 });

@@ -83,8 +83,11 @@ export class Transaction {
     await this.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [streamId]);
   }
 
-  /** Appends at `version` (0: the stream must not exist) and returns the new version. */
-  async append(streamId: string, events: PendingAppend['events'], version: number): Promise<number> {
+  /**
+   * Appends at `version` (0: the stream must not exist; `stream_exists`: after whatever it holds, for a
+   * stream whose writer the caller serializes otherwise) and returns the new version.
+   */
+  async append(streamId: string, events: PendingAppend['events'], version: number | 'stream_exists'): Promise<number> {
     const metadata = currentEventMetadata();
     const result = await this.tx.appendToStream(
       streamId,

@@ -1,13 +1,13 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { isDevelopment, ProblemDetailsException, ProblemTypes, Public, SERVICE_CONFIG, type FieldError } from '@stockflow/platform';
+import { ProblemDetailsException, ProblemTypes, Public, SERVICE_CONFIG, type FieldError } from '@stockflow/platform';
 import type { FastifyReply } from 'fastify';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { keywordOf } from '@stockflow/notifications-context';
 import { isE164 } from '@stockflow/notifications-context';
 import type { NotificationsConfig } from '../notifications-config.js';
 import { ApiProblems } from '../shared/http.js';
 import { PhoneService } from './phone.service.js';
+import { checkTwilioSignature } from './twilio-signature.js';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
@@ -46,7 +46,7 @@ export class SmsWebhookController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const form = body && typeof body === 'object' && !Array.isArray(body) ? body : {};
-    this.checkSignature(form, signature);
+    checkTwilioSignature(this.config, '/webhooks/sms', form, signature);
     const errors: FieldError[] = [];
     const from = form.From;
     const text = form.Body;
@@ -57,32 +57,5 @@ export class SmsWebhookController {
     }
     await this.phones.keyword(from as string, keywordOf(text as string).slice(0, 32) || '-');
     void reply.status(200).header('content-type', 'text/xml; charset=utf-8').send(EMPTY_TWIML);
-  }
-
-  /**
-   * Twilio's scheme: base64(HMAC-SHA1(auth token, URL + every parameter name and value, sorted by name)).
-   * Without a token only development accepts unsigned requests; otherwise nothing is accepted (ADR 0027).
-   */
-  private checkSignature(form: Record<string, unknown>, signature: string | undefined): void {
-    const token = this.config.SMS_WEBHOOK_AUTH_TOKEN;
-    if (!token) {
-      if (isDevelopment(this.config)) return;
-      throw new ProblemDetailsException({
-        status: 403,
-        type: ProblemTypes.forbidden,
-        title: 'Forbidden',
-        detail: 'Unsigned webhooks are refused outside development, and no webhook auth token is configured (SMS_WEBHOOK_AUTH_TOKEN).',
-      });
-    }
-    const base = (this.config.PUBLIC_BASE_URL ?? `http://${this.config.HOST}:${this.config.PORT}`).replace(/\/$/, '');
-    const data = `${base}/webhooks/sms${Object.keys(form)
-      .sort()
-      .map((key) => `${key}${String(form[key])}`)
-      .join('')}`;
-    const expected = Buffer.from(createHmac('sha1', token).update(data).digest('base64'));
-    const given = Buffer.from(signature ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new ProblemDetailsException({ status: 403, type: ProblemTypes.forbidden, title: 'Forbidden', detail: 'The webhook signature is missing or does not match.' });
-    }
   }
 }

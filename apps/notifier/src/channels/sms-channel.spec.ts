@@ -5,8 +5,8 @@ import { SmsChannel } from './sms-channel.js';
 import type { OutgoingMessage } from './channel.js';
 
 /** A provider with Twilio's create and list endpoints (the list is what the SMS sink does not have yet). */
-function twilioLike(): { server: Server; url: () => string; messages: { sid: string; to: string; body: string; date_created: string }[]; list: boolean } {
-  const state = { messages: [] as { sid: string; to: string; body: string; date_created: string }[], list: true, server: null as unknown as Server, url: () => '' };
+function twilioLike(): { server: Server; url: () => string; messages: { sid: string; to: string; body: string; date_created: string; statusCallback: string | null }[]; list: boolean } {
+  const state = { messages: [] as { sid: string; to: string; body: string; date_created: string; statusCallback: string | null }[], list: true, server: null as unknown as Server, url: () => '' };
   state.server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'POST') {
@@ -14,7 +14,7 @@ function twilioLike(): { server: Server; url: () => string; messages: { sid: str
       req.on('data', (c: Buffer) => (raw += c.toString()));
       req.on('end', () => {
         const form = new URLSearchParams(raw);
-        const message = { sid: `SM${state.messages.length}`, to: form.get('To')!, body: form.get('Body')!, date_created: new Date().toUTCString() };
+        const message = { sid: `SM${state.messages.length}`, to: form.get('To')!, body: form.get('Body')!, date_created: new Date().toUTCString(), statusCallback: form.get('StatusCallback') };
         state.messages.push(message);
         res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(message));
       });
@@ -47,6 +47,7 @@ describe('SmsChannel: finding an interrupted send at the provider', () => {
       providers: [{ name: 'p', baseUrl: provider.url(), accountSid: 'AC1', authToken: 't', from: '+1555', ratePerSecond: 100 }],
       timeoutMs: 1000,
       cooldownMs: 0,
+      statusCallbackUrl: 'https://notify.example.com/webhooks/sms/status',
     });
   });
   afterAll(async () => {
@@ -58,6 +59,8 @@ describe('SmsChannel: finding an interrupted send at the provider', () => {
     expect(await channel.findAccepted(message, since)).toEqual({ status: 'absent' });
     const receipt = await channel.send(message);
     expect(await channel.findAccepted(message, since)).toEqual({ status: 'found', provider: 'p', sid: receipt.providerMessageId });
+    // Every message asks the provider to report its fate (ADR 0031).
+    expect(provider.messages.at(-1)!.statusCallback).toBe('https://notify.example.com/webhooks/sms/status');
     expect(await channel.findAccepted({ ...message, vars: { ...(message.vars as TemplateVars), available: 3 } }, since)).toEqual({ status: 'absent' });
   });
 

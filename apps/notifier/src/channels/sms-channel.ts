@@ -12,6 +12,8 @@ export interface SmsChannelOptions {
   readonly providers: readonly SmsProviderConfig[];
   readonly timeoutMs: number;
   readonly cooldownMs: number;
+  /** Asked of the provider with every message (`StatusCallback`): where it reports delivered / undelivered. */
+  readonly statusCallbackUrl?: string | undefined;
   readonly observer?: SmsChannelObserver;
 }
 
@@ -116,7 +118,7 @@ export class SmsChannel implements SendingChannel {
           'content-type': 'application/x-www-form-urlencoded',
           authorization: `Basic ${Buffer.from(`${provider.accountSid}:${provider.authToken}`).toString('base64')}`,
         },
-        body: new URLSearchParams({ To: to, From: provider.from, Body: body }).toString(),
+        body: new URLSearchParams({ To: to, From: provider.from, Body: body, ...(this.options.statusCallbackUrl ? { StatusCallback: this.options.statusCallbackUrl } : {}) }).toString(),
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {

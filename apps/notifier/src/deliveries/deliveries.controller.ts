@@ -61,6 +61,10 @@ export class DeliveryView {
   @ApiProperty({ format: 'date-time' }) nextAttemptAt!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time', type: String, nullable: true }) sentAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'delivered', description: "SMS: the provider's newest report of the message (sent, delivered, undelivered, failed; ADR 0031), null before any" })
+  providerStatus!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '30003', description: "SMS: the provider's error code with undelivered or failed" }) providerErrorCode!: string | null;
+  @ApiProperty({ format: 'date-time', type: String, nullable: true }) providerStatusAt!: string | null;
   @ApiProperty({ type: [DeliveryLogEntry] }) log!: DeliveryLogEntry[];
 }
 
@@ -82,6 +86,9 @@ interface Row {
   next_attempt_at: Date;
   created_at: Date;
   sent_at: Date | null;
+  provider_status: string | null;
+  provider_error_code: string | null;
+  provider_status_at: Date | null;
   log: { status: string; attempt: number; provider: string | null; detail: string | null; at: string }[];
   /** created_at to the microsecond, so that the next page starts exactly after the last row. */
   created_at_key: string;
@@ -131,6 +138,9 @@ export class DeliveriesController {
       nextAttemptAt: r.next_attempt_at.toISOString(),
       createdAt: r.created_at.toISOString(),
       sentAt: r.sent_at?.toISOString() ?? null,
+      providerStatus: r.provider_status,
+      providerErrorCode: r.provider_error_code,
+      providerStatusAt: r.provider_status_at?.toISOString() ?? null,
       log: r.log,
     }));
   }

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { requireTransactions, type EventStore, type EventStoreTransaction } from '@stockflow/event-sourcing';
-import { CONTACT_COLUMNS, contactJoins, type ContactRow } from '@stockflow/notifications-store';
+import { applySmsStatusReport, CONTACT_COLUMNS, contactJoins, smsDeliveryReportedEvent, type ContactRow } from '@stockflow/notifications-store';
+import { stockflowCatalog } from '@stockflow/contracts';
 import { EVENT_STORE, PG_POOL, SERVICE_CONFIG } from '@stockflow/platform';
 import { quoteSchema } from '@stockflow/postgres';
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { maskRecipient, type CapAdmission, type CappedChannel } from '@stockflow/notifications-context';
 import type { ChannelName } from '../channels/channel.js';
@@ -273,6 +274,8 @@ export class DeliveryStore {
   /** Sent: recorded (the recipient masked, ADR 0029), logged and published (NotificationDelivered) in one transaction. */
   async markSent(id: string, provider: string, providerMessageId: string | null, recipient: string, detail: string | null = providerMessageId): Promise<void> {
     recipient = maskRecipient(recipient);
+    // The SMS provider may have reported the message's fate before this commit (ADR 0031): applied now.
+    const reportedSid = providerMessageId;
     await this.endInTransaction(
       `WITH d AS (
          UPDATE ${this.s}.deliveries SET status = 'sent', sent_at = now(), provider = $2, provider_message_id = $3, recipient = $4,
@@ -284,7 +287,18 @@ export class DeliveryStore {
          SELECT id, channel, 'sent', attempts, $2, $5 FROM d)
        SELECT ${ENDED_DELIVERY_COLUMNS} FROM d`,
       [id, provider, providerMessageId, recipient, detail],
+      reportedSid ? (tx) => this.applyReportedSms(tx, reportedSid) : undefined,
     );
+  }
+
+  /** Applies an SMS status report that came before the send was recorded, with its SmsDeliveryReported. */
+  private async applyReportedSms(tx: NotifierTransaction, messageSid: string): Promise<void> {
+    for (const delivery of await applySmsStatusReport(tx.connection, this.s, messageSid)) {
+      const { streamId, type, data } = smsDeliveryReportedEvent(delivery);
+      await tx.appendToStream(streamId, [{ eventId: randomUUID(), type, schemaVersion: stockflowCatalog.currentVersion(type), data, correlationId: delivery.deliveryId, causationId: null, traceparent: null }], {
+        expectedVersion: 'stream_exists',
+      });
+    }
   }
 
   /** Web deliveries whose inbox rows were just written in the caller's transaction: `sent`, logged. */
@@ -431,11 +445,12 @@ export class DeliveryStore {
     await this.pool.query(`DELETE FROM ${this.s}.daily_send_messages WHERE counted_at < now() - interval '3 days'`);
   }
 
-  /** Runs a statement that ends deliveries and publishes their outcomes, atomically. */
-  private endInTransaction(sql: string, values: unknown[]): Promise<void> {
+  /** Runs a statement that ends deliveries and publishes their outcomes (then `after`, if given), atomically. */
+  private endInTransaction(sql: string, values: unknown[], after?: (tx: NotifierTransaction) => Promise<void>): Promise<void> {
     return this.events.withTransaction(async (tx) => {
       const { rows } = await tx.connection.query<EndedDeliveryRow>(sql, values);
       await this.publishOutcomes(tx, rows);
+      if (after && rows.length > 0) await after(tx);
     });
   }
 

@@ -76,6 +76,7 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
       providers: config.smsProviders,
       timeoutMs: config.SMS_TIMEOUT_MS,
       cooldownMs: config.SMS_PROVIDER_COOLDOWN_MS,
+      statusCallbackUrl: config.SMS_STATUS_CALLBACK_URL,
       observer: {
         failover: (from, to, reason) => {
           metrics.failovers.inc({ from, to });

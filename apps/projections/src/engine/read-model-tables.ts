@@ -98,6 +98,7 @@ export const notificationDeliveriesTable: ReadModelTable<ChannelDeliveriesRow> =
     col('channel', 'text', 'channel'),
     col('delivered', 'integer', 'delivered'),
     col('failed', 'integer', 'failed'),
+    col('undelivered', 'integer', 'undelivered'),
     col('last_latency_ms', 'integer', 'lastLatencyMs'),
     col('updated_at', 'timestamptz', 'updatedAt'),
   ],
@@ -167,6 +168,8 @@ export const projectionMigrations: readonly Migration[] = [
   },
   // A SKU's detail on the dashboard: its recent events and open reservations, and who waits for it.
   { id: '0005-sku-activity-and-waiting', sql: (schema) => `${createTableSql(schema, skuActivityTable)}\n${createTableSql(schema, skuWaitingTable)}` },
+  // SMS the provider accepted and later reported undelivered (ADR 0031). A schema made after this change has it from 0002.
+  { id: '0006-undelivered-sms', sql: (schema) => `ALTER TABLE ${schema}.${notificationDeliveriesTable.table} ADD COLUMN IF NOT EXISTS undelivered integer NOT NULL DEFAULT 0` },
 ];
 
 function toRecord<Row>(spec: ReadModelTable<Row>, row: Row): Record<string, unknown> {

@@ -114,6 +114,9 @@ export class ChannelDeliveriesView {
   @ApiProperty({ type: 'integer', minimum: 0 })
   failed!: number;
 
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'SMS accepted by the provider that it later reported undelivered or failed (ADR 0031)' })
+  undelivered!: number;
+
   @ApiProperty({ type: 'integer', nullable: true, description: 'Stock change to acceptance by the channel, of the last delivery' })
   lastLatencyMs!: number | null;
 
@@ -124,7 +127,7 @@ export class ChannelDeliveriesView {
 /** Every channel, ordered by name; a channel nothing went out on yet shows zeros. */
 export function deliveriesPerChannel(rows: readonly ChannelDeliveriesRow[]): ChannelDeliveriesView[] {
   const byChannel = new Map(rows.map((row) => [row.channel, row]));
-  return CHANNELS.map((channel) => byChannel.get(channel) ?? { channel, delivered: 0, failed: 0, lastLatencyMs: null, updatedAt: null });
+  return CHANNELS.map((channel) => byChannel.get(channel) ?? { channel, delivered: 0, failed: 0, undelivered: 0, lastLatencyMs: null, updatedAt: null });
 }
 
 /** A change as sent to SSE clients: the same shapes as the query API. */

@@ -63,6 +63,30 @@ export const NotificationFailed = defineEvent({
   ],
 });
 
-export const deliveryEvents = [NotificationDelivered, NotificationFailed] as const;
+export const SmsDeliveryReported = defineEvent({
+  type: 'SmsDeliveryReported',
+  context,
+  aggregate,
+  description:
+    'The SMS provider reported the final fate of a sent SMS (its status callback): delivered to the handset, or not (undelivered, failed) with the provider’s error code. Follows NotificationDelivered on the delivery’s stream, once.',
+  versions: [
+    {
+      version: 1,
+      schema: Type.Object(
+        {
+          deliveryId: deliveryFields.deliveryId,
+          customerId: CustomerId,
+          sku: Sku,
+          providerMessageId: Type.String({ minLength: 2, maxLength: 64, pattern: '^[A-Za-z0-9]+$', description: 'The provider’s message id (Twilio: the message SID)' }),
+          status: Type.Union([Type.Literal('delivered'), Type.Literal('undelivered'), Type.Literal('failed')]),
+          errorCode: Type.Union([Type.String({ pattern: '^[0-9]{1,10}$' }), Type.Null()], { description: 'The provider’s error code (e.g. 30003 unreachable, 21610 unsubscribed), null when delivered' }),
+        },
+        { additionalProperties: false },
+      ),
+    },
+  ],
+});
+
+export const deliveryEvents = [NotificationDelivered, NotificationFailed, SmsDeliveryReported] as const;
 
 export type DeliveryEvent = DomainEventOf<(typeof deliveryEvents)[number]>;

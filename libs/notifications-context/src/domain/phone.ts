@@ -35,3 +35,12 @@ export function decideKeyword(optedOut: boolean, phoneIndex: string, keyword: st
   if (kind === 'opt-in' && optedOut) return [{ type: 'SmsOptedIn', data: { phone: phoneIndex, keyword } }];
   return [];
 }
+
+/**
+ * The provider reports that the recipient unsubscribed (Twilio 21610: they replied STOP to the sender
+ * number, and the provider now refuses to text them): the number is opted out as if the keyword had
+ * reached us, recorded as `PROVIDER-<code>`; nothing when it is already.
+ */
+export function decideProviderOptOut(optedOut: boolean, phoneIndex: string, errorCode: string): PhoneEvent[] {
+  return optedOut ? [] : [{ type: 'SmsOptedOut', data: { phone: phoneIndex, keyword: `PROVIDER-${errorCode}`.slice(0, 32) } }];
+}

@@ -56,7 +56,9 @@ describe('notifications main', () => {
       '/subscriptions',
       '/subscriptions/{id}',
       '/unsubscribe',
+      '/webhooks/email/events',
       '/webhooks/sms',
+      '/webhooks/sms/status',
     ]);
     process.child.kill('SIGTERM');
     expect(await process.exit).toEqual({ code: 0, signal: null });

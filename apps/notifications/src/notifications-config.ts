@@ -34,6 +34,16 @@ export class NotificationsConfig extends BaseServiceConfig {
   @EnvString({ pattern: /^\S{8,}$/, description: 'a provider auth token' })
   SMS_WEBHOOK_AUTH_TOKEN?: string;
 
+  /**
+   * `POST /webhooks/email/events` (bounces and complaints, Mailgun's webhook shape, ADR 0032) requires
+   * the HMAC-SHA256 signature made with this webhook signing key. Unset: unsigned reports are accepted
+   * in development only, and every report is refused otherwise.
+   */
+  @EnvOptional()
+  @EnvSecret()
+  @EnvString({ pattern: /^\S{16,}$/, description: 'a webhook signing key of at least 16 characters' })
+  EMAIL_WEBHOOK_SIGNING_KEY?: string;
+
   /** The service's public base URL (how providers reach the webhook); signatures are computed on it. */
   @EnvOptional()
   @EnvUrl(['http', 'https'])

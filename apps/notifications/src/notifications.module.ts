@@ -14,14 +14,16 @@ import { SubscriptionsController } from './subscriptions/subscriptions.controlle
 import { SubscriptionsService } from './subscriptions/subscriptions.service.js';
 import { UnsubscribeController } from './unsubscribe/unsubscribe.controller.js';
 import { PhoneService } from './webhooks/phone.service.js';
+import { EmailEventsController } from './webhooks/email-events.controller.js';
+import { EmailSuppressionService } from './webhooks/email-suppression.service.js';
 import { SmsStatusController } from './webhooks/sms-status.controller.js';
 import { SmsStatusService } from './webhooks/sms-status.service.js';
 import { SmsWebhookController } from './webhooks/sms-webhook.controller.js';
 
 /** The notifications API: preferences, subscriptions, the web inbox and its stream, unsubscribes. */
 @Module({
-  controllers: [PreferencesController, ContactConfirmationsController, CustomerErasureController, SubscriptionsController, InboxController, UnsubscribeController, SmsWebhookController, SmsStatusController],
-  providers: [NotificationsStore, PreferencesService, ContactConfirmationsService, CustomerErasureService, SubscriptionsService, InboxService, LiveInbox, PhoneService, SmsStatusService],
+  controllers: [PreferencesController, ContactConfirmationsController, CustomerErasureController, SubscriptionsController, InboxController, UnsubscribeController, SmsWebhookController, SmsStatusController, EmailEventsController],
+  providers: [NotificationsStore, PreferencesService, ContactConfirmationsService, CustomerErasureService, SubscriptionsService, InboxService, LiveInbox, PhoneService, SmsStatusService, EmailSuppressionService],
 })
 export class NotificationsModule {}
 

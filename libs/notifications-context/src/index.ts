@@ -13,3 +13,4 @@ export * from './domain/sealed-contacts.js';
 export * from './domain/masked-recipient.js';
 export * from './domain/derived-keys.js';
 export * from './domain/phone-index.js';
+export * from './domain/email-suppression.js';

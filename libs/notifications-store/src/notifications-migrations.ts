@@ -140,10 +140,16 @@ export function notificationsMigrations(phoneIndexKey: Buffer): readonly Migrati
         `);
       },
     },
+    {
+      // A hard bounce or complaint suppresses the customer's address until they confirm it again (ADR 0032).
+      id: EMAIL_SUPPRESSION_MIGRATION,
+      sql: (s) => `ALTER TABLE ${s}.customers ADD COLUMN email_suppressed_reason text, ADD COLUMN email_suppressed_at timestamptz;`,
+    },
   ];
 }
 
-const PHONE_BLIND_INDEX_MIGRATION = 'notifications-004-phone-blind-index';
+export const PHONE_BLIND_INDEX_MIGRATION = 'notifications-004-phone-blind-index';
+const EMAIL_SUPPRESSION_MIGRATION = 'notifications-005-email-suppression';
 
 /** The id of the last migration above: the notifier waits until the schema has it. */
-export const LATEST_NOTIFICATIONS_MIGRATION = PHONE_BLIND_INDEX_MIGRATION;
+export const LATEST_NOTIFICATIONS_MIGRATION = EMAIL_SUPPRESSION_MIGRATION;

@@ -4,7 +4,7 @@ import { carriesContact, evolvePreferences, openCustomerEventData, phoneIndexOfE
 import { inTransaction, migrate, quoteSchema } from '@stockflow/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { notificationsMigrations } from './notifications-migrations.js';
-import { endSubscriptions, insertSubscription, preferencesOfRow, saveCustomerPreferences, saveCustomerVersion, savePhoneOptOut, saveConfirmedContact, saveCustomerErased, customerKeyRecord, type CustomerPreferencesRow } from './read-model-rows.js';
+import { endSubscriptions, insertSubscription, preferencesOfRow, saveCustomerPreferences, saveCustomerVersion, savePhoneOptOut, saveConfirmedContact, saveCustomerErased, saveEmailSuppressed, customerKeyRecord, type CustomerPreferencesRow } from './read-model-rows.js';
 
 /** The read models that are a function of the context's log alone (the inbox holds rendered text the log does not). */
 export const REBUILDABLE_TABLES = ['customers', 'subscriptions', 'phone_opt_outs'] as const;
@@ -82,6 +82,9 @@ async function apply(client: PoolClient, s: string, keyOf: (customerId: string) 
       return true;
     case 'CustomerDataErased':
       await saveCustomerErased(client, s, data['customerId'], version, at);
+      return true;
+    case 'EmailSuppressed':
+      await saveEmailSuppressed(client, s, data['customerId'], data['reason'], version, at);
       return true;
     case 'SubscriptionCreated':
       await insertSubscription(client, s, { id: data['subscriptionId'], customerId: data['customerId'], sku: data['sku'], kind: data['kind'], version }, at);

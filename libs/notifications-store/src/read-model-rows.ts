@@ -129,9 +129,11 @@ export async function indexLegacyPhoneRows(db: Db, s: string, phoneIndexKey: Buf
 /** The address a customer confirmed on a channel (ContactConfirmed), at a stream version. */
 export async function saveConfirmedContact(db: Db, s: string, customerId: string, channel: 'email' | 'sms', address: string, version: number, at: Date | null = null): Promise<void> {
   const column = channel === 'email' ? 'confirmed_email' : 'confirmed_phone';
+  // Confirming an email address again lifts its suppression (ADR 0032).
+  const lift = channel === 'email' ? ', email_suppressed_reason = NULL, email_suppressed_at = NULL' : '';
   await db.query(
     `INSERT INTO ${s}.customers (customer_id, version, ${column}, updated_at) VALUES ($1, $2, $3, COALESCE($4, now()))
-     ON CONFLICT (customer_id) DO UPDATE SET version = EXCLUDED.version, ${column} = EXCLUDED.${column}, updated_at = EXCLUDED.updated_at`,
+     ON CONFLICT (customer_id) DO UPDATE SET version = EXCLUDED.version, ${column} = EXCLUDED.${column}, updated_at = EXCLUDED.updated_at${lift}`,
     [customerId, version, channel === 'email' ? address.toLowerCase() : address, at],
   );
 }
@@ -162,8 +164,17 @@ export async function ensureCustomerKey(db: Db, s: string, customerId: string): 
 export async function saveCustomerErased(db: Db, s: string, customerId: string, version: number, at: Date | null = null): Promise<void> {
   await db.query(
     `UPDATE ${s}.customers SET version = $2, email = NULL, phone = NULL, phone_index = NULL, confirmed_email = NULL, confirmed_phone = NULL,
-       email_enabled = false, sms_enabled = false, updated_at = COALESCE($3, now())
+       email_suppressed_reason = NULL, email_suppressed_at = NULL, email_enabled = false, sms_enabled = false, updated_at = COALESCE($3, now())
      WHERE customer_id = $1`,
     [customerId, version, at],
+  );
+}
+
+/** A bounced or complained-about address (EmailSuppressed): unconfirmed, with why and when (ADR 0032). */
+export async function saveEmailSuppressed(db: Db, s: string, customerId: string, reason: string, version: number, at: Date | null = null): Promise<void> {
+  await db.query(
+    `UPDATE ${s}.customers SET version = $2, confirmed_email = NULL, email_suppressed_reason = $3, email_suppressed_at = COALESCE($4, now()), updated_at = COALESCE($4, now())
+     WHERE customer_id = $1`,
+    [customerId, version, reason, at],
   );
 }

@@ -97,6 +97,14 @@ export class ConfirmedContactsView {
   sms!: boolean;
 }
 
+export class EmailSuppressionView {
+  @ApiProperty({ enum: ['bounce', 'complaint'], description: 'The mail provider reported a hard bounce of, or a complaint about, a message to this address' })
+  reason!: 'bounce' | 'complaint';
+
+  @ApiProperty({ format: 'date-time' })
+  at!: string;
+}
+
 export class PreferencesView {
   @ApiProperty()
   customerId!: string;
@@ -127,6 +135,13 @@ export class PreferencesView {
     description: 'Whether the owner confirmed the email address / phone number with the code sent to it; an unconfirmed one gets no notifications',
   })
   confirmed!: ConfirmedContactsView;
+
+  @ApiProperty({
+    type: EmailSuppressionView,
+    nullable: true,
+    description: 'Set when the address bounced or was complained about (ADR 0032): it gets no email until its owner confirms it again (set the preferences again for a new code)',
+  })
+  emailSuppressed!: EmailSuppressionView | null;
 
   @ApiProperty({ description: 'Version of the customer stream' })
   version!: number;

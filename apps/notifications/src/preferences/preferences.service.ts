@@ -22,6 +22,8 @@ interface CustomerRow extends CustomerPreferencesRow {
   preferences_set: boolean;
   sms_opted_out?: boolean | null;
   email_confirmed?: boolean | null;
+  email_suppressed_reason?: 'bounce' | 'complaint' | null;
+  email_suppressed_at?: Date | null;
   phone_confirmed?: boolean | null;
 }
 
@@ -98,6 +100,7 @@ export class PreferencesService {
     const row = rows[0];
     if (!row) return null;
     const confirmed = { email: row.email_confirmed === true, sms: row.phone_confirmed === true };
-    return { customerId, ...preferencesOfRow(row), smsOptedOut: row.sms_opted_out === true, confirmed, version: row.version };
+    const emailSuppressed = row.email_suppressed_reason && row.email_suppressed_at ? { reason: row.email_suppressed_reason, at: row.email_suppressed_at.toISOString() } : null;
+    return { customerId, ...preferencesOfRow(row), smsOptedOut: row.sms_opted_out === true, confirmed, emailSuppressed, version: row.version };
   }
 }

@@ -30,7 +30,7 @@ describe('PUT/GET /customers/:id/preferences', () => {
       .send(full)
       .expect(200);
     // Email and SMS on: each contact is asked for a confirmation (ADR 0028) in the same transaction.
-    expect(put.body).toEqual({ customerId: 'ada', ...full, smsOptedOut: false, confirmed: { email: false, sms: false }, version: 3 });
+    expect(put.body).toEqual({ customerId: 'ada', ...full, smsOptedOut: false, confirmed: { email: false, sms: false }, emailSuppressed: null, version: 3 });
     const get = await svc.http().get('/customers/ada/preferences').expect(200);
     expect(get.body).toEqual(put.body);
     const { events } = await svc.running.infrastructure.store.readStream('customer-ada');

@@ -1,5 +1,6 @@
 import { createTransport } from 'nodemailer';
 import type { SendingChannel, OutgoingMessage, SendReceipt } from './channel.js';
+import { maskAddresses } from '@stockflow/notifications-context';
 import { SendError } from './channel.js';
 import { renderEmail } from '../templates/templates.js';
 import { smtpConnectionOptions, type SmtpSettings } from './smtp-settings.js';
@@ -85,9 +86,4 @@ export function classifySmtpError(error: unknown): SendError {
   const aboutTheMessage = code === 'EENVELOPE' || code === 'EMESSAGE' || /^(MAIL FROM|RCPT TO|DATA)/i.test(command ?? '');
   const permanent = aboutTheMessage && typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
   return new SendError(text, permanent, 'smtp');
-}
-
-/** `<ada@example.com>` → `<address>`: server replies often quote the recipient. */
-export function maskAddresses(text: string): string {
-  return text.replace(/[^\s<>"'@,;:]+@[^\s<>"'@,;:]+/g, 'address');
 }

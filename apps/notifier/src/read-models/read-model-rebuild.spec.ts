@@ -88,6 +88,15 @@ describe('notifications read models rebuilt from the log', () => {
     );
     expect((await h.api('POST', `/customers/reb-c0/notifications/${notification!.id}/read`)).status).toBe(204);
     // Someone told in the inbox without preferences, then reading it: a customers row of versions only.
+    // A hard bounce of reb-c1's confirmation code suppresses the address (EmailSuppressed, ADR 0032).
+    const [confirmation] = await h.query<{ confirmation_id: string }>(`SELECT confirmation_id FROM $schema.contact_confirmations WHERE customer_id = 'reb-c1' AND channel = 'email'`);
+    const bounce = await fetch(`${h.notificationsUrl}/webhooks/email/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ 'event-data': { event: 'failed', severity: 'permanent', recipient: 'reb-c1@example.org', message: { headers: { 'message-id': `<${confirmation!.confirmation_id}@notifier.stockflow>` } } } }),
+    });
+    expect(bounce.status).toBe(204);
+    expect(await h.query(`SELECT email_suppressed_reason FROM $schema.customers WHERE customer_id = 'reb-c1'`)).toEqual([{ email_suppressed_reason: 'bounce' }]);
     await h.stopNotifier();
 
     const startedAt = performance.now();
@@ -96,7 +105,9 @@ describe('notifications read models rebuilt from the log', () => {
     console.log(`notifications read models rebuilt from ${applied} events in ${Math.round(performance.now() - startedAt)} ms`);
     expect(applied).toBeGreaterThan(20);
 
-    expect(await rows(rebuilt, 'customers', 'customer_id', ['updated_at'])).toEqual(await rows(h.schema, 'customers', 'customer_id', ['updated_at']));
+    // The writer's clock: updated_at, and when a suppression was recorded (the rebuild has the event's time).
+    const customerClocks = ['updated_at', 'email_suppressed_at'];
+    expect(await rows(rebuilt, 'customers', 'customer_id', customerClocks)).toEqual(await rows(h.schema, 'customers', 'customer_id', customerClocks));
     expect(await rows(rebuilt, 'subscriptions', 'id', ['subscribed_at', 'ended_at'])).toEqual(await rows(h.schema, 'subscriptions', 'id', ['subscribed_at', 'ended_at']));
     expect(await rows(rebuilt, 'phone_opt_outs', 'phone_index', ['changed_at'])).toEqual(await rows(h.schema, 'phone_opt_outs', 'phone_index', ['changed_at']));
     // The wave order survives: the same queues, in the same order; every end has its time.

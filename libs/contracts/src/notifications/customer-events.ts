@@ -209,6 +209,29 @@ export const CustomerDataErased = defineEvent({
   versions: [{ version: 1, schema: Type.Object({ customerId: CustomerId, erasedAt: Type.String({ format: 'date-time' }) }, { additionalProperties: false }) }],
 });
 
+export const EmailSuppressed = defineEvent({
+  type: 'EmailSuppressed',
+  context,
+  aggregate,
+  description:
+    'The mail provider reported a hard bounce of, or a complaint about, a message to the customer’s current email address (ADR 0032): the address counts as unconfirmed, so no more email goes to it until its owner confirms it again. Carries no address.',
+  versions: [
+    {
+      version: 1,
+      schema: Type.Object(
+        {
+          customerId: CustomerId,
+          reason: Type.Union([Type.Literal('bounce'), Type.Literal('complaint')]),
+          provider: Type.String({ minLength: 1, maxLength: 32, description: 'The webhook it came from, e.g. mailgun' }),
+          detail: Type.String({ maxLength: 300, description: 'The provider’s code and description, addresses masked' }),
+          messageId: Type.String({ minLength: 1, maxLength: 200, description: 'The Message-ID of the message it was about' }),
+        },
+        { additionalProperties: false },
+      ),
+    },
+  ],
+});
+
 export const customerEvents = [
   NotificationPreferencesSet,
   EmailUnsubscribed,
@@ -217,6 +240,7 @@ export const customerEvents = [
   ContactConfirmationFailed,
   ContactConfirmed,
   CustomerDataErased,
+  EmailSuppressed,
 ] as const;
 
 export type CustomerEvent = DomainEventOf<(typeof customerEvents)[number]>;

@@ -139,6 +139,11 @@ export function evolveConfirmations(state: ConfirmationState, event: notificatio
       const { [channel]: _done, ...pending } = state.pending;
       return { pending, confirmed: { ...state.confirmed, [channel]: normalise(channel, address) } };
     }
+    case 'EmailSuppressed': {
+      // Bounced or complained about: unconfirmed until its owner confirms it again.
+      const { email: _suppressed, ...confirmed } = state.confirmed;
+      return { ...state, confirmed };
+    }
     default:
       return state;
   }

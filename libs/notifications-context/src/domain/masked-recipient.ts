@@ -8,3 +8,8 @@ export function maskRecipient(recipient: string): string {
   if (recipient.startsWith('+') && recipient.length > 6) return `${recipient.slice(0, 3)}***${recipient.slice(-2)}`;
   return recipient === 'inbox' ? recipient : '***';
 }
+
+/** Every e-mail address in a text (a server's reply quoting the recipient) replaced by `address`. */
+export function maskAddresses(text: string): string {
+  return text.replace(/[^\s<>"'@,;:]+@[^\s<>"'@,;:]+/g, 'address');
+}

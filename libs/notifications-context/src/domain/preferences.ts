@@ -66,6 +66,7 @@ export function evolvePreferences(current: Preferences | null, event: CustomerEv
     case 'ContactConfirmationRequested':
     case 'ContactConfirmationFailed':
     case 'ContactConfirmed':
+    case 'EmailSuppressed':
       return current;
   }
 }

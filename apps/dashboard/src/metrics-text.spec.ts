@@ -10,7 +10,7 @@ describe('metrics text', () => {
       'dead_letters_total{consumer="a",reason="invalid-payload"} 2',
       'dead_letters_total{consumer="b",reason="malformed-message"} 1',
       'projection_lag_events{projection="stock"} 4',
-      'projection_lag_milliseconds{projection="stock"} 120',
+      'projection_lag_seconds{projection="stock"} 0.12',
       'process_cpu_seconds_total 9',
       'http_server_request_duration_seconds_count{method="POST",route="/orders",status_code="201"} 40',
       'http_server_request_duration_seconds_count{method="POST",route="/orders",status_code="400"} 3',

@@ -29,7 +29,7 @@ export const WATCHED_METRICS = new Set([
   'consumer_lag_messages',
   'dead_letters_total',
   'projection_lag_events',
-  'projection_lag_milliseconds',
+  'projection_lag_seconds',
 ]);
 
 export interface ProcessHealth {
@@ -62,7 +62,7 @@ export function summarize(samples: readonly Sample[]): ProcessHealth {
     else if (s.name === 'consumer_lag_messages') consumerLag[s.labels['consumer'] ?? '?'] = s.value;
     else if (s.name === 'dead_letters_total') deadLetters += s.value;
     else if (s.name === 'projection_lag_events') (projectionLag[s.labels['projection'] ?? '?'] ??= { events: 0, ms: 0 }).events = s.value;
-    else if (s.name === 'projection_lag_milliseconds') (projectionLag[s.labels['projection'] ?? '?'] ??= { events: 0, ms: 0 }).ms = s.value;
+    else if (s.name === 'projection_lag_seconds') (projectionLag[s.labels['projection'] ?? '?'] ??= { events: 0, ms: 0 }).ms = s.value * 1000;
   }
   return { up: true, commands, eventsAppended, relayLag, consumerLag, deadLetters, projectionLag };
 }

@@ -47,7 +47,8 @@ export function startProjectionsService(config: ProjectionsConfig, options: Star
   const metrics = new ProjectionMetrics(serviceMetrics);
   const rebuild = (): Promise<RebuildReport> =>
     rebuildAll(wiring.deps!, (result) => {
-      metrics.rebuildRate.set({ projection: result.projection }, result.eventsPerSecond);
+      metrics.rebuildEvents.inc({ projection: result.projection }, result.events);
+      metrics.rebuildDuration.set({ projection: result.projection }, result.replayMs / 1000);
       wiring.service?.logger.info({ ...result }, 'projection rebuilt and swapped in');
       changes.publish({ view: 'rebuild', rows: [result], sequence: result.checkpoint, at: new Date().toISOString() });
     });

@@ -336,7 +336,7 @@ describe('projections service', () => {
   it('reports projection lag on /metrics and /health/ready', async () => {
     // The pending figure is refreshed from the consumer's info every second.
     const metrics = await eventually(() => fetch(`${sys.url}/metrics`).then((r) => r.text()), (m) => /projection_lag_events\{projection="stock"\} 0/.test(m), 5000, 'stock lag 0');
-    expect(metrics).toMatch(/projection_lag_milliseconds\{projection="customer_orders"\} \d+/);
+    expect(metrics).toMatch(/projection_lag_seconds\{projection="customer_orders"\} [\d.e-]+/);
     expect(metrics).toMatch(/projection_events_applied_total\{projection="stock"\} \d+/);
     const ready = await sys.get<{ checks?: Record<string, unknown> } & Record<string, unknown>>('/health/ready');
     expect(ready.status).toBe(200);

@@ -4,7 +4,7 @@ import { send } from './http-client.js';
 import { parseMetrics, sumOf, type MetricSample } from './prometheus-text.js';
 
 /** The lag gauges of libs/platform (relays, consumers) and of the projections engine. */
-const LAG_GAUGES = ['relay_lag_events', 'consumer_lag_messages', 'projection_lag_events', 'projection_lag_milliseconds'] as const;
+const LAG_GAUGES = ['relay_lag_events', 'consumer_lag_messages', 'projection_lag_events', 'projection_lag_seconds'] as const;
 
 /** Totals across the system at one moment (for rates over an interval). */
 export interface ThroughputCounters {
@@ -57,7 +57,7 @@ export class LagSampler {
     for (const [series, max] of this.maxima) {
       if (series.includes(' relay_lag_events')) relayEvents = Math.max(relayEvents, max);
       else if (series.includes(' consumer_lag_messages')) consumerMessages = Math.max(consumerMessages, max);
-      else if (series.includes(' projection_lag_milliseconds')) projectionMs = Math.max(projectionMs, max);
+      else if (series.includes(' projection_lag_seconds')) projectionMs = Math.max(projectionMs, max * 1000);
     }
     return { relayEvents, consumerMessages, projectionMs };
   }

@@ -13,8 +13,8 @@ import { http, startTestSystem, workspaceRoot, type TestSystem } from './test-sy
 
 /** The REST processes that publish an OpenAPI document. */
 const DOCUMENTED = ['orders', 'inventory', 'carts', 'notifications', 'notifier', 'projections'] as const;
-/** Routes anyone may call: the signed unsubscribe link and the signed SMS webhook (each checks its own signature). */
-const PUBLIC_OPERATIONS = ['notifications GET /unsubscribe', 'notifications POST /unsubscribe', 'notifications POST /webhooks/sms'];
+/** Routes anyone may call: the signed unsubscribe link and the providers' signed webhooks (each checks its own signature; ADR 0027, 0031, 0032). */
+const PUBLIC_OPERATIONS = ['notifications GET /unsubscribe', 'notifications POST /unsubscribe', 'notifications POST /webhooks/sms', 'notifications POST /webhooks/sms/status', 'notifications POST /webhooks/email/events'];
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 const SAMPLE_ID = '0b5a3c9e-7d1f-4c2a-9e8b-3f6d2a1c4b5e';
 

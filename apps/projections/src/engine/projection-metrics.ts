@@ -26,7 +26,10 @@ export class ProjectionMetrics {
   readonly applied: Counter<'projection'>;
   readonly batches: Counter<'projection'>;
   readonly batchDuration: Histogram<'projection'>;
-  readonly rebuildRate: Gauge<'projection'>;
+  /** Events replayed by rebuilds, by projection (a rate is the scraper's to compute). */
+  readonly rebuildEvents: Counter<'projection'>;
+  /** How long the last rebuild's replay took, by projection. */
+  readonly rebuildDuration: Gauge<'projection'>;
   readonly statuses = new Map<string, ProjectionStatus>();
 
   constructor(readonly service: ServiceMetrics) {
@@ -41,7 +44,13 @@ export class ProjectionMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     });
-    this.rebuildRate = new Gauge({ name: 'projection_rebuild_events_per_second', help: 'Replay speed of the last rebuild, by projection.', labelNames: ['projection'] as const, registers });
+    this.rebuildEvents = new Counter({ name: 'projection_rebuild_events_total', help: 'Events replayed by rebuilds, by projection.', labelNames: ['projection'] as const, registers });
+    this.rebuildDuration = new Gauge({
+      name: 'projection_rebuild_last_duration_seconds',
+      help: "The last rebuild's replay time, by projection.",
+      labelNames: ['projection'] as const,
+      registers,
+    });
     new Gauge({
       name: 'projection_lag_events',
       help: 'Events on the source stream not yet applied, by projection.',
@@ -52,13 +61,13 @@ export class ProjectionMetrics {
       },
     });
     new Gauge({
-      name: 'projection_lag_milliseconds',
+      name: 'projection_lag_seconds',
       help: 'Age of the last applied event while events are pending (0 when caught up), by projection.',
       labelNames: ['projection'] as const,
       registers,
       collect() {
         const now = Date.now();
-        for (const s of statuses.values()) this.set({ projection: s.projection }, lagMs(s, now));
+        for (const s of statuses.values()) this.set({ projection: s.projection }, lagMs(s, now) / 1000);
       },
     });
     new Gauge({

@@ -3,7 +3,7 @@
 // .stockflow/. Prints a short banner, then only warnings and errors (full logs in
 // .stockflow/logs/<process>.log, or everything with --verbose); restarts a process that dies, with
 // backoff; Ctrl-C (or SIGTERM) stops every process and server it started.
-import { IDENTITY, provideServers, RunningSystem, SERVICES, SINKS, systemManifest, type ProcessSpec } from '@stockflow/system-launcher';
+import { IDENTITY, provideServers, READ_SIDE, RunningSystem, SERVICES, SINKS, systemManifest, WORKERS, type ProcessSpec } from '@stockflow/system-launcher';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { banner } from './banner.js';
@@ -14,7 +14,8 @@ import { LogRouter } from './log-routing.js';
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const sinks = new Set<string>([...SINKS.map((s) => s.name), IDENTITY.name]);
-const restServices = new Set<string>(SERVICES.map((s) => s.name));
+/** Every process that serves its OpenAPI document at /docs: the services, the notifier and the projections. */
+const documented = new Set<string>([...SERVICES, ...WORKERS, ...READ_SIDE].map((s) => s.name));
 
 /** Sinks answer /health/live only (no dependencies); every other process has /health/ready. */
 async function isReady(spec: ProcessSpec): Promise<boolean> {
@@ -26,7 +27,7 @@ async function isReady(spec: ProcessSpec): Promise<boolean> {
 }
 
 function noteFor(spec: ProcessSpec): string | undefined {
-  if (restServices.has(spec.name)) return `API docs ${spec.url}/docs`;
+  if (documented.has(spec.name)) return `API docs ${spec.url}/docs`;
   if (spec.name === IDENTITY.name) return `tokens: POST ${spec.url}/dev/tokens {"sub":"customer-1","scope":"customer"}`;
   if (sinks.has(spec.name)) return `messages received: ${spec.url}/`;
   if (spec.name === 'dashboard') return spec.env.AUTH_ISSUER ? 'open it in a browser; sign in with any name (development)' : 'open it in a browser';

@@ -1,6 +1,6 @@
 import { runService, type RunningService, type StartOptions } from '@stockflow/platform';
 import { InventoryConfig } from './inventory-config.js';
-import { InventoryModule } from './inventory.module.js';
+import { InventoryModule, inventoryOpenApi } from './inventory.module.js';
 import { RESERVATIONS_CONSUMER } from './reservations/reservations.handler.js';
 
 /**
@@ -13,11 +13,7 @@ export function startInventoryService(config: InventoryConfig, options: StartOpt
     config,
     module: () => InventoryModule,
     consumers: [RESERVATIONS_CONSUMER],
-    openApi: {
-      title: 'stockflow inventory',
-      version: '1.0.0',
-      description: 'SKUs and their stock. Every change is an event on `inventory.sku.*`; reservations arrive from the order saga.',
-    },
+    openApi: inventoryOpenApi,
     ...options,
   });
 }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { EventStore } from '@stockflow/event-sourcing';
-import { EVENT_STORE } from '@stockflow/platform';
+import { EVENT_STORE, type OpenApiOptions } from '@stockflow/platform';
 import { AdjustStockController } from './adjust-stock/adjust-stock.controller.js';
 import { GetSkuController } from './get-sku/get-sku.controller.js';
 import { InventoryConfig } from './inventory-config.js';
@@ -21,3 +21,9 @@ import { SkuCommands } from './shared/sku-commands.js';
   ],
 })
 export class InventoryModule {}
+
+export const inventoryOpenApi: OpenApiOptions = {
+  title: 'stockflow inventory',
+  version: '1.0.0',
+  description: 'SKUs and their stock. Every change is an event on `inventory.sku.*`; reservations arrive from the order saga.',
+};

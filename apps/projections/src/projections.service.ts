@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { stockflowCatalog } from '@stockflow/contracts';
-import { runService, ServiceMetrics, type RunningService, type Service, type StartOptions } from '@stockflow/platform';
+import { runService, ServiceMetrics, type OpenApiOptions, type RunningService, type Service, type StartOptions } from '@stockflow/platform';
 import { quoteSchema } from '@stockflow/postgres';
 import { summarizeDeadLetters } from '@stockflow/messaging';
 import { ChangeFeed } from './engine/change-feed.js';
@@ -23,12 +23,21 @@ export interface Projectors {
 
 export type RunningProjections = RunningService<Projectors>;
 
+/** The read API's controllers (also what `npm run openapi` describes). */
+export const PROJECTIONS_CONTROLLERS = [ViewsController, StreamController, AdminController] as const;
+
+export const projectionsOpenApi: OpenApiOptions = {
+  title: 'stockflow projections',
+  version: '1.0.0',
+  description: 'Read models of stockflow, rebuilt from the event streams: stock, orders per customer, carts, notification deliveries, dead letters; live changes as Server-Sent Events.',
+};
+
 @Module({})
 class ProjectionsModule {
   static forRoot(context: ProjectionsContext): DynamicModule {
     return {
       module: ProjectionsModule,
-      controllers: [ViewsController, StreamController, AdminController],
+      controllers: [...PROJECTIONS_CONTROLLERS],
       providers: [{ provide: ProjectionsContext, useValue: context }],
     };
   }
@@ -68,7 +77,7 @@ export function startProjectionsService(config: ProjectionsConfig, options: Star
         rebuild,
         deadLetters: async () => summarizeDeadLetters(await jetstreamManager(infrastructure.nats), infrastructure.scheme),
       }),
-    openApi: { title: 'Projections', version: '1.0.0', description: 'Read models of stockflow, rebuilt from the event streams' },
+    openApi: projectionsOpenApi,
     readinessChecks: () => ({
       projectionLag: async () => {
         const lag = metrics.snapshot();

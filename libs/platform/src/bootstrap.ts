@@ -3,13 +3,13 @@ import { ModulesContainer, NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Pool } from 'pg';
 import type { DestinationStream, Logger } from 'pino';
 import { authOptionsOf, type AuthConfigLike, type AuthOptions } from './auth/auth-config.js';
-import { declareSecurity } from './auth/openapi-security.js';
+import { describeApi, type OpenApiOptions } from './openapi/openapi-document.js';
 import type { Socket } from 'node:net';
 import type { HttpIdempotencyStore } from './http-conventions/http-idempotency-store.js';
 import { PROBLEM_JSON, problemTypeForStatus, statusTitle } from './problem-details/problem-details.js';
@@ -67,12 +67,6 @@ export function rateLimitSettings(config: ServiceConfigLike, overrides: Partial<
     keyPrefix: config.RATE_LIMIT_KEY_PREFIX ?? 'stockflow:ratelimit:',
     ...overrides,
   };
-}
-
-export interface OpenApiOptions {
-  readonly title: string;
-  readonly version: string;
-  readonly description?: string;
 }
 
 export interface CreateServiceOptions {
@@ -236,10 +230,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
 
   let openApiDocument: OpenAPIObject | null = null;
   if (options.openApi) {
-    const builder = new DocumentBuilder().setTitle(options.openApi.title).setVersion(options.openApi.version);
-    if (options.openApi.description) builder.setDescription(options.openApi.description);
-    openApiDocument = SwaggerModule.createDocument(app, builder.build());
-    if (auth) openApiDocument = declareSecurity(openApiDocument, auth.issuer);
+    openApiDocument = describeApi(app, options.openApi, auth?.issuer ?? null);
     SwaggerModule.setup('docs', app, openApiDocument, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   }
 

@@ -12,3 +12,4 @@ export * from './host/index.js';
 export * from './auth/index.js';
 export * from './rate-limit/index.js';
 export * from './request-shape/index.js';
+export * from './openapi/index.js';

@@ -19,7 +19,7 @@ export class CheckOutController {
   @Post(':id/checkout')
   @ForCustomers()
   @HttpCode(202)
-  @ApiOperation({
+  @ApiOperation({ operationId: 'checkOutCart',
     summary: 'Check out an open, non-empty cart',
     description: 'Closes the cart and records CartCheckedOut with a new order id; the orders service places that order.',
   })

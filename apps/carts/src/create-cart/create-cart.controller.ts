@@ -14,7 +14,7 @@ export class CreateCartController {
   @Post()
   @ForCustomers()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Open a cart for a customer' })
+  @ApiOperation({ operationId: 'createCart', summary: 'Open a cart for a customer' })
   @ApiIdempotencyKey()
   @ApiCreatedResponse({
     type: CreatedCart,

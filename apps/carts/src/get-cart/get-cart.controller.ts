@@ -13,7 +13,7 @@ export class GetCartController {
 
   @Get(':id')
   @ForCustomers()
-  @ApiOperation({ summary: 'Read a cart' })
+  @ApiOperation({ operationId: 'getCart', summary: 'Read a cart' })
   @ApiOkResponse({ type: CartView, headers: etagHeader })
   @ApiProblems(400, 404)
   async getCart(@Param() params: GetCartParams, @Res({ passthrough: true }) reply: ReplyLike, @CurrentCaller() caller: Caller): Promise<CartView> {

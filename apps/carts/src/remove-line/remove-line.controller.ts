@@ -15,7 +15,7 @@ export class RemoveLineController {
   @Delete(':id/lines/:sku')
   @ForCustomers()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Remove a line from an open cart' })
+  @ApiOperation({ operationId: 'removeCartLine', summary: 'Remove a line from an open cart' })
   @ApiIfMatch()
   @ApiOkResponse({ type: CartView, headers: etagHeader })
   @ApiProblems(400, 404, 409, 412, 413, 415)

@@ -15,7 +15,7 @@ export class SetLineController {
   @Put(':id/lines/:sku')
   @ForCustomers()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Add a line to an open cart, or change its quantity', description: 'A cart holds at most 100 lines.' })
+  @ApiOperation({ operationId: 'setCartLine', summary: 'Add a line to an open cart, or change its quantity', description: 'A cart holds at most 100 lines.' })
   @ApiIfMatch()
   @ApiOkResponse({ type: CartView, headers: etagHeader })
   @ApiProblems(400, 404, 409, 412, 413, 415, 422)

@@ -7,6 +7,7 @@ import {
   ApiPreconditionFailedResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { OperatorOnly, currentEventMetadata, entityTag, IfMatchVersion } from '@stockflow/platform';
 import { SkuCommands } from '../shared/sku-commands.js';
@@ -21,6 +22,7 @@ export class AdjustStockController {
 
   /** Corrects on-hand stock (count, damage, loss). */
   @Post(':sku/adjustments')
+  @ApiOperation({ operationId: 'adjustStock', summary: 'Correct the on-hand stock of a SKU after a count' })
   @OperatorOnly()
   @HttpCode(200)
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last seen: the adjustment applies only to that version.' })

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { DomainError } from '@stockflow/event-sourcing';
 import { Authenticated, entityTag } from '@stockflow/platform';
 import { SkuErrorCodes } from '../domain/sku.js';
@@ -14,6 +14,7 @@ export class GetSkuController {
 
   /** A SKU's stock figures; ETag carries its version for If-Match on the next write. */
   @Get(':sku')
+  @ApiOperation({ operationId: 'getSku', summary: 'A SKU\'s stock: on hand, reserved, available' })
   @Authenticated()
   @ApiOkResponse({ type: SkuView })
   @ApiBadRequestResponse({ description: 'Invalid SKU code.' })

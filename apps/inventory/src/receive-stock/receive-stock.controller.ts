@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiPreconditionFailedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiPreconditionFailedResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { OperatorOnly, currentEventMetadata, entityTag, IfMatchVersion } from '@stockflow/platform';
 import { SkuCommands } from '../shared/sku-commands.js';
 import { SkuParams } from '../shared/sku-params.js';
@@ -13,6 +13,7 @@ export class ReceiveStockController {
 
   /** Books goods received into stock (a restock). */
   @Post(':sku/receipts')
+  @ApiOperation({ operationId: 'receiveStock', summary: 'Receive stock into a SKU (a restock from zero tells its waiting subscribers)' })
   @OperatorOnly()
   @HttpCode(200)
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last seen: the receipt applies only to that version.' })

@@ -1,5 +1,5 @@
 import { Body, Controller, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { OperatorOnly, currentEventMetadata, entityTag } from '@stockflow/platform';
 import { SkuCommands } from '../shared/sku-commands.js';
 import type { ReplyHeaders } from '../shared/sku-view.js';
@@ -12,6 +12,7 @@ export class RegisterSkuController {
 
   /** Adds a SKU to the catalogue with no stock. */
   @Post()
+  @ApiOperation({ operationId: 'registerSku', summary: 'Register a SKU with its name, initial stock and low-stock threshold' })
   @OperatorOnly()
   @ApiCreatedResponse({
     type: RegisterSkuResponse,

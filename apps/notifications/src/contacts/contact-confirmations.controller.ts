@@ -13,7 +13,7 @@ export class ContactConfirmationsController {
   @Post()
   @ForCustomers()
   @HttpCode(204)
-  @ApiOperation({
+  @ApiOperation({ operationId: 'confirmContact',
     summary: 'Confirm the email address or phone number of the preferences with the code sent to it',
     description:
       'Setting preferences with email or SMS on sends a six-digit code to the address or number (valid 24 h; five wrong codes lock it). ' +

@@ -13,7 +13,7 @@ export class CustomerErasureController {
   @Delete()
   @Authenticated()
   @HttpCode(204)
-  @ApiOperation({
+  @ApiOperation({ operationId: 'eraseCustomer',
     summary: "Erase a customer's contact details (right to erasure)",
     description:
       'Their email address and phone number leave every read model, and the copies in the event log and in JetStream become unreadable ' +

@@ -19,7 +19,7 @@ export class InboxController {
 
   @Get()
   @ForCustomers()
-  @ApiOperation({ summary: "A customer's web inbox, newest first" })
+  @ApiOperation({ operationId: 'listInboxNotifications', summary: "A customer's web inbox, newest first" })
   @ApiPageResponse(InboxItem)
   @ApiProblems(400)
   list(@Param() params: CustomerParams, @Query() query: PageQuery, @CurrentCaller() caller: Caller): Promise<Page<InboxItem>> {
@@ -30,7 +30,7 @@ export class InboxController {
   @Post(':nid/read')
   @ForCustomers()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Mark a notification read (InboxNotificationRead); marking it again is fine' })
+  @ApiOperation({ operationId: 'markNotificationRead', summary: 'Mark a notification read (InboxNotificationRead); marking it again is fine' })
   @ApiNoContentResponse({ description: 'Read' })
   @ApiProblems(400, 404)
   async read(@Param() params: NotificationParams, @Body(NoBodyPipe) _body: unknown, @CurrentCaller() caller: Caller): Promise<void> {
@@ -41,7 +41,7 @@ export class InboxController {
   @Get('stream')
   @ForCustomers()
   @AcceptsStreamTicket()
-  @ApiOperation({
+  @ApiOperation({ operationId: 'streamInboxNotifications',
     summary: 'New notifications as Server-Sent Events',
     description:
       'One `notification` event per new inbox row (`id:` is the inbox id, `data:` the item as JSON), a comment heartbeat every 15 s. ' +

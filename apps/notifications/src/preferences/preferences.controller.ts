@@ -13,7 +13,7 @@ export class PreferencesController {
 
   @Put()
   @ForCustomers()
-  @ApiOperation({
+  @ApiOperation({ operationId: 'setPreferences',
     summary: "Set a customer's contact details and notification preferences",
     description: 'Replaces the whole set (NotificationPreferencesSet on customer-<id>); the same set again records nothing.',
   })
@@ -26,7 +26,7 @@ export class PreferencesController {
 
   @Get()
   @ForCustomers()
-  @ApiOperation({ summary: "A customer's notification preferences" })
+  @ApiOperation({ operationId: 'getPreferences', summary: "A customer's notification preferences" })
   @ApiOkResponse({ type: PreferencesView })
   @ApiProblems(400, 404)
   get(@Param() params: CustomerParams, @CurrentCaller() caller: Caller): Promise<PreferencesView> {

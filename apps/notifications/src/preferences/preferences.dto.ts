@@ -35,12 +35,12 @@ export class QuietHoursDto {
 }
 
 export class PreferencesDto {
-  @ApiPropertyOptional({ example: 'ada@example.com', maxLength: 254, nullable: true, description: 'Required when channels.email is true' })
+  @ApiPropertyOptional({ type: String, example: 'ada@example.com', maxLength: 254, nullable: true, description: 'Required when channels.email is true' })
   @ValidateIf((o: PreferencesDto) => o.email !== undefined && o.email !== null ? true : o.channels?.email === true)
   @IsEmailAddress({ message: '$property must be an email address (required when channels.email is true)' })
   email?: string | null;
 
-  @ApiPropertyOptional({ example: '+4915123456789', pattern: '^\\+[1-9][0-9]{6,14}$', nullable: true, description: 'E.164; required when channels.sms is true' })
+  @ApiPropertyOptional({ type: String, example: '+4915123456789', pattern: '^\\+[1-9][0-9]{6,14}$', nullable: true, description: 'E.164; required when channels.sms is true' })
   @ValidateIf((o: PreferencesDto) => o.phone !== undefined && o.phone !== null ? true : o.channels?.sms === true)
   @IsE164({ message: '$property must be an E.164 phone number such as +4915123456789 (required when channels.sms is true)' })
   phone?: string | null;

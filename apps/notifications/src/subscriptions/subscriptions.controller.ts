@@ -16,7 +16,7 @@ export class SubscriptionsController {
   @Post('subscriptions')
   @ForCustomers()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Subscribe a customer to a SKU (SubscriptionCreated on subscription-<id>)' })
+  @ApiOperation({ operationId: 'createSubscription', summary: 'Subscribe a customer to a SKU (SubscriptionCreated on subscription-<id>)' })
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: CreatedSubscription, headers: { Location: { description: '/subscriptions/{id}', schema: { type: 'string' } } } })
   @ApiProblems(400, 409, 413, 415, 422)
@@ -29,7 +29,7 @@ export class SubscriptionsController {
 
   @Get('subscriptions/:id')
   @ForCustomers()
-  @ApiOperation({ summary: 'One subscription' })
+  @ApiOperation({ operationId: 'getSubscription', summary: 'One subscription' })
   @ApiOkResponse({ type: SubscriptionView })
   @ApiProblems(400, 404)
   async get(@Param() params: SubscriptionParams, @CurrentCaller() caller: Caller): Promise<SubscriptionView> {
@@ -46,7 +46,7 @@ export class SubscriptionsController {
   @Delete('subscriptions/:id')
   @ForCustomers()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Cancel a subscription (SubscriptionCancelled); cancelling twice is fine' })
+  @ApiOperation({ operationId: 'cancelSubscription', summary: 'Cancel a subscription (SubscriptionCancelled); cancelling twice is fine' })
   @ApiNoContentResponse({ description: 'Cancelled (or it already was)' })
   @ApiProblems(400, 404, 409)
   async cancel(@Param() params: SubscriptionParams, @Body(NoBodyPipe) _body: unknown, @CurrentCaller() caller: Caller): Promise<void> {
@@ -56,7 +56,7 @@ export class SubscriptionsController {
 
   @Get('customers/:id/subscriptions')
   @ForCustomers()
-  @ApiOperation({ summary: "A customer's subscriptions, newest first (active, cancelled and fulfilled)" })
+  @ApiOperation({ operationId: 'listCustomerSubscriptions', summary: "A customer's subscriptions, newest first (active, cancelled and fulfilled)" })
   @ApiPageResponse(SubscriptionView)
   @ApiProblems(400)
   list(@Param() params: CustomerParams, @Query() query: PageQuery, @CurrentCaller() caller: Caller): Promise<Page<SubscriptionView>> {

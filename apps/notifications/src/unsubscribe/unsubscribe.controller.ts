@@ -50,7 +50,7 @@ export class UnsubscribeController {
 
   @Get()
   @Public()
-  @ApiOperation({ summary: 'The link in the email: a confirmation page whose form POSTs the one-click body; changes nothing' })
+  @ApiOperation({ operationId: 'showUnsubscribePage', summary: 'The link in the email: a confirmation page whose form POSTs the one-click body; changes nothing' })
   @ApiOkResponse({ description: 'text/html confirmation page' })
   @ApiProblems(400)
   viaLink(@Query() query: UnsubscribeQuery, @Res() reply: FastifyReply): void {
@@ -66,7 +66,7 @@ export class UnsubscribeController {
   @Post()
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'One-click unsubscribe (RFC 8058): from a mail client, or the confirmation page\'s form' })
+  @ApiOperation({ operationId: 'unsubscribeOneClick', summary: 'One-click unsubscribe (RFC 8058): from a mail client, or the confirmation page\'s form' })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: OneClickBody })
   @ApiOkResponse({ type: UnsubscribeResult, description: 'JSON; text/html when the request accepts HTML first (the form)' })

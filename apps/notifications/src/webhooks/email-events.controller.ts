@@ -36,21 +36,28 @@ export class EmailEventsController {
   @Post('email/events')
   @Public()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Mail events from the provider: a hard bounce or a complaint suppresses the address until it is confirmed again' })
+  @ApiOperation({ operationId: 'receiveEmailEvents', summary: 'Mail events from the provider: a hard bounce or a complaint suppresses the address until it is confirmed again' })
   @ApiBody({
     schema: {
       type: 'object',
       required: ['event-data'],
       properties: {
-        signature: { type: 'object', properties: { timestamp: { type: 'string' }, token: { type: 'string' }, signature: { type: 'string' } } },
+        signature: {
+          type: 'object',
+          properties: {
+            timestamp: { type: 'string', example: '1764756930' },
+            token: { type: 'string', example: '4f1c9e0b7a2d4c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
+            signature: { type: 'string', example: '5d41402abc4b2a76b9719d911017c592ae4d5f0b8e0c6f7a9b1c2d3e4f5a6b7c' },
+          },
+        },
         'event-data': {
           type: 'object',
           properties: {
             event: { type: 'string', example: 'failed' },
             severity: { type: 'string', example: 'permanent' },
             recipient: { type: 'string', example: 'ada@example.com' },
-            message: { type: 'object', properties: { headers: { type: 'object', properties: { 'message-id': { type: 'string' } } } } },
-            'delivery-status': { type: 'object', properties: { code: { type: 'integer' }, description: { type: 'string' } } },
+            message: { type: 'object', properties: { headers: { type: 'object', properties: { 'message-id': { type: 'string', example: '<e3b0c442@stockflow>' } } } } },
+            'delivery-status': { type: 'object', properties: { code: { type: 'integer', example: 550 }, description: { type: 'string', example: 'mailbox does not exist' } } },
           },
         },
       },

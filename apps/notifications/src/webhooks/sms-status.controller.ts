@@ -27,7 +27,7 @@ export class SmsStatusController {
   @Post('sms/status')
   @Public()
   @HttpCode(204)
-  @ApiOperation({ summary: 'SMS delivery status from the provider (delivered, undelivered, failed with its error code)' })
+  @ApiOperation({ operationId: 'receiveSmsStatus', summary: 'SMS delivery status from the provider (delivered, undelivered, failed with its error code)' })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({
     schema: {

@@ -27,7 +27,7 @@ export class SmsWebhookController {
   @Post('sms')
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Inbound SMS from the provider (STOP / START keywords)' })
+  @ApiOperation({ operationId: 'receiveInboundSms', summary: 'Inbound SMS from the provider (STOP / START keywords)' })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({
     schema: {

@@ -105,7 +105,7 @@ export class DeliveriesController {
 
   @Get()
   @OperatorOnly()
-  @ApiOperation({ summary: 'Deliveries and their log (queued, sent, failed, dead, cancelled, capped), newest first' })
+  @ApiOperation({ operationId: 'listDeliveries', summary: 'Deliveries and their log (queued, sent, failed, dead, cancelled, capped), newest first' })
   @ApiPageResponse(DeliveryView)
   async list(@Query() query: DeliveriesQuery): Promise<Page<DeliveryView>> {
     const { limit, after } = pageRequest(deliveriesCursor, query);

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiPreconditionFailedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiPreconditionFailedResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { CurrentCaller, ForCustomers, currentEventMetadata, entityTag, IfMatchVersion, type Caller } from '@stockflow/platform';
 import { isPlaced } from '../domain/order.js';
 import { OrderCommands } from '../shared/order-commands.js';
@@ -14,10 +14,10 @@ export class CancelOrderController {
 
   /** Cancels a pending or confirmed order; the saga then releases its reservations. */
   @Post(':id/cancel')
+  @ApiOperation({ operationId: 'cancelOrder', summary: 'Cancel a pending or confirmed order and release its reservations' })
   @ForCustomers()
   @HttpCode(202)
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag of GET /orders/{id}: cancel only that version' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiAcceptedResponse({ type: OrderView, description: 'The cancelled order; its reservations are being released' })
   @ApiNotFoundResponse({ description: 'No such order' })
   @ApiConflictResponse({ description: 'The order is rejected or cancelled already' })

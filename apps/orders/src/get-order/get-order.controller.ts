@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { CurrentCaller, ForCustomers, entityTag, type Caller } from '@stockflow/platform';
 import { OrderCommands } from '../shared/order-commands.js';
 import { OrderIdParams } from '../shared/order-id.js';
@@ -12,6 +12,7 @@ export class GetOrderController {
 
   /** The order as its event stream says now, with its version as the ETag. */
   @Get(':id')
+  @ApiOperation({ operationId: 'getOrder', summary: 'An order with its lines and status' })
   @ForCustomers()
   @ApiOkResponse({ type: OrderView, description: 'ETag: the order version' })
   @ApiNotFoundResponse({ description: 'No such order' })

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { BoundedRequest, CurrentCaller, ForCustomers, assertActsForThemselves, currentEventMetadata, type Caller } from '@stockflow/platform';
 import { randomUUID } from 'node:crypto';
 import { OrderCommands } from '../shared/order-commands.js';
@@ -13,10 +13,10 @@ export class PlaceOrderController {
 
   /** Places an order; it stays pending until inventory has answered for every line. */
   @Post()
+  @ApiOperation({ operationId: 'placeOrder', summary: 'Place an order; the saga reserves every line or rejects it' })
   @ForCustomers()
   @HttpCode(202)
   @BoundedRequest(PLACE_ORDER_BOUNDS)
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Replays the first result for the same key and body' })
   @ApiAcceptedResponse({ type: OrderAccepted, description: 'Accepted: the order is pending. Location: /orders/{id}' })
   @ApiBadRequestResponse({ description: 'application/problem+json with field-level errors' })
   async place(@Body() body: PlaceOrderDto, @Res({ passthrough: true }) reply: ReplyHeaders, @CurrentCaller() caller: Caller): Promise<OrderAccepted> {

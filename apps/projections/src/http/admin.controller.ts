@@ -1,5 +1,5 @@
 import { ConflictException, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { OperatorOnly } from '@stockflow/platform';
 import { RebuildInProgress, type RebuildReport } from '../engine/rebuild-all.js';
 import { ProjectionsContext } from './projections-context.js';
@@ -14,6 +14,7 @@ export class AdminController {
    * done, with the replay figures. 409 while another rebuild runs.
    */
   @Post('rebuild')
+  @ApiOperation({ operationId: 'rebuildProjections', summary: 'Rebuild every read model from the event streams and swap it in while serving' })
   @OperatorOnly()
   @HttpCode(200)
   async rebuild(): Promise<RebuildReport> {

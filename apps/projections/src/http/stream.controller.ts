@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AcceptsStreamTicket, OperatorOnly } from '@stockflow/platform';
 import { ProjectionsContext } from './projections-context.js';
@@ -18,6 +18,7 @@ export class StreamController {
    * Every customer's changes pass here: operators only (a browser opens it with a stream ticket, ADR 0025).
    */
   @Get('stream')
+  @ApiOperation({ operationId: 'streamViewChanges', summary: 'Changes to the read models as Server-Sent Events (one event per committed batch)' })
   @OperatorOnly()
   @AcceptsStreamTicket()
   stream(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {

@@ -40,6 +40,10 @@ export function declareSecurity(document: OpenAPIObject, issuer: string): OpenAP
       operation.security = [...requirements, ...(ticket ? [{ streamTicket: [] }] : []), ...(access === 'optional' ? [{}] : [])];
     }
   }
+  const ticketed = Object.values(document.paths ?? {}).some((pathItem) =>
+    METHODS.some((method) => ((pathItem as Record<string, { security?: Array<Record<string, unknown>> } | undefined>)[method]?.security ?? []).some((r) => 'streamTicket' in r)),
+  );
+  if (!ticketed) delete document.components.securitySchemes['streamTicket'];
   return document;
 }
 

@@ -21,7 +21,7 @@ export class StreamTicketsController {
   @Post('stream-tickets')
   @HttpCode(201)
   @Authenticated()
-  @ApiOperation({ summary: 'A short-lived ticket for one Server-Sent Events path: GET <path>?ticket=<ticket>' })
+  @ApiOperation({ operationId: 'issueStreamTicket', summary: 'A short-lived ticket for one Server-Sent Events path: GET <path>?ticket=<ticket>' })
   async issue(@Body() body: StreamTicketRequest, @CurrentCaller() caller: Caller): Promise<{ ticket: string; expiresIn: number }> {
     return { ticket: await this.tickets.issue(caller, body.path), expiresIn: STREAM_TICKET_TTL_SECONDS };
   }

@@ -1,7 +1,8 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { contextSubjectPrefix, stockflowCatalog } from '@stockflow/contracts';
 import { JetStreamTransport, RethrowToConsumer, contextStreamSpec, type RetryPolicy } from '@stockflow/messaging';
-import { createService, type OpenApiOptions, type Service } from '../bootstrap.js';
+import { createService, type Service } from '../bootstrap.js';
+import type { OpenApiOptions } from '../openapi/openapi-document.js';
 import type { ReadinessCheck } from '../health/readiness.js';
 import type { LogLevel } from '../logging/logger.js';
 import { consumerObserver } from '../metrics/consumer-observer.js';

@@ -4,11 +4,12 @@
 // describe). It proves the documents by a client: a field renamed in code but not in the document,
 // an undocumented status or a wrong type fails here, not in a frontend team's build.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { apiClient, type CartsApi, type InventoryApi, type NotificationsApi, type NotifierApi, type OrdersApi, type ProjectionsApi } from '@stockflow/api-client';
+import { API_SERVICES, apiClient, apiDocument, type CartsApi, type InventoryApi, type NotificationsApi, type NotifierApi, type OrdersApi, type ProjectionsApi } from '@stockflow/api-client';
 import { IDENTITY } from '@stockflow/system-launcher';
+import { DOCUMENTED_ISSUER } from '@stockflow/platform';
 import { devTokens, eventually, type TestIdentity } from '@stockflow/testing';
 import { randomUUID } from 'node:crypto';
-import { startTestSystem, type TestSystem } from './test-system.js';
+import { http, startTestSystem, type TestSystem } from './test-system.js';
 
 const SETTLE_MS = 30_000;
 
@@ -43,6 +44,24 @@ describe('a customer journey through clients generated from the OpenAPI document
   afterAll(async () => {
     await sys?.stop();
   }, 60_000);
+
+  it('serves at /docs-json the committed document of each service, but for its own issuer', async () => {
+    for (const service of API_SERVICES) {
+      const served = await http<Record<string, unknown>>('GET', `${sys.url(service)}/docs-json`, undefined, { authorization: `Bearer ${tokens.operator}` });
+      expect([service, served.status]).toEqual([service, 200]);
+      const oidc = (document: Record<string, unknown>) => (document['components'] as { securitySchemes: Record<string, Record<string, string>> }).securitySchemes['oidc']!;
+      expect(oidc(served.body).openIdConnectUrl).toContain(new URL(identity.issuer).host);
+      expect(oidc(apiDocument(service) as unknown as Record<string, unknown>).openIdConnectUrl).toContain(new URL(DOCUMENTED_ISSUER).host);
+      // Everything else is the same document, byte for byte once the issuer is set aside.
+      const withoutIssuer = (document: Record<string, unknown>) => {
+        const copy = JSON.parse(JSON.stringify(document)) as Record<string, unknown>;
+        delete oidc(copy).openIdConnectUrl;
+        delete oidc(copy).description;
+        return copy;
+      };
+      expect([service, withoutIssuer(apiDocument(service) as unknown as Record<string, unknown>)]).toEqual([service, withoutIssuer(served.body)]);
+    }
+  });
 
   it('registers, subscribes, restocks, notifies, buys through a cart, reads the views and cancels, every answer as documented', async () => {
     const started = Date.now();

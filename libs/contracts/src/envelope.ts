@@ -1,3 +1,6 @@
+import type { EventCatalog } from './event-catalog.js';
+import type { EventDefinition, PayloadOf, TypeOf } from './event-definition.js';
+
 /**
  * The one envelope every stockflow event travels in: in the event store, on JetStream and at
  * every consumer. `data` holds the payload whose shape the event catalog defines per
@@ -38,4 +41,41 @@ const LOG_POSITION = /^\d{1,20}:\d{1,20}$/;
 
 export function isLogPosition(value: string | null | undefined): value is string {
   return typeof value === 'string' && LOG_POSITION.test(value);
+}
+
+const envelopeText = new TextDecoder();
+
+/**
+ * A message body as an event envelope, its payload validated as a reader holds it and upcast to the
+ * current version: what every consumer works with, inside this repository or outside it. Throws a
+ * `ContractViolation` for an event the catalog cannot read, or an `Error` for a body that is not an
+ * envelope at all.
+ */
+export function parseEnvelope(catalog: EventCatalog, body: Uint8Array | string): EventEnvelope {
+  const raw = JSON.parse(typeof body === 'string' ? body : envelopeText.decode(body)) as Partial<EventEnvelope>;
+  if (!raw || typeof raw !== 'object' || typeof raw.eventId !== 'string' || typeof raw.type !== 'string' || typeof raw.schemaVersion !== 'number') {
+    throw new Error('not an event envelope (eventId, type and schemaVersion are required)');
+  }
+  const { schemaVersion, data } = catalog.upcast(raw.type, raw.schemaVersion, raw.data);
+  const envelope = raw as EventEnvelope;
+  // Field by field: `{ ...raw, schemaVersion, data }` took V8's slow path, ~12 µs an event (ten
+  // times the JSON parse), paid by every consumer and 50,000 times a second by a rebuild.
+  return {
+    eventId: envelope.eventId,
+    type: envelope.type,
+    schemaVersion,
+    streamId: envelope.streamId,
+    streamPosition: envelope.streamPosition,
+    globalPosition: envelope.globalPosition,
+    occurredAt: envelope.occurredAt,
+    correlationId: envelope.correlationId,
+    causationId: envelope.causationId,
+    traceparent: envelope.traceparent,
+    data,
+  };
+}
+
+/** Narrows an envelope to one event definition, typing its payload (the current version's). */
+export function isEventOf<D extends EventDefinition>(envelope: EventEnvelope, definition: D): envelope is EventEnvelope<TypeOf<D>, PayloadOf<D>> {
+  return envelope.type === definition.type;
 }

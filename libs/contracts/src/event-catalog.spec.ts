@@ -24,6 +24,13 @@ describe('event catalog', () => {
     expect(() => stockflowCatalog.validate('StockReceived', 7, { sku: 'A', quantity: 1 })).toThrow(/unknown-version/);
   });
 
+  it('appends strictly but reads tolerantly: a field it does not know is refused by validate and ignored by upcast (ADR 0035)', () => {
+    const newer = { sku: 'A-1', quantity: 3, receivedBy: 'dock-2' };
+    expect(() => stockflowCatalog.validate('StockReceived', 1, newer)).toThrow(ContractViolation);
+    expect(stockflowCatalog.upcast('StockReceived', 1, newer)).toEqual({ schemaVersion: 1, data: newer });
+    expect(() => stockflowCatalog.upcast('StockReceived', 1, { sku: 'A-1', quantity: 0 })).toThrow(/quantity/);
+  });
+
   it('upcasts an old version to the current one', () => {
     const upcast = stockflowCatalog.upcast('SkuRegistered', 1, { sku: 'A-1', name: 'Mug' });
     expect(upcast).toEqual({ schemaVersion: 2, data: { sku: 'A-1', name: 'Mug', lowStockThreshold: 0 } });

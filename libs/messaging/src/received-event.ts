@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { ContractViolation, EnvelopeHeaders, isLogPosition, type EventCatalog, type EventEnvelope } from '@stockflow/contracts';
+import { ContractViolation, EnvelopeHeaders, isLogPosition, parseEnvelope, type EventCatalog, type EventEnvelope } from '@stockflow/contracts';
 import type { DeadLetterReason } from './dead-letter.js';
 
 /** An event as a consumer's handler sees it: the envelope, its payload upcast to the current version. */
@@ -11,8 +11,6 @@ export interface ReceivedEvent<TData = unknown> extends EventEnvelope<string, TD
   /** The message's sequence in its stream: what an external checkpoint records. */
   readonly sequence: number;
 }
-
-const decoder = new TextDecoder();
 
 /**
  * A message without the log position a relay writes on every event it publishes: not from a relay. Only
@@ -32,18 +30,11 @@ export class NotRelayed extends Error {
 export function decodeReceivedEvent(catalog: EventCatalog, msg: JsMsg): ReceivedEvent {
   const position = msg.headers?.get(EnvelopeHeaders.logPosition);
   if (!isLogPosition(position)) throw new NotRelayed(position || undefined);
-  const raw = JSON.parse(decoder.decode(msg.data)) as Partial<EventEnvelope>;
-  if (!raw || typeof raw !== 'object' || typeof raw.eventId !== 'string' || typeof raw.type !== 'string' || typeof raw.schemaVersion !== 'number') {
-    throw new Error('not an event envelope (eventId, type and schemaVersion are required)');
-  }
-  const { schemaVersion, data } = catalog.upcast(raw.type, raw.schemaVersion, raw.data);
-  const envelope = raw as EventEnvelope;
-  // Field by field: `{ ...raw, schemaVersion, data }` took V8's slow path, ~12 µs an event here
-  // (ten times the JSON parse), paid by every consumer and 50,000 times a second by a rebuild.
+  const envelope = parseEnvelope(catalog, msg.data);
   return {
     eventId: envelope.eventId,
     type: envelope.type,
-    schemaVersion,
+    schemaVersion: envelope.schemaVersion,
     streamId: envelope.streamId,
     streamPosition: envelope.streamPosition,
     globalPosition: envelope.globalPosition,
@@ -51,7 +42,7 @@ export function decodeReceivedEvent(catalog: EventCatalog, msg: JsMsg): Received
     correlationId: envelope.correlationId,
     causationId: envelope.causationId,
     traceparent: envelope.traceparent,
-    data,
+    data: envelope.data,
     subject: msg.subject,
     deliveryCount: msg.info.deliveryCount,
     sequence: msg.seq,

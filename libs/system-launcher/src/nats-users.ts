@@ -1,4 +1,4 @@
-import { contextSubjectPrefix, type SubjectScheme } from '@stockflow/contracts';
+import { EVENT_CONSUMERS, consumersOf, contextSubjectPrefix, type SubjectScheme } from '@stockflow/contracts';
 import {
   appendNudgeGrant,
   deadLetterReaderGrant,
@@ -13,28 +13,16 @@ import {
 import { READ_SIDE, SERVICES, WORKERS } from './system-manifest.js';
 
 /**
- * The durable consumers each process runs: its NATS user may use these and no other. They mirror
- * the processes' own declarations (`ORDERS_CONSUMERS`, inventory's `RESERVATIONS_CONSUMER`, the
- * notifier's main.ts, the projections' read-model tables); a consumer missing here cannot start
- * under the generated permissions, which the least-privilege system test shows.
+ * The durable consumers each process runs (the contracts' `EVENT_CONSUMERS`): its NATS user may use
+ * these and no other; a consumer missing there cannot start under the generated permissions, which
+ * the least-privilege system test shows.
  */
-export const NATS_CONSUMERS: Readonly<Record<string, readonly { readonly durable: string; readonly sourceContext: string; readonly aggregate: string }[]>> = {
-  orders: [
-    { durable: 'orders-saga-orders', sourceContext: 'orders', aggregate: 'order' },
-    { durable: 'orders-saga-inventory', sourceContext: 'inventory', aggregate: 'sku' },
-    { durable: 'orders-from-carts', sourceContext: 'carts', aggregate: 'cart' },
-  ],
-  inventory: [{ durable: 'inventory-reservations', sourceContext: 'orders', aggregate: 'ordersaga' }],
-  notifier: [{ durable: 'notifier-inventory', sourceContext: 'inventory', aggregate: 'sku' }],
-  projections: [
-    { durable: 'projections-stock', sourceContext: 'inventory', aggregate: 'sku' },
-    { durable: 'projections-customer-orders', sourceContext: 'orders', aggregate: 'order' },
-    { durable: 'projections-carts', sourceContext: 'carts', aggregate: 'cart' },
-    { durable: 'projections-notification-deliveries', sourceContext: 'notifications', aggregate: 'delivery' },
-    { durable: 'projections-sku-activity', sourceContext: 'inventory', aggregate: 'sku' },
-    { durable: 'projections-sku-waiting', sourceContext: 'notifications', aggregate: 'subscription' },
-  ],
-};
+export const NATS_CONSUMERS: Readonly<Record<string, readonly { readonly durable: string; readonly sourceContext: string; readonly aggregate: string }[]>> = Object.fromEntries(
+  [...new Set(EVENT_CONSUMERS.map((consumer) => consumer.process))].map((process) => [
+    process,
+    consumersOf(process).map(({ durable, sourceContext, aggregate }) => ({ durable, sourceContext, aggregate })),
+  ]),
+);
 
 /** The operators' user (nats CLI, provisioning, dead-letter work): every subject. Never given to a process. */
 export const NATS_ADMIN_USER = 'stockflow-admin';

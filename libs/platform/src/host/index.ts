@@ -3,3 +3,4 @@ export * from './infrastructure.js';
 export * from './metered-event-store.js';
 export * from './run-main.js';
 export * from './run-service.js';
+export * from './consumer-contract.js';

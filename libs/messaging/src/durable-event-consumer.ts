@@ -7,7 +7,7 @@ import { PoisonMessageError } from './handler-errors.js';
 import { decodeReceivedEvent, undecodableReason, type ReceivedEvent } from './received-event.js';
 import { narrowestFilter } from './subject-filter.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
-import { deadLetterStreamSpec, deadLetterSubjectPrefix, ensureStream, isNotFound, type StreamSpec } from './stream-provisioning.js';
+import { deadLetterStreamSpec, deadLetterSubjectPrefix, ensureStream, isNotFound, replayStreamSpec, replaySubject, type StreamSpec } from './stream-provisioning.js';
 
 export type EventHandler = (event: ReceivedEvent) => Promise<void>;
 
@@ -501,4 +501,19 @@ export class DurableEventConsumer {
 
 function isPoison(error: unknown): boolean {
   return error instanceof PoisonMessageError || error instanceof ContractViolation;
+}
+
+/**
+ * A consumer and its replay side (ADR 0036): a second durable of the same name on the replay
+ * stream, filtered to `[<ns>.]replay.<durable>`, with the same handlers, retry and dead-letter
+ * subject, so a dead letter an operator sends back after a fix reaches this consumer's handlers and
+ * no other consumer's. Its lag is not reported as the consumer's.
+ */
+export function withReplaySide(options: DurableEventConsumerOptions): DurableEventConsumer[] {
+  const replay = replayStreamSpec(options.scheme);
+  const observer = options.observer ? { ...options.observer, pending: undefined } : undefined;
+  return [
+    new DurableEventConsumer(options),
+    new DurableEventConsumer({ ...options, stream: replay.name, sourceStream: replay, filterSubject: replaySubject(options.durable, options.scheme), observer }),
+  ];
 }

@@ -15,3 +15,4 @@ export * from './append-nudge.js';
 export * from './ack-batcher.js';
 export * from './subject-filter.js';
 export * from './nats-permissions.js';
+export * from './dead-letter-replay.js';

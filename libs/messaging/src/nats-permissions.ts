@@ -1,7 +1,7 @@
 import { contextStreamName, contextSubjectPrefix, type SubjectScheme } from '@stockflow/contracts';
 import { appendNudgeSubject } from './append-nudge.js';
 import { natsInboxPrefix } from './nats-connection.js';
-import { deadLetterStreamSpec, deadLetterSubjectPrefix } from './stream-provisioning.js';
+import { deadLetterStreamSpec, deadLetterSubjectPrefix, replayStreamSpec } from './stream-provisioning.js';
 
 /**
  * What one NATS user may publish and subscribe to (nats-server `permissions`). Deny wins over allow.
@@ -72,25 +72,30 @@ export interface ConsumerOfStream {
  */
 export function durableConsumerGrant(consumer: ConsumerOfStream, scheme: SubjectScheme = {}): NatsGrant {
   const stream = contextStreamName(consumer.sourceContext, scheme);
+  const replay = replayStreamSpec(scheme).name;
   const { durable } = consumer;
   return merge(
-    {
-      publish: [
-        JETSTREAM_ACCOUNT_INFO,
-        `$JS.API.CONSUMER.INFO.${stream}.${durable}`,
-        // A consumer with an external checkpoint re-creates its durable at the checkpoint.
-        `$JS.API.CONSUMER.DELETE.${stream}.${durable}`,
-        `$JS.API.CONSUMER.CREATE.${stream}.${durable}`,
-        `$JS.API.CONSUMER.CREATE.${stream}.${durable}.>`,
-        `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.${durable}`,
-        `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`,
-        `$JS.ACK.${stream}.${durable}.>`,
-        `${deadLetterSubjectPrefix(scheme)}.${durable}`,
-      ],
-    },
+    { publish: [JETSTREAM_ACCOUNT_INFO, ...ownDurable(stream, durable), `${deadLetterSubjectPrefix(scheme)}.${durable}`] },
+    // Its replay side (ADR 0036): the same durable name on the replay stream, filtered to `replay.<durable>`.
+    { publish: ownDurable(replay, durable) },
     streamProvisioning(stream),
     streamProvisioning(deadLetterStreamSpec(scheme).name),
+    streamProvisioning(replay),
   );
+}
+
+/** Everything one durable pull consumer does with itself on `stream`. */
+function ownDurable(stream: string, durable: string): string[] {
+  return [
+    `$JS.API.CONSUMER.INFO.${stream}.${durable}`,
+    // A consumer with an external checkpoint re-creates its durable at the checkpoint.
+    `$JS.API.CONSUMER.DELETE.${stream}.${durable}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.${durable}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.${durable}.>`,
+    `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.${durable}`,
+    `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`,
+    `$JS.ACK.${stream}.${durable}.>`,
+  ];
 }
 
 /**

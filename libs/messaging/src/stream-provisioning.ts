@@ -35,6 +35,27 @@ export function deadLetterSubjectPrefix(scheme: SubjectScheme = {}): string {
 }
 
 /**
+ * The replay stream (ADR 0036): dead letters an operator sends back, one subject per consumer,
+ * `[<ns>.]replay.<consumer>`, read by that consumer's replay side only; kept 14 days.
+ */
+export function replayStreamSpec(scheme: SubjectScheme = {}): StreamSpec {
+  return {
+    name: scheme.namespace ? `${scheme.namespace.toUpperCase()}_REPLAY` : 'REPLAY',
+    subjects: [`${replaySubjectPrefix(scheme)}.>`],
+    maxAgeNs: 14 * 24 * 3600 * 1_000_000_000,
+    description: 'Dead letters sent back to their consumer after a fix (stockflow replay)',
+  };
+}
+
+export function replaySubjectPrefix(scheme: SubjectScheme = {}): string {
+  return scheme.namespace ? `${scheme.namespace}.replay` : 'replay';
+}
+
+export function replaySubject(consumer: string, scheme: SubjectScheme = {}): string {
+  return `${replaySubjectPrefix(scheme)}.${consumer}`;
+}
+
+/**
  * Creates the stream, or brings an existing one's subjects and limits in line. Only options that
  * NATS 2.9 knows are set, so the same call works on 2.9 and 2.10+.
  */

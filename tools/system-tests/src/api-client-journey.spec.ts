@@ -8,8 +8,10 @@ import { API_SERVICES, apiClient, apiDocument, type CartsApi, type InventoryApi,
 import { IDENTITY } from '@stockflow/system-launcher';
 import { DOCUMENTED_ISSUER } from '@stockflow/platform';
 import { devTokens, eventually, type TestIdentity } from '@stockflow/testing';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { http, startTestSystem, type TestSystem } from './test-system.js';
+import { resolve } from 'node:path';
+import { http, startTestSystem, workspaceRoot, type TestSystem } from './test-system.js';
 
 const SETTLE_MS = 30_000;
 
@@ -61,6 +63,14 @@ describe('a customer journey through clients generated from the OpenAPI document
       };
       expect([service, withoutIssuer(apiDocument(service) as unknown as Record<string, unknown>)]).toEqual([service, withoutIssuer(served.body)]);
     }
+  });
+
+  it("rebuilds the read models with the operator CLI, which needs an operator's token", () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [resolve(workspaceRoot, 'tools/ops/dist/main.js'), 'rebuild', '--url', sys.url('projections'), ...args], { encoding: 'utf8', timeout: 120_000 });
+    const refused = cli();
+    expect([refused.status, refused.stderr]).toEqual([1, expect.stringContaining('rebuild: 401')]);
+    const rebuilt = cli('--token', tokens.operator!);
+    expect([rebuilt.status, rebuilt.stdout]).toEqual([0, expect.stringMatching(/^rebuilt every read model: \d+ events at \d+ events\/s/)]);
   });
 
   it('registers, subscribes, restocks, notifies, buys through a cart, reads the views and cancels, every answer as documented', async () => {

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { DurableEventConsumer, type DurableEventConsumerOptions, type EventHandler } from '../durable-event-consumer.js';
+import { DurableEventConsumer, withReplaySide, type DurableEventConsumerOptions, type EventHandler } from '../durable-event-consumer.js';
 import type { ReceivedEvent } from '../received-event.js';
 
 export type JetStreamTransportOptions = Omit<DurableEventConsumerOptions, 'handlers' | 'batch' | 'js' | 'jsm'> & {
@@ -12,10 +12,11 @@ export type JetStreamTransportOptions = Omit<DurableEventConsumerOptions, 'handl
 /**
  * NestJS transport for JetStream durable pull consumers: `@EventPattern('BackInStock')` methods
  * become the consumer's handlers, keyed by event type. The built-in NATS transport is core NATS
- * (at-most-once, no acks); this one acks only after the handler's promise resolves.
+ * (at-most-once, no acks); this one acks only after the handler's promise resolves. Each consumer
+ * runs with its replay side, which takes the dead letters an operator sends back (ADR 0036).
  */
 export class JetStreamTransport extends Server implements CustomTransportStrategy {
-  private consumer: DurableEventConsumer | null = null;
+  private consumers: DurableEventConsumer[] = [];
 
   constructor(private readonly transportOptions: JetStreamTransportOptions) {
     super();
@@ -30,8 +31,8 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
           await lastValueFrom(this.transformToObservable(await handler(event)), { defaultValue: undefined });
         });
       }
-      this.consumer = new DurableEventConsumer({ ...options, handlers, js: jetstream(connection), jsm: await jetstreamManager(connection) });
-      await this.consumer.start();
+      this.consumers = withReplaySide({ ...options, handlers, js: jetstream(connection), jsm: await jetstreamManager(connection) });
+      for (const consumer of this.consumers) await consumer.start();
       callback();
     } catch (error) {
       callback(error);
@@ -39,8 +40,8 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
   }
 
   async close(): Promise<void> {
-    await this.consumer?.stop();
-    this.consumer = null;
+    for (const consumer of this.consumers) await consumer.stop();
+    this.consumers = [];
   }
 
   on(): never {

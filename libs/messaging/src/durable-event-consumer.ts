@@ -1,5 +1,6 @@
+import { inSpan, SpanKind } from './tracing.js';
 import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { ContractViolation, type EventCatalog, type SubjectScheme } from '@stockflow/contracts';
+import { ContractViolation, EnvelopeHeaders, type EventCatalog, type SubjectScheme } from '@stockflow/contracts';
 import { processAcks, type AckBatcher } from './ack-batcher.js';
 import { ConsumerAttachment } from './consumer-attachment.js';
 import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
@@ -312,7 +313,7 @@ export class DurableEventConsumer {
       return;
     }
     try {
-      await handler(event);
+      await this.traced(msg, event, () => handler(event));
     } catch (caught) {
       const error = this.options.isOutage?.(caught) ? await this.retryThroughOutage(msg, () => handler(event)) : caught;
       if (error === HANDLED) {
@@ -330,6 +331,16 @@ export class DurableEventConsumer {
     }
     this.ack(msg);
     observer?.handled?.('ok');
+  }
+
+  /**
+   * Runs a handler in a span of its own (ADR 0037), child of the span that published the message
+   * (its `traceparent` header; the envelope's when a message has none): what the handler logs and
+   * appends carries this span.
+   */
+  private traced(msg: JsMsg, event: ReceivedEvent, work: () => Promise<void>): Promise<void> {
+    const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.consumer.group.name': this.options.durable, 'messaging.message.id': event.eventId };
+    return inSpan(`process ${event.type}`, SpanKind.CONSUMER, msg.headers?.get(EnvelopeHeaders.traceparent) || event.traceparent, attributes, work);
   }
 
   private ack(msg: JsMsg): void {

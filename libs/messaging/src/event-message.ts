@@ -27,12 +27,16 @@ export function encodeEnvelope(event: RecordedEvent): Uint8Array {
   return encoder.encode(JSON.stringify(envelope));
 }
 
-export function eventHeaders(event: RecordedEvent): MsgHdrs {
+/**
+ * The message headers of a stored event. `traceparent` is the publishing span's (ADR 0037): the
+ * envelope keeps the span that appended the event; consumers take the message's as their parent.
+ */
+export function eventHeaders(event: RecordedEvent, traceparent: string | null = event.traceparent): MsgHdrs {
   const h = headers();
   h.set(EnvelopeHeaders.eventType, event.type);
   h.set(EnvelopeHeaders.schemaVersion, String(event.schemaVersion));
   h.set(EnvelopeHeaders.logPosition, event.logPosition);
   h.set(EnvelopeHeaders.correlationId, event.correlationId);
-  if (event.traceparent) h.set(EnvelopeHeaders.traceparent, event.traceparent);
+  if (traceparent) h.set(EnvelopeHeaders.traceparent, traceparent);
   return h;
 }

@@ -1,3 +1,4 @@
+import { inSpan, SpanKind, traceparentOf } from './tracing.js';
 import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
 import type { SubjectScheme } from '@stockflow/contracts';
 import { sleep, type CheckpointStore, type EventStore, type RecordedEvent } from '@stockflow/event-sourcing';
@@ -225,12 +226,16 @@ export class EventRelay {
     return this.saving;
   }
 
+  /** One publish in a span of its own (ADR 0037), child of the span that appended the event. */
   private publish(js: JetStreamClient, event: RecordedEvent, expect: PublishExpectation): Promise<PubAck> {
-    return js.publish(subjectForEvent(this.options.context, event, this.scheme), encodeEnvelope(event), {
-      msgID: event.eventId,
-      headers: eventHeaders(event),
-      expect,
-    });
+    const subject = subjectForEvent(this.options.context, event, this.scheme);
+    return inSpan(`publish ${event.type}`, SpanKind.PRODUCER, event.traceparent, { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': event.eventId }, (span) =>
+      js.publish(subject, encodeEnvelope(event), {
+        msgID: event.eventId,
+        headers: eventHeaders(event, traceparentOf(span) ?? event.traceparent),
+        expect,
+      }),
+    );
   }
 
   private async reportLag(): Promise<void> {

@@ -16,3 +16,4 @@ export * from './ack-batcher.js';
 export * from './subject-filter.js';
 export * from './nats-permissions.js';
 export * from './dead-letter-replay.js';
+export * from './tracing.js';

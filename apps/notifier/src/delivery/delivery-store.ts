@@ -49,6 +49,7 @@ export interface ClaimedDelivery extends ContactRow {
   event_occurred_at: Date;
   subscription_status: string | null;
   product_name: string | null;
+  traceparent: string | null;
 }
 
 /**
@@ -211,10 +212,12 @@ export class DeliveryStore {
   contextJoins(alias: string): string {
     return `${contactJoins(this.s, alias)}
       LEFT JOIN ${this.s}.subscriptions su ON su.id = ${alias}.subscription_id
-      LEFT JOIN ${this.s}.sku_stock k ON k.sku = ${alias}.sku`;
+      LEFT JOIN ${this.s}.sku_stock k ON k.sku = ${alias}.sku
+      LEFT JOIN ${this.s}.restocks rs ON rs.event_id = ${alias}.event_id`;
   }
 
-  readonly contextColumns = `${CONTACT_COLUMNS}, su.status AS subscription_status, k.name AS product_name`;
+  /** The restock's `traceparent` is the span a send continues (ADR 0037). */
+  readonly contextColumns = `${CONTACT_COLUMNS}, su.status AS subscription_status, k.name AS product_name, rs.traceparent AS traceparent`;
 
   /** Claims up to `limit` due email/SMS deliveries for this process: `sending`, leased, attempt counted. */
   async claim(channel: ChannelName, limit: number): Promise<ClaimedDelivery[]> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { dailyCapKey, dailyCapOf, recipientCapHash, recipientFor, releaseTime, type CapAdmission, type CappedChannel, type Contact } from '@stockflow/notifications-context';
 import { contactOf, prepareSchema } from '@stockflow/notifications-store';
+import { inSpan, SpanKind } from '@stockflow/messaging';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@stockflow/platform';
 import type { Logger } from 'pino';
 import type { ChannelName, SendingChannel } from '../channels/channel.js';
@@ -288,7 +289,7 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
       const started = performance.now();
       let receipt: Awaited<ReturnType<SendingChannel['send']>>;
       try {
-        receipt = await channel.send(message);
+        receipt = await inSpan(`send ${channel.name}`, SpanKind.CLIENT, row.traceparent, { 'stockflow.delivery.id': row.id, 'stockflow.channel': channel.name, 'stockflow.attempt': row.attempts }, () => channel.send(message));
       } catch (error) {
         const failure = error instanceof SendError ? error : new SendError(String((error as Error)?.message ?? error), false);
         this.metrics.sendDuration.observe({ channel: channel.name, provider: failure.provider ?? 'none' }, (performance.now() - started) / 1000);

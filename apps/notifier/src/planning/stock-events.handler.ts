@@ -1,3 +1,4 @@
+import { activeTraceparent } from '@stockflow/messaging';
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { ReceivedEvent } from '@stockflow/messaging';
@@ -26,7 +27,8 @@ function transition(event: ReceivedEvent<{ sku: string; available?: number }>, k
     occurredAt: new Date(event.occurredAt),
     available: typeof event.data.available === 'number' ? event.data.available : null,
     correlationId: event.correlationId,
-    traceparent: event.traceparent,
+    // The consumer's span (ADR 0037): the sends of this restock are its children.
+    traceparent: activeTraceparent() ?? event.traceparent,
   };
 }
 

@@ -1,9 +1,10 @@
 import { refuseOpenAccessOutsideDevelopment } from '../auth/auth-config.js';
 import { BaseServiceConfig } from '../config/base-service-config.js';
 import { ConfigError, loadConfig, type ConfigSchema } from '../config/load-config.js';
+import { installTelemetry } from '../tracing/telemetry.js';
 
 /**
- * A process's `main`: loads its configuration from the environment, starts it, and exits with 1 on
+ * A process's `main`: sets up OpenTelemetry (ADR 0037), loads its configuration from the environment, starts it, and exits with 1 on
  * failure: an invalid configuration as one line naming every bad variable (`<name>: Invalid
  * configuration …`), anything else with its stack. `name` may depend on the environment (a relay is
  * named by its context).
@@ -16,6 +17,7 @@ export function runMain<TConfig extends object>(
   const service = typeof name === 'string' ? name : name(process.env);
   void (async () => {
     try {
+      installTelemetry(service);
       const config = loadConfig(schema, process.env, { service });
       // Every service on the one host authenticates its callers unless it runs in development.
       if (config instanceof BaseServiceConfig) refuseOpenAccessOutsideDevelopment(service, config);

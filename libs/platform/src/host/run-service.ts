@@ -10,6 +10,7 @@ import { dependencyUnavailableOf } from '../problem-details/dependency-unavailab
 import { ServiceMetrics } from '../metrics/service-metrics.js';
 import { connectInfrastructure, InfrastructureModule, type EventLogRole, type EventSourcedInfrastructure } from './infrastructure.js';
 import { poolRoundTrips } from '@stockflow/postgres';
+import { shutdownTelemetry } from '../tracing/telemetry.js';
 import { meteredEventStore } from './metered-event-store.js';
 import type { RequestBounds } from '../request-shape/request-bounds.js';
 import type { Migration } from '@stockflow/postgres';
@@ -177,7 +178,8 @@ export async function runService<TWork extends HostedWork = HostedWork>(options:
         })()),
     };
     if (options.handleSignals ?? true) {
-      const onSignal = (): void => void running.stop().then(() => process.exit(0));
+      // Spans still batched leave before the process does (ADR 0037).
+      const onSignal = (): void => void running.stop().then(() => shutdownTelemetry()).then(() => process.exit(0));
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
     }

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import type { DynamicModule } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
@@ -32,7 +33,11 @@ export function createServiceLogger(options: ServiceLoggerOptions): Logger {
     hooks: { streamWrite: scrubPersonalData },
     mixin() {
       const context = requestContext();
-      if (!context) return { service };
+      if (!context) {
+        // A consumer's handler, a send: the active span's ids (ADR 0037).
+        const span = trace.getActiveSpan()?.spanContext();
+        return span && trace.isSpanContextValid(span) ? { service, traceId: span.traceId, spanId: span.spanId } : { service };
+      }
       return {
         service: context.service ?? service,
         correlationId: context.correlationId,

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { activeTraceparent } from '@stockflow/messaging';
 import { randomUUID } from 'node:crypto';
 import { childTraceparent, newTraceparent, parseTraceparent } from './trace-context.js';
 
@@ -51,9 +52,11 @@ export function createRequestContext(incoming: {
   traceparent?: string | readonly string[] | null;
   correlationId?: string | readonly string[] | null;
   service?: string;
+  /** This service's span, when OpenTelemetry made one (ADR 0037); else a child id is made here. */
+  own?: string | null;
 }): RequestContext {
   const parent = parseTraceparent(incoming.traceparent);
-  const traceparent = parent ? childTraceparent(formatParent(parent)) : newTraceparent();
+  const traceparent = incoming.own && parseTraceparent(incoming.own) ? incoming.own : parent ? childTraceparent(formatParent(parent)) : newTraceparent();
   const own = parseTraceparent(traceparent)!;
   const correlationId = isAcceptableCorrelationId(incoming.correlationId) ? incoming.correlationId : randomUUID();
   return {
@@ -78,5 +81,5 @@ function formatParent(parent: { traceId: string; spanId: string; flags: string }
 export function currentEventMetadata(causationId: string | null = null): TraceMetadata {
   const context = storage.getStore();
   if (context) return { correlationId: context.correlationId, causationId, traceparent: context.traceparent };
-  return { correlationId: randomUUID(), causationId, traceparent: newTraceparent() };
+  return { correlationId: randomUUID(), causationId, traceparent: activeTraceparent() ?? newTraceparent() };
 }

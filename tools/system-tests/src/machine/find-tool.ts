@@ -39,8 +39,18 @@ export const EXIM: TestTool = {
   aptPackage: 'exim4-daemon-light',
 };
 
+/** Prometheus's rule checker, which validates and unit-tests the alert rules under deploy/observability. */
+export const PROMTOOL: TestTool = {
+  label: 'promtool',
+  neededBy: 'alert-rule tests',
+  debianPath: '/usr/bin/promtool',
+  namesOnPath: ['promtool'],
+  pathVariable: 'PROMTOOL_PATH',
+  aptPackage: 'prometheus',
+};
+
 /** Every program `npm test` needs beyond Node.js, PostgreSQL and NATS. */
-export const TEST_TOOLS: readonly TestTool[] = [CHROMIUM, EXIM];
+export const TEST_TOOLS: readonly TestTool[] = [CHROMIUM, EXIM, PROMTOOL];
 
 /** Where Debian's `chromium` package puts the browser. */
 export const DEBIAN_CHROMIUM = CHROMIUM.debianPath;

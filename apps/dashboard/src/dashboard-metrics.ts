@@ -24,5 +24,6 @@ export function routeOf(pathname: string): string {
   if (pathname === '/metrics' || pathname === '/health/live' || pathname === '/health/ready' || pathname === '/api/health') return pathname;
   if (pathname === '/api/views/stream') return '/api/views/stream';
   if (pathname.startsWith('/api/views')) return '/api/views';
+  if (pathname.startsWith('/api/admin/dead-letters/')) return '/api/admin/dead-letters/:consumer/replay';
   return 'static';
 }

@@ -27,6 +27,11 @@ export interface RunningDashboard {
   stop(): Promise<void>;
 }
 
+/** `POST /api/admin/dead-letters/<consumer>/replay`: the dashboard's replay button (ADR 0036). */
+const REPLAY_PATH = /^\/api\/admin\/dead-letters\/([a-z0-9-]{1,64})\/replay$/;
+/** The header that makes a replay request one the page made. */
+const ACTION_HEADER = 'x-stockflow-action';
+
 /** Starts the dashboard; `port` overrides config.PORT (0: any free port); `handleSignals` (default true) stops it on SIGTERM/SIGINT. */
 export async function startDashboard(config: DashboardConfig, options: { port?: number; handleSignals?: boolean } = {}): Promise<RunningDashboard> {
   const targets = metricsTargets(config);
@@ -73,12 +78,12 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
     response: ServerResponse,
     path: string,
     authorization: Record<string, string>,
-    { filter = null, rewrite = null }: { filter?: SseFrameFilter | null; rewrite?: ((body: string) => string) | null } = {},
+    { filter = null, rewrite = null, method = 'GET' }: { filter?: SseFrameFilter | null; rewrite?: ((body: string) => string) | null; method?: 'GET' | 'POST' } = {},
   ): Promise<void> {
     const controller = new AbortController();
     request.once('close', () => controller.abort());
     try {
-      const upstream = await fetch(`${projectionsUrl}${path}`, { signal: controller.signal, headers: { accept: request.headers.accept ?? '*/*', ...authorization } });
+      const upstream = await fetch(`${projectionsUrl}${path}`, { method, signal: controller.signal, headers: { accept: request.headers.accept ?? '*/*', ...authorization } });
       response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-cache' });
       if (rewrite && upstream.ok) return void response.end(rewrite(await upstream.text()));
       if (!upstream.body) return void response.end();
@@ -126,6 +131,14 @@ export async function startDashboard(config: DashboardConfig, options: { port?: 
       if (route === '/api/views/stream') {
         metrics.streamClients.inc();
         response.once('close', () => metrics.streamClients.dec());
+      }
+      const replay = REPLAY_PATH.exec(url.pathname);
+      if (replay) {
+        // An operator's action, not a read: a POST that a page of another site cannot make (it cannot set this header without CORS).
+        if (request.method !== 'POST' || request.headers[ACTION_HEADER] !== 'replay') {
+          return json(response, 403, { type: 'about:blank', title: 'Forbidden', status: 403, detail: `replay is a POST with ${ACTION_HEADER}: replay` }, 'application/problem+json');
+        }
+        return void proxy(request, response, `/admin/dead-letters/${replay[1]}/replay`, authorization, { method: 'POST' });
       }
       if (url.pathname.startsWith('/api/views')) {
         // Only what the page shows, and a live stream without customers: an operator's page is no way into customers' views.

@@ -1,6 +1,22 @@
-// Dead letters per consumer, read-only: how many, the newest reason, first and last seen. Replaying
-// them is the operator CLI's work once it exists.
-import { ago, getJson, row } from './dom.js';
+// Dead letters per consumer: how many, the newest reason, first and last seen, and a replay button
+// for the consumers that take replays — the same operation as `npm run ops -- replay` (ADR 0036).
+// A projection's dead letters are remedied by a rebuild instead.
+import { ago, el, getJson, row } from './dom.js';
+
+async function replay(consumer, button) {
+  const status = document.querySelector('#dlq-status');
+  button.disabled = true;
+  try {
+    const response = await fetch(`api/admin/dead-letters/${encodeURIComponent(consumer)}/replay`, { method: 'POST', headers: { 'x-stockflow-action': 'replay' } });
+    const body = await response.json().catch(() => null);
+    status.textContent = response.ok ? `replayed ${body.replayed} dead letter(s) to ${consumer}` : `replay of ${consumer} failed: ${body?.detail ?? response.status}`;
+  } catch {
+    status.textContent = `replay of ${consumer} failed: the dashboard did not answer`;
+  } finally {
+    button.disabled = false;
+    await loadDeadLetters();
+  }
+}
 
 export async function loadDeadLetters() {
   const items = [];
@@ -21,6 +37,13 @@ export async function loadDeadLetters() {
       const tr = row([d.consumer, [d.count, 'num'], [d.lastReason, 'reason'], `${ago(d.firstSeenAt)} ago`, `${ago(d.lastSeenAt)} ago`]);
       tr.dataset.consumer = d.consumer;
       tr.title = d.lastError;
+      const action = el('td', '', { class: 'action' });
+      if (d.replayable) {
+        const button = el('button', 'replay', { type: 'button', title: `Send ${d.consumer}'s dead letters back to it, after the fix` });
+        button.addEventListener('click', () => void replay(d.consumer, button));
+        action.append(button);
+      } else action.textContent = 'rebuild';
+      tr.append(action);
       return tr;
     }),
   );

@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { runService, ServiceMetrics, type OpenApiOptions, type RunningService, type Service, type StartOptions } from '@stockflow/platform';
 import { quoteSchema } from '@stockflow/postgres';
-import { summarizeDeadLetters } from '@stockflow/messaging';
+import { replayDeadLetters, summarizeDeadLetters } from '@stockflow/messaging';
 import { ChangeFeed } from './engine/change-feed.js';
 import { LiveProjector, type ProjectorDeps } from './engine/live-projector.js';
 import { ProjectionMetrics } from './engine/projection-metrics.js';
@@ -76,6 +76,7 @@ export function startProjectionsService(config: ProjectionsConfig, options: Star
         metrics,
         rebuild,
         deadLetters: async () => summarizeDeadLetters(await jetstreamManager(infrastructure.nats), infrastructure.scheme),
+        replayDeadLetters: async (consumer) => replayDeadLetters(jetstream(infrastructure.nats), await jetstreamManager(infrastructure.nats), consumer, { scheme: infrastructure.scheme }),
       }),
     openApi: projectionsOpenApi,
     readinessChecks: () => ({

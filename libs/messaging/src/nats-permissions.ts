@@ -1,7 +1,7 @@
 import { contextStreamName, contextSubjectPrefix, type SubjectScheme } from '@stockflow/contracts';
 import { appendNudgeSubject } from './append-nudge.js';
 import { natsInboxPrefix } from './nats-connection.js';
-import { deadLetterStreamSpec, deadLetterSubjectPrefix, replayStreamSpec } from './stream-provisioning.js';
+import { deadLetterStreamSpec, deadLetterSubjectPrefix, replayStreamSpec, replaySubjectPrefix } from './stream-provisioning.js';
 
 /**
  * What one NATS user may publish and subscribe to (nats-server `permissions`). Deny wins over allow.
@@ -136,6 +136,16 @@ export function streamReaderGrant(sourceContext: string, filter: string, ownDura
 export function deadLetterReaderGrant(scheme: SubjectScheme = {}): NatsGrant {
   const stream = deadLetterStreamSpec(scheme).name;
   return { publish: [`$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.MSG.GET.${stream}`] };
+}
+
+/**
+ * Sending dead letters back to their consumer (ADR 0036, the dashboard's replay through the
+ * projections service): publish on `[<ns>.]replay.>`, delete a replayed dead letter, and create the
+ * replay stream if it is not there yet.
+ */
+export function deadLetterReplayGrant(scheme: SubjectScheme = {}): NatsGrant {
+  const dlq = deadLetterStreamSpec(scheme).name;
+  return merge({ publish: [JETSTREAM_ACCOUNT_INFO, `${replaySubjectPrefix(scheme)}.>`, `$JS.API.STREAM.MSG.DELETE.${dlq}`] }, streamProvisioning(replayStreamSpec(scheme).name));
 }
 
 /** Grants combined into permissions, each subject once, in a stable order. */

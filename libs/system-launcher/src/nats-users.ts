@@ -2,6 +2,7 @@ import { EVENT_CONSUMERS, consumersOf, contextSubjectPrefix, type SubjectScheme 
 import {
   appendNudgeGrant,
   deadLetterReaderGrant,
+  deadLetterReplayGrant,
   durableConsumerGrant,
   ownInbox,
   permissionsOf,
@@ -72,7 +73,7 @@ export function natsUsers(settings: NatsUsersSettings = {}): NatsUser[] {
       r.name,
       ...own.map((c) => streamReaderGrant(c.sourceContext, `${contextSubjectPrefix(c.sourceContext, scheme)}.${c.aggregate}.>`, [c.durable], others, scheme)),
       // The projections list dead letters per consumer for the dashboard.
-      ...(r.name === 'projections' ? [deadLetterReaderGrant(scheme)] : []),
+      ...(r.name === 'projections' ? [deadLetterReaderGrant(scheme), deadLetterReplayGrant(scheme)] : []),
     );
   });
   return [...relays, ...services, ...workers, ...readSide, { user: NATS_ADMIN_USER, passwordVariable: natsPasswordVariable(NATS_ADMIN_USER), permissions: 'all' }];

@@ -1,4 +1,4 @@
-import type { DeadLetterSummary } from '@stockflow/messaging';
+import type { DeadLetterSummary, ReplayResult } from '@stockflow/messaging';
 import type { Pool } from 'pg';
 import type { ChangeFeed } from '../engine/change-feed.js';
 import type { ProjectionMetrics } from '../engine/projection-metrics.js';
@@ -14,4 +14,6 @@ export abstract class ProjectionsContext {
   abstract rebuild(): Promise<RebuildReport>;
   /** Dead letters per consumer, read from the dead-letter stream. */
   abstract deadLetters(): Promise<DeadLetterSummary[]>;
+  /** Sends every dead letter of a consumer back to it (ADR 0036). */
+  abstract replayDeadLetters(consumer: string): Promise<ReplayResult>;
 }

@@ -1,3 +1,4 @@
+import { replayableConsumer } from './dead-letter-replay.js';
 import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ApiPageResponse, Authenticated, CurrentCaller, ForCustomers, OperatorOnly, assertOwnResource, cursorFormat, identifierSchema, IsIdentifier, PageQuery, pageOf, pageRequest, reachesCustomer, type Caller, type Page } from '@stockflow/platform';
@@ -155,7 +156,7 @@ export class ViewsController {
       .sort((a, b) => a.consumer.localeCompare(b.consumer))
       .filter((d) => after === null || d.consumer > after[0])
       .slice(0, limit + 1);
-    return pageOf(deadLettersCursor, rows, limit, (d) => [d.consumer], (d) => ({ ...d }));
+    return pageOf(deadLettersCursor, rows, limit, (d) => [d.consumer], (d) => ({ ...d, replayable: replayableConsumer(d.consumer) }));
   }
 
   @Get('customers/:id/orders')

@@ -205,4 +205,7 @@ export class DeadLetterView {
 
   @ApiProperty({ description: 'Stream and subject the newest one came from' })
   lastSource!: string;
+
+  @ApiProperty({ description: "Whether its dead letters can be replayed to it (POST /admin/dead-letters/{consumer}/replay); a projection's are remedied by a rebuild instead" })
+  replayable!: boolean;
 }

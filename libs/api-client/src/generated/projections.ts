@@ -170,6 +170,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/dead-letters/{consumer}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a consumer's dead letters back to it, after a fix */
+        post: operations["replayDeadLetters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/stream-tickets": {
         parameters: {
             query?: never;
@@ -286,6 +303,8 @@ export interface components {
              * @example inventory.sku.BackInStock
              */
             lastSource: string;
+            /** @description Whether its dead letters can be replayed to it (POST /admin/dead-letters/{consumer}/replay); a projection's are remedied by a rebuild instead */
+            replayable: boolean;
         };
         LineView: {
             /** @example TSHIRT-RED-M */
@@ -381,6 +400,20 @@ export interface components {
              * @example 2026-12-03T10:16:02.456Z
              */
             updatedAt: string | null;
+        };
+        ReplayResultView: {
+            /** @example notifier-inventory */
+            consumer: string;
+            /** @example 2 */
+            replayed: number;
+            /**
+             * @description Sequences of the dead letters sent back, oldest first
+             * @example [
+             *       41,
+             *       42
+             *     ]
+             */
+            seqs: number[];
         };
         StreamTicketRequest: {
             /**
@@ -846,6 +879,57 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    replayDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: a repeat of the same request with the same key gets the first answer again; the same key with another request is 422; while the first is still running, 409 with Retry-After.
+                 * @example 5c0e6a8e-1f2d-4a52-9b8e-5b3c2f0f9d17
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A durable consumer (EVENT_CONSUMERS) */
+                consumer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayResultView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such consumer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A projection: rebuild it instead (POST /admin/rebuild) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -30,23 +30,8 @@ export class NotRelayed extends Error {
 export function decodeReceivedEvent(catalog: EventCatalog, msg: JsMsg): ReceivedEvent {
   const position = msg.headers?.get(EnvelopeHeaders.logPosition);
   if (!isLogPosition(position)) throw new NotRelayed(position || undefined);
-  const envelope = parseEnvelope(catalog, msg.data);
-  return {
-    eventId: envelope.eventId,
-    type: envelope.type,
-    schemaVersion: envelope.schemaVersion,
-    streamId: envelope.streamId,
-    streamPosition: envelope.streamPosition,
-    globalPosition: envelope.globalPosition,
-    occurredAt: envelope.occurredAt,
-    correlationId: envelope.correlationId,
-    causationId: envelope.causationId,
-    traceparent: envelope.traceparent,
-    data: envelope.data,
-    subject: msg.subject,
-    deliveryCount: msg.info.deliveryCount,
-    sequence: msg.seq,
-  };
+  // Three fields onto the envelope parseEnvelope built field by field (a spread of the parsed JSON was V8's slow path).
+  return Object.assign(parseEnvelope(catalog, msg.data), { subject: msg.subject, deliveryCount: msg.info.deliveryCount, sequence: msg.seq });
 }
 
 /** The dead-letter reason for what `decodeReceivedEvent` threw. */

@@ -1,4 +1,4 @@
-import type { inventory } from '@stockflow/contracts';
+import { EVENT_CONSUMERS, type inventory } from '@stockflow/contracts';
 import type { ProjectedEvent, Projection } from './projection.js';
 
 /** One thing that happened to a SKU, as an operator reads it. */
@@ -30,19 +30,11 @@ export const RECENT_ACTIVITY = 15;
 
 type Data<T extends inventory.SkuEvent['type']> = (inventory.SkuEvent & { type: T })['data'];
 
-/** StockLevelChanged follows every change of the figures: the stock view has it, the activity does not repeat it. */
-const SHOWN = new Set([
-  'SkuRegistered',
-  'StockReceived',
-  'StockAdjusted',
-  'StockReserved',
-  'StockReservationRejected',
-  'ReservationReleased',
-  'ReservationCommitted',
-  'OutOfStock',
-  'BackInStock',
-  'LowStock',
-]);
+/**
+ * The events shown, as the contracts list them for this projection's consumer (StockLevelChanged
+ * follows every change of the figures: the stock view has it, the activity does not repeat it).
+ */
+const SHOWN = new Set(EVENT_CONSUMERS.find((consumer) => consumer.durable === 'projections-sku-activity')!.handles);
 
 function entryOf(event: ProjectedEvent): SkuActivityEntry {
   const data = event.data as Record<string, unknown>;

@@ -3,4 +3,5 @@ import 'reflect-metadata';
 import { runOpenApiWriter } from '@stockflow/platform';
 import { PROJECTIONS_CONTROLLERS, projectionsOpenApi } from './projections.service.js';
 
-await runOpenApiWriter({ name: 'projections', openApi: projectionsOpenApi, controllers: PROJECTIONS_CONTROLLERS });
+// No event log of its own, so no idempotency store: its POSTs (rebuild, replay) do not take Idempotency-Key.
+await runOpenApiWriter({ name: 'projections', openApi: projectionsOpenApi, controllers: PROJECTIONS_CONTROLLERS, idempotentPosts: false });

@@ -230,7 +230,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
 
   let openApiDocument: OpenAPIObject | null = null;
   if (options.openApi) {
-    openApiDocument = describeApi(app, options.openApi, auth?.issuer ?? null);
+    openApiDocument = describeApi(app, options.openApi, auth?.issuer ?? null, { idempotentPosts: options.idempotency !== undefined });
     SwaggerModule.setup('docs', app, openApiDocument, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   }
 

@@ -560,13 +560,7 @@ export interface components {
             };
         };
     };
-    parameters: {
-        /**
-         * @description Makes a retry safe: a repeat of the same request with the same key gets the first answer again; the same key with another request is 422; while the first is still running, 409 with Retry-After.
-         * @example 5c0e6a8e-1f2d-4a52-9b8e-5b3c2f0f9d17
-         */
-        IdempotencyKey: string;
-    };
+    parameters: never;
     requestBodies: never;
     headers: {
         /**
@@ -858,13 +852,7 @@ export interface operations {
     rebuildProjections: {
         parameters: {
             query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry safe: a repeat of the same request with the same key gets the first answer again; the same key with another request is 422; while the first is still running, 409 with Retry-After.
-                 * @example 5c0e6a8e-1f2d-4a52-9b8e-5b3c2f0f9d17
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -886,13 +874,7 @@ export interface operations {
     replayDeadLetters: {
         parameters: {
             query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry safe: a repeat of the same request with the same key gets the first answer again; the same key with another request is 422; while the first is still running, 409 with Retry-After.
-                 * @example 5c0e6a8e-1f2d-4a52-9b8e-5b3c2f0f9d17
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
+            header?: never;
             path: {
                 /** @description A durable consumer (EVENT_CONSUMERS) */
                 consumer: string;
@@ -937,13 +919,7 @@ export interface operations {
     issueStreamTicket: {
         parameters: {
             query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry safe: a repeat of the same request with the same key gets the first answer again; the same key with another request is 422; while the first is still running, 409 with Retry-After.
-                 * @example 5c0e6a8e-1f2d-4a52-9b8e-5b3c2f0f9d17
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };

@@ -57,19 +57,20 @@ const IDEMPOTENCY_KEY = {
 /**
  * Adds what every stockflow service does on every route to the document, once for all services:
  * the platform's problem+json answers (400, 401/403 on secured routes, 429, 503) as shared
- * `components.responses`, and the `Idempotency-Key` header every POST honours as a shared
+ * `components.responses`, and the `Idempotency-Key` header every POST of a service with an
+ * idempotency store honours (all but the projections) as a shared
  * `components.parameters` entry (replacing any copy a controller declared itself); a route's own
  * error answers get the problem+json body; a shared field without an example gets the vocabulary's
  * (`FIELD_EXAMPLES`).
  */
-export function applyHttpConventions(document: OpenAPIObject): OpenAPIObject {
+export function applyHttpConventions(document: OpenAPIObject, options: { readonly idempotentPosts: boolean } = { idempotentPosts: true }): OpenAPIObject {
   const components = (document.components ??= {}) as Json;
   const responses = ((components['responses'] as Json | undefined) ?? {}) as Json;
   for (const [name, answer] of Object.entries(PLATFORM_RESPONSES)) responses[name] = problemResponse(answer);
   components['responses'] = responses;
   const parameters = ((components['parameters'] as Json | undefined) ?? {}) as Json;
-  parameters['IdempotencyKey'] = IDEMPOTENCY_KEY;
-  components['parameters'] = parameters;
+  if (options.idempotentPosts) parameters['IdempotencyKey'] = IDEMPOTENCY_KEY;
+  if (Object.keys(parameters).length > 0) components['parameters'] = parameters;
   const headers = ((components['headers'] as Json | undefined) ?? {}) as Json;
   headers['RetryAfter'] = { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 }, example: 2 };
   components['headers'] = headers;
@@ -94,7 +95,7 @@ export function applyHttpConventions(document: OpenAPIObject): OpenAPIObject {
       }
       for (const answer of Object.values(answers)) for (const media of Object.values(((answer as Json)['content'] ?? {}) as Record<string, Json>)) fillExamples((media['schema'] ?? {}) as Json);
       operation['responses'] = sortByStatus(answers);
-      if (method === 'post') {
+      if (method === 'post' && options.idempotentPosts) {
         const own = ((operation['parameters'] as Json[] | undefined) ?? []).filter((p) => !(p['in'] === 'header' && String(p['name']).toLowerCase() === 'idempotency-key'));
         operation['parameters'] = [...own, { $ref: '#/components/parameters/IdempotencyKey' }];
       }

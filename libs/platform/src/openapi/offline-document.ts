@@ -20,6 +20,8 @@ export interface DescribedService {
   readonly name: string;
   readonly openApi: OpenApiOptions;
   readonly controllers: readonly Type<unknown>[];
+  /** Whether its POSTs honour `Idempotency-Key` (a service with an event log of its own); default true. */
+  readonly idempotentPosts?: boolean;
 }
 
 /** Every controller of a module and of the modules it imports, in declaration order. */
@@ -52,7 +54,7 @@ export async function offlineApiDocument(service: DescribedService): Promise<Ope
     .compile();
   const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
   try {
-    return describeApi(app, service.openApi, null);
+    return describeApi(app, service.openApi, null, { idempotentPosts: service.idempotentPosts ?? true });
   } finally {
     await app.close();
   }

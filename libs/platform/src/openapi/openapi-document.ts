@@ -22,10 +22,10 @@ export const DOCUMENTED_ISSUER = 'https://identity.example.com/';
  * route's access marker asks for, and the platform's HTTP conventions (problem+json answers,
  * `Idempotency-Key`) added to every operation from one place.
  */
-export function describeApi(app: INestApplication, options: OpenApiOptions, issuer: string | null): OpenAPIObject {
+export function describeApi(app: INestApplication, options: OpenApiOptions, issuer: string | null, conventions: { readonly idempotentPosts: boolean } = { idempotentPosts: true }): OpenAPIObject {
   const builder = new DocumentBuilder().setTitle(options.title).setVersion(options.version).setLicense('MIT', 'https://opensource.org/licenses/MIT');
   if (options.description) builder.setDescription(options.description);
   const document = SwaggerModule.createDocument(app, builder.build(), { extraModels: [ProblemDocument] });
   const secured = declareSecurity(document, issuer ?? DOCUMENTED_ISSUER);
-  return applyHttpConventions(secured);
+  return applyHttpConventions(secured, conventions);
 }

@@ -42,7 +42,8 @@ describe('GET /orders/:id (real PostgreSQL and NATS)', () => {
     ['unicode', '%C3%A9t%C3%A9'],
     ['an encoded slash', 'a%2Fb'],
   ])('answers 400 with a field error for an id with %s', async (_, id) => {
-    const before = await system.store.headPosition();
+    // The sagas of the orders above finish on their own time: measure once the log is quiet.
+    const before = await settledHead(system);
     const response = await system.http.get(`/orders/${id}`);
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toContain('application/problem+json');
@@ -90,4 +91,16 @@ async function waitForRequest(system: OrdersTestSystem, orderId: string) {
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`no reservation request for ${orderId}`);
+}
+
+/** The log's head once it has not moved for 300 ms (nothing else in flight), within 10 s. */
+async function settledHead(system: OrdersTestSystem): Promise<string | null> {
+  let head = await system.store.headPosition();
+  for (const until = Date.now() + 10_000; Date.now() < until; ) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = await system.store.headPosition();
+    if (now === head) return head;
+    head = now;
+  }
+  return head;
 }

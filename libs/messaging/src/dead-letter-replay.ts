@@ -42,7 +42,8 @@ export interface ReplayResult {
  * stream has stored it is the dead letter deleted. The copy's message id is the dead letter's
  * (`replay:<stream>:<seq>`), so a replay repeated after a crash between the two steps is dropped
  * by JetStream; beyond its duplicate window the consumer's own idempotency (inbox, keyed writes)
- * makes a second delivery harmless. `seq` replays one; otherwise every one (oldest first).
+ * makes a second delivery harmless. `seq` replays one; otherwise every one there was when the
+ * replay began (oldest first): one that fails again is dead-lettered anew, not replayed in a loop.
  */
 export async function replayDeadLetters(
   js: JetStreamClient,
@@ -54,8 +55,12 @@ export async function replayDeadLetters(
   const dlq = deadLetterStreamSpec(scheme).name;
   await ensureStream(jsm, replayStreamSpec(scheme));
   const seqs: number[] = [];
+  // Only what was dead-lettered before the replay began: a replayed message that fails again is
+  // dead-lettered anew, behind this point, and must wait for the next replay rather than loop.
+  const upTo = await lastSequence(jsm, dlq);
   const letters = options.seq !== undefined ? [await oneDeadLetter(jsm, consumer, options.seq, scheme)] : storedDeadLetters(jsm, consumer, scheme);
   for await (const stored of letters) {
+    if (stored.seq > upTo) break;
     await js.publish(replaySubject(consumer, scheme), stored.data, { msgID: `replay:${dlq}:${stored.seq}`, headers: withoutDeadLetterHeaders(stored.header) });
     await jsm.streams.deleteMessage(dlq, stored.seq, false);
     seqs.push(stored.seq);
@@ -69,6 +74,15 @@ export async function purgeDeadLetters(jsm: JetStreamManager, consumer: string, 
   try {
     const { purged } = await jsm.streams.purge(deadLetterStreamSpec(scheme).name, { filter: `${deadLetterSubjectPrefix(scheme)}.${consumer}` });
     return purged;
+  } catch (error) {
+    if (isNotFound(error)) return 0;
+    throw error;
+  }
+}
+
+async function lastSequence(jsm: JetStreamManager, stream: string): Promise<number> {
+  try {
+    return (await jsm.streams.info(stream)).state.last_seq;
   } catch (error) {
     if (isNotFound(error)) return 0;
     throw error;

@@ -116,6 +116,20 @@ describe('stockflow (the operator CLI) on real NATS', () => {
     for (const letter of letters) expect(letter).toMatchObject({ reason: 'rejected-by-handler', eventType: 'StockReceived', error: expect.stringContaining('is not handled yet') });
   });
 
+  it('replays only what was dead-lettered before it began: a message that fails again is dead-lettered anew, not replayed in a loop', async () => {
+    const before = json<Array<{ seq: number; eventId: string }>>('dead-letters', DURABLE);
+    expect(before).toHaveLength(3);
+    const replay = json<{ replayed: number; seqs: number[] }>('replay', DURABLE, '--all');
+    expect(replay).toEqual({ replayed: 3, seqs: before.map((l) => l.seq) });
+    // Still poison: each comes back once, under a new sequence, with its reason.
+    await until(async () => (await deadLetterCount()) === 3, 'the three given up again');
+    await new Promise((r) => setTimeout(r, 500));
+    const after = json<Array<{ seq: number; eventId: string; reason: string }>>('dead-letters', DURABLE);
+    expect(after.map((l) => l.eventId)).toEqual(sent);
+    expect(Math.min(...after.map((l) => l.seq))).toBeGreaterThan(Math.max(...before.map((l) => l.seq)));
+    expect(handled.size).toBe(0);
+  });
+
   it('replays one dead letter, then all, to the fixed handler: each reaches it exactly once and the dead letters are gone', async () => {
     fixed = true;
     const letters = json<Array<{ seq: number; eventId: string }>>('dead-letters', DURABLE);

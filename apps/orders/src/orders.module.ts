@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { EventStore } from '@stockflow/event-sourcing';
-import type { RetryPolicy } from '@stockflow/messaging';
+import { perKeyConcurrency, type RetryPolicy } from '@stockflow/messaging';
 import { EVENT_STORE, PG_POOL, type ConsumerSpec } from '@stockflow/platform';
 import type { Pool } from 'pg';
 import { CancelOrderController } from './cancel-order/cancel-order.controller.js';
@@ -39,11 +39,14 @@ const SAGA_RETRY: RetryPolicy = { maxDeliveries: 100, backoffMs: [200, 1000, 500
  */
 const SAGA_ACK_WAIT_MS = 5_000;
 
-/** The service's durable JetStream consumers. */
+/**
+ * The service's durable JetStream consumers. Each handles messages of different orders (carts) at
+ * once, so the saga's steps share group commits (ADR 0040); one order's steps still follow each other.
+ */
 export const ORDERS_CONSUMERS: readonly ConsumerSpec[] = [
-  { sourceContext: 'orders', aggregate: 'order', durable: 'orders-saga-orders', retry: SAGA_RETRY, ackWaitMs: SAGA_ACK_WAIT_MS },
-  { sourceContext: 'inventory', aggregate: 'sku', durable: 'orders-saga-inventory', retry: SAGA_RETRY, ackWaitMs: SAGA_ACK_WAIT_MS },
-  { sourceContext: 'carts', aggregate: 'cart', durable: 'orders-from-carts', retry: SAGA_RETRY, ackWaitMs: SAGA_ACK_WAIT_MS },
+  { sourceContext: 'orders', aggregate: 'order', durable: 'orders-saga-orders', retry: SAGA_RETRY, ackWaitMs: SAGA_ACK_WAIT_MS, concurrency: perKeyConcurrency('orderId') },
+  { sourceContext: 'inventory', aggregate: 'sku', durable: 'orders-saga-inventory', retry: SAGA_RETRY, ackWaitMs: SAGA_ACK_WAIT_MS, concurrency: perKeyConcurrency('orderId') },
+  { sourceContext: 'carts', aggregate: 'cart', durable: 'orders-from-carts', retry: SAGA_RETRY, ackWaitMs: SAGA_ACK_WAIT_MS, concurrency: perKeyConcurrency('cartId') },
 ];
 
 export const ORDERS_OPENAPI = {

@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { NatsConnection } from '@nats-io/nats-core';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { DeadLetterHeaders } from './dead-letter.js';
-import { DurableEventConsumer, type EventHandler } from './durable-event-consumer.js';
+import { DurableEventConsumer, perKeyConcurrency, type EventHandler } from './durable-event-consumer.js';
 import type { ReceivedEvent } from './received-event.js';
 import { PoisonMessageError } from './handler-errors.js';
 import { connectNats } from './nats-connection.js';
@@ -202,6 +202,65 @@ describe('DurableEventConsumer (real NATS JetStream)', () => {
     const info = await jsm.consumers.info(stream, 'backlog');
     expect(info.num_redelivered).toBe(0);
     expect(handled).toEqual(Array.from({ length: total }, (_, i) => i));
+  });
+
+  it('with per-key concurrency: different SKUs at once, one SKU one at a time in order, each message once; a retried one holds only its own SKU', async () => {
+    const skus = ['KA', 'KB', 'KC', 'KD'];
+    const perSku = 10;
+    const handled = new Map<string, number[]>(skus.map((sku) => [sku, []]));
+    let running = 0;
+    let mostRunning = 0;
+    const runningPerSku = new Map<string, number>();
+    let overlapsWithinSku = 0;
+    let failedOnce = false;
+    const c = new DurableEventConsumer({
+      js,
+      jsm,
+      catalog: stockflowCatalog,
+      stream,
+      durable: 'per-key',
+      filterSubject: subject('StockReceived'),
+      handlers: new Map([
+        [
+          'StockReceived',
+          async (e: ReceivedEvent) => {
+            const { sku, quantity } = e.data as { sku: string; quantity: number };
+            if (!handled.has(sku)) return; // the other tests' StockReceived
+            running++;
+            mostRunning = Math.max(mostRunning, running);
+            runningPerSku.set(sku, (runningPerSku.get(sku) ?? 0) + 1);
+            if (runningPerSku.get(sku)! > 1) overlapsWithinSku++;
+            await new Promise((r) => setTimeout(r, 5));
+            runningPerSku.set(sku, runningPerSku.get(sku)! - 1);
+            running--;
+            if (sku === 'KD' && quantity === 1 && !failedOnce) {
+              failedOnce = true;
+              throw new Error('database briefly unavailable');
+            }
+            handled.get(sku)!.push(quantity);
+          },
+        ],
+      ]),
+      scheme,
+      retry: { maxDeliveries: 3, backoffMs: [300] },
+      concurrency: perKeyConcurrency('sku', 8),
+    });
+    for (let quantity = 1; quantity <= perSku; quantity++) {
+      for (const sku of skus) await publish('StockReceived', envelope('StockReceived', { sku, quantity }));
+    }
+    await c.start();
+    await waitFor(() => [...handled.values()].every((quantities) => quantities.length === perSku));
+    await waitFor(async () => (await jsm.consumers.info(stream, 'per-key')).num_ack_pending === 0);
+    await c.stop();
+    expect(mostRunning).toBeGreaterThan(1);
+    expect(overlapsWithinSku).toBe(0);
+    const inOrder = Array.from({ length: perSku }, (_, i) => i + 1);
+    for (const sku of ['KA', 'KB', 'KC']) expect(handled.get(sku)).toEqual(inOrder);
+    // The failed message was nak'ed with a delay and came back after KD's later messages, as without concurrency.
+    expect([...handled.get('KD')!].sort((a, b) => a - b)).toEqual(inOrder);
+    expect(handled.get('KD')![perSku - 1]).toBe(1);
+    const info = await jsm.consumers.info(stream, 'per-key');
+    expect(info.num_pending).toBe(0);
   });
 
   it('reports its lag from the server once idle, so the gauge does not keep a stale count', async () => {

@@ -69,6 +69,8 @@ export interface DurableEventConsumerOptions {
   readonly handlers?: ReadonlyMap<string, EventHandler>;
   /** Or batches: every event within the filter goes to one batch handler. */
   readonly batch?: BatchMode;
+  /** Handlers mode: messages of different keys handled at once (default: one at a time). */
+  readonly concurrency?: HandlerConcurrency;
   readonly retry?: RetryPolicy;
   readonly scheme?: SubjectScheme;
   /**
@@ -89,6 +91,25 @@ export interface DurableEventConsumerOptions {
    * dead-letters a message nor leaves it waiting out a long backoff afterwards (ADR 0019).
    */
   readonly isOutage?: (error: unknown) => boolean;
+}
+
+/**
+ * Handlers of different keys run together, so that their appends meet in one group commit (ADR 0040)
+ * instead of each waiting for the one before; messages of one key stay one at a time, in delivery order.
+ */
+export interface HandlerConcurrency {
+  /** Messages in hand at most, running or waiting behind their key. */
+  readonly maxInHand: number;
+  /** What must stay in order: e.g. the order or SKU the event is about. */
+  readonly keyOf: (event: ReceivedEvent) => string;
+}
+
+/**
+ * Up to `maxInHand` messages at once, one at a time per value of a payload field that every event
+ * type the consumer handles carries (the order, the SKU).
+ */
+export function perKeyConcurrency(field: string, maxInHand = 32): HandlerConcurrency {
+  return { maxInHand, keyOf: (event) => String((event.data as Readonly<Record<string, unknown>>)[field]) };
 }
 
 /** A decoded message of a batch. */
@@ -133,8 +154,8 @@ export class DurableEventConsumer {
   /** Delivered messages waiting for the handler, and how the waiting loop is woken. */
   private buffer: JsMsg[] = [];
   private wake: (() => void) | null = null;
-  /** The messages being handled and not yet acknowledged (one, or a batch's). */
-  private inHand: readonly JsMsg[] = [];
+  /** The messages being handled and not yet acknowledged (those of the handlers in hand, or a batch's). */
+  private readonly inHand = new Set<JsMsg>();
   private readonly settled = new WeakSet<JsMsg>();
   private keepAliveTimer: NodeJS.Timeout | null = null;
   /** False once the attachment's messages ended (the consumer stopped). */
@@ -248,20 +269,39 @@ export class DurableEventConsumer {
     return this.stopping ? [] : this.buffer.splice(0, max);
   }
 
-  /** One message at a time, in delivery order. */
+  /**
+   * Handlers mode: in delivery order, one message at a time per key (`concurrency`; one key, so one
+   * at a time, by default), up to `maxInHand` messages in hand.
+   */
   private async run(reader: Promise<void>): Promise<void> {
+    const maxInHand = Math.max(1, this.options.concurrency?.maxInHand ?? 1);
+    const keyOf = this.options.concurrency?.keyOf ?? (() => '');
+    /** The last handler in hand of each key: the next of that key starts after it. */
+    const lastOfKey = new Map<string, Promise<void>>();
+    let slotFreed: (() => void) | null = null;
     for (let [msg] = await this.take(1); msg; [msg] = await this.take(1)) {
-      this.inHand = [msg];
-      try {
-        await this.handle(msg);
-      } catch (error) {
-        // Only a failure to talk to NATS itself lands here; the message will be redelivered.
-        this.options.observer?.error?.(error);
+      this.inHand.add(msg);
+      const event = await this.admit(msg);
+      if (!event) {
+        this.inHand.delete(msg);
+        continue;
       }
-      this.inHand = [];
-      this.lastMessageAt = Date.now();
-      this.options.observer?.pending?.(msg.info.pending + this.buffer.length);
+      const key = String(keyOf(event));
+      const handled: Promise<void> = (lastOfKey.get(key) ?? Promise.resolve())
+        .then(() => this.handle(msg, event))
+        .catch((error: unknown) => this.options.observer?.error?.(error)) // only a failure to talk to NATS: redelivered
+        .finally(() => {
+          this.inHand.delete(msg);
+          if (lastOfKey.get(key) === handled) lastOfKey.delete(key);
+          this.lastMessageAt = Date.now();
+          this.options.observer?.pending?.(msg.info.pending + this.buffer.length);
+          slotFreed?.();
+        });
+      lastOfKey.set(key, handled);
+      while (this.inHand.size >= maxInHand) await new Promise<void>((resolve) => (slotFreed = resolve));
+      slotFreed = null;
     }
+    await Promise.all(lastOfKey.values());
     await this.release(reader);
   }
 
@@ -302,10 +342,8 @@ export class DurableEventConsumer {
     }
   }
 
-  private async handle(msg: JsMsg): Promise<void> {
+  private async handle(msg: JsMsg, event: ReceivedEvent): Promise<void> {
     const observer = this.options.observer;
-    const event = await this.admit(msg);
-    if (!event) return;
     const handler = this.options.handlers!.get(event.type);
     if (!handler) {
       this.ack(msg);
@@ -399,9 +437,9 @@ export class DurableEventConsumer {
   /** Batch mode: the handler takes whatever is buffered when it is free. */
   private async runBatches(reader: Promise<void>, handler: BatchHandler, batchSize: number): Promise<void> {
     for (let batch = await this.take(batchSize); batch.length > 0; batch = await this.take(batchSize)) {
-      this.inHand = batch;
+      for (const msg of batch) this.inHand.add(msg);
       await this.handleBatch(batch, handler);
-      this.inHand = [];
+      this.inHand.clear();
       this.lastMessageAt = Date.now();
       this.options.observer?.pending?.(batch[batch.length - 1]!.info.pending + this.buffer.length);
     }

@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { orderSaga } from '@stockflow/contracts';
 import { DomainError } from '@stockflow/event-sourcing';
-import { PoisonMessageError, type ReceivedEvent } from '@stockflow/messaging';
+import { perKeyConcurrency, PoisonMessageError, type ReceivedEvent } from '@stockflow/messaging';
 import { causedBy } from '@stockflow/platform';
 import type { SkuCommand } from '../domain/sku.js';
 import { SkuCommands } from '../shared/sku-commands.js';
@@ -10,8 +10,16 @@ import { SkuCommands } from '../shared/sku-commands.js';
 type ReservationRequested = Extract<orderSaga.OrderSagaEvent, { type: 'ReservationRequested' }>;
 type ReservationReleaseRequested = Extract<orderSaga.OrderSagaEvent, { type: 'ReservationReleaseRequested' }>;
 
-/** The durable consumer of the order saga's requests (`orders.ordersaga.>`). */
-export const RESERVATIONS_CONSUMER = { sourceContext: 'orders', aggregate: 'ordersaga', durable: 'inventory-reservations' } as const;
+/**
+ * The durable consumer of the order saga's requests (`orders.ordersaga.>`): requests for different
+ * SKUs at once, so their appends share group commits (ADR 0040); one SKU's requests in order.
+ */
+export const RESERVATIONS_CONSUMER = {
+  sourceContext: 'orders',
+  aggregate: 'ordersaga',
+  durable: 'inventory-reservations',
+  concurrency: perKeyConcurrency('sku'),
+} as const;
 
 /**
  * Answers the order saga. Each request becomes a command on `sku-<sku>`; the answer is an event on

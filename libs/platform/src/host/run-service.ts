@@ -1,6 +1,6 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { contextSubjectPrefix, stockflowCatalog } from '@stockflow/contracts';
-import { JetStreamTransport, RethrowToConsumer, contextStreamSpec, type RetryPolicy } from '@stockflow/messaging';
+import { JetStreamTransport, RethrowToConsumer, contextStreamSpec, type HandlerConcurrency, type RetryPolicy } from '@stockflow/messaging';
 import { createService, type Service } from '../bootstrap.js';
 import type { OpenApiOptions } from '../openapi/openapi-document.js';
 import type { ReadinessCheck } from '../health/readiness.js';
@@ -26,6 +26,8 @@ export interface ConsumerSpec {
   readonly durable: string;
   readonly retry?: RetryPolicy;
   readonly ackWaitMs?: number;
+  /** Handlers of different keys at once (ADR 0040); one message at a time without it. */
+  readonly concurrency?: HandlerConcurrency;
 }
 
 export interface HostedServiceConfig {
@@ -150,6 +152,7 @@ export async function runService<TWork extends HostedWork = HostedWork>(options:
             scheme,
             retry: consumer.retry,
             ackWaitMs: consumer.ackWaitMs,
+            concurrency: consumer.concurrency,
             observer: consumerObserver(service.metrics, service.logger, consumer.durable),
             isOutage: (error) => dependencyUnavailableOf(error) !== null,
           }),

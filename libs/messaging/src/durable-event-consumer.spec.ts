@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { stockflowCatalog } from '@stockflow/contracts';
+import { EnvelopeHeaders, stockflowCatalog } from '@stockflow/contracts';
 import { DeadLetterHeaders } from './dead-letter.js';
 import { DurableEventConsumer, perKeyConcurrency, type EventHandler } from './durable-event-consumer.js';
 import type { ReceivedEvent } from './received-event.js';
@@ -171,6 +171,25 @@ describe('DurableEventConsumer (real NATS JetStream)', () => {
     expect(settled.delivered.consumer_seq).toBe(backInStock);
     expect(settled.num_pending).toBe(0);
     await c.stop();
+  });
+
+  it('acknowledges a message of a type it does not handle by its type header, without reading the body', async () => {
+    const seen: number[] = [];
+    const c = consumer('unhandled-type', {
+      BackInStock: async (e: ReceivedEvent) => void seen.push((e.data as { available: number }).available),
+      LowStock: async () => undefined,
+    }, '>');
+    const typed = relayHeaders();
+    typed.set(EnvelopeHeaders.eventType, 'OutOfStock');
+    // Not even JSON: a consumer that decoded before skipping would dead-letter it.
+    await js.publish(subject('OutOfStock'), '{ not read', { headers: typed });
+    await publish('BackInStock', envelope('BackInStock', { sku: 'U', available: 41 }));
+    await c.start();
+    await waitFor(() => seen.includes(41));
+    await waitFor(async () => (await jsm.consumers.info(stream, 'unhandled-type')).num_ack_pending === 0);
+    await c.stop();
+    expect(await deadLetters('unhandled-type')).toEqual([]);
+    expect((await jsm.consumers.info(stream, 'unhandled-type')).num_pending).toBe(0);
   });
 
   it('a backlog that takes longer than the ack wait to work off is handled once per message: what it holds is kept alive', async () => {

@@ -279,10 +279,14 @@ export class DurableEventConsumer {
     /** The last handler in hand of each key: the next of that key starts after it. */
     const lastOfKey = new Map<string, Promise<void>>();
     let slotFreed: (() => void) | null = null;
+    let newestPending = 0;
     for (let [msg] = await this.take(1); msg; [msg] = await this.take(1)) {
+      newestPending = msg.info.pending;
       if (this.notHandled(msg)) {
         this.ack(msg);
+        this.lastMessageAt = Date.now();
         this.options.observer?.handled?.('skipped');
+        this.options.observer?.pending?.(newestPending + this.buffer.length + this.inHand.size);
         continue;
       }
       this.inHand.add(msg);
@@ -299,7 +303,8 @@ export class DurableEventConsumer {
           this.inHand.delete(msg);
           if (lastOfKey.get(key) === handled) lastOfKey.delete(key);
           this.lastMessageAt = Date.now();
-          this.options.observer?.pending?.(msg.info.pending + this.buffer.length);
+          // From the newest message taken, not this one: with keys, an older message may finish last.
+          this.options.observer?.pending?.(newestPending + this.buffer.length + this.inHand.size);
           slotFreed?.();
         });
       lastOfKey.set(key, handled);

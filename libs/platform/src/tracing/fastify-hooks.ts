@@ -61,4 +61,14 @@ export function installRequestContext(adapter: FastifyAdapter, options: { servic
     }
     done();
   });
+  // A client that closes its connection before the answer: without this its span would never end.
+  adapter.getInstance().addHook('onRequestAbort', (request, done) => {
+    const span = spans.get(request.raw);
+    if (span) {
+      span.setAttribute('http.request.aborted', true);
+      span.end();
+      spans.delete(request.raw);
+    }
+    done();
+  });
 }

@@ -189,6 +189,18 @@ describe('notifier: daily caps per address and per number', () => {
     ]);
   });
 
+  it('prunes what has served its purpose: old counters, counted messages and SMS status reports, and nothing newer', async () => {
+    const store = h.notifier!.service.app.get(DeliveryStore);
+    await h.query(
+      `INSERT INTO $schema.sms_status_reports (message_sid, status, error_code, reported_at) VALUES
+         ('SM-prune-old', 'delivered', NULL, now() - interval '31 days'), ('SM-prune-new', 'delivered', NULL, now() - interval '29 days')`,
+    );
+    await h.query(`INSERT INTO $schema.daily_sends (channel, recipient_hash, day, sends) VALUES ('email', 'prune-hash', (now() AT TIME ZONE 'UTC')::date - 2, 1)`);
+    await store.pruneExpiredRows();
+    expect(await h.query(`SELECT message_sid FROM $schema.sms_status_reports WHERE message_sid LIKE 'SM-prune-%'`)).toEqual([{ message_sid: 'SM-prune-new' }]);
+    expect(await h.query(`SELECT day FROM $schema.daily_sends WHERE recipient_hash = 'prune-hash'`)).toEqual([]);
+  });
+
   it('replicas counting at once never pass the cap, and counting a delivery again changes nothing', async () => {
     const store = h.notifier!.service.app.get(DeliveryStore);
     const hash = hashOf('sms', '+4915100009999');

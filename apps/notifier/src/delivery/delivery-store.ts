@@ -440,12 +440,17 @@ export class DeliveryStore {
   }
 
   /**
-   * Deletes the daily counters older than yesterday (UTC), and the counted messages older than three
-   * days (a retry comes within hours: the backoff's ceiling times the attempts, or a night of quiet hours).
+   * Deletes what has served its purpose: the daily counters older than yesterday (UTC); the counted
+   * messages older than three days (a retry comes within hours: the backoff's ceiling times the
+   * attempts, or a night of quiet hours); SMS status reports older than 30 days (they bridge a
+   * callback that arrives before its send is recorded, and keep a final status from being replaced
+   * by a late one; the provider's callbacks come within minutes, and a delivery keeps the final
+   * status it was given).
    */
-  async pruneDailySends(): Promise<void> {
+  async pruneExpiredRows(): Promise<void> {
     await this.pool.query(`DELETE FROM ${this.s}.daily_sends WHERE day < (now() AT TIME ZONE 'UTC')::date - 1`);
     await this.pool.query(`DELETE FROM ${this.s}.daily_send_messages WHERE counted_at < now() - interval '3 days'`);
+    await this.pool.query(`DELETE FROM ${this.s}.sms_status_reports WHERE reported_at < now() - interval '30 days'`);
   }
 
   /** Runs a statement that ends deliveries and publishes their outcomes (then `after`, if given), atomically. */

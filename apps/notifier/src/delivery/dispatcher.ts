@@ -378,7 +378,7 @@ export class Dispatcher implements OnModuleInit, OnApplicationShutdown {
     if (Date.now() - this.lastPrune >= 3_600_000) {
       this.lastPrune = Date.now();
       // Yesterday's counters are kept (a day boundary is not an instant everywhere); older ones go.
-      await this.store.pruneDailySends().catch(() => undefined);
+      await this.store.pruneExpiredRows().catch(() => undefined);
     }
     try {
       const pending = await this.store.pendingByChannel();

@@ -295,7 +295,7 @@ export class DurableEventConsumer {
         this.inHand.delete(msg);
         continue;
       }
-      const key = String(keyOf(event));
+      const key = keyOf(event);
       const handled: Promise<void> = (lastOfKey.get(key) ?? Promise.resolve())
         .then(() => this.handle(msg, event))
         .catch((error: unknown) => this.options.observer?.error?.(error)) // only a failure to talk to NATS: redelivered

@@ -1,7 +1,7 @@
-import { BaseServiceConfig, EnvInt } from '@stockflow/platform';
+import { ContextServiceConfig, EnvInt } from '@stockflow/platform';
 
-/** Environment of the carts service. Every variable of `BaseServiceConfig`, with carts' defaults. */
-export class CartsConfig extends BaseServiceConfig {
+/** Environment of the carts service. Every variable of `ContextServiceConfig`, with carts' defaults. */
+export class CartsConfig extends ContextServiceConfig {
   override SERVICE_NAME = 'carts';
   override PORT = 3003;
   override DB_SCHEMA = 'carts';

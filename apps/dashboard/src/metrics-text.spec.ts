@@ -6,6 +6,7 @@ describe('metrics text', () => {
     const text = [
       '# HELP relay_lag_events x',
       'relay_lag_events 3',
+      'relay_leader 1',
       'consumer_lag_messages{consumer="a"} 7',
       'dead_letters_total{consumer="a",reason="invalid-payload"} 2',
       'dead_letters_total{consumer="b",reason="malformed-message"} 1',
@@ -28,5 +29,11 @@ describe('metrics text', () => {
       deadLetters: 3,
       projectionLag: { stock: { events: 4, ms: 120 } },
     });
+  });
+
+  it('reports a relay lag only for the process that runs its context\'s relay (ADR 0043)', () => {
+    const standby = ['relay_lag_events 0', 'relay_leader 0'].join('\n');
+    expect(summarize(parseMetrics(standby, WATCHED_METRICS)).relayLag).toBeNull();
+    expect(summarize(parseMetrics('consumer_lag_messages{consumer="a"} 1', WATCHED_METRICS)).relayLag).toBeNull();
   });
 });

@@ -26,6 +26,7 @@ export const WATCHED_METRICS = new Set([
   'http_server_request_duration_seconds_count',
   'events_appended_total',
   'relay_lag_events',
+  'relay_leader',
   'consumer_lag_messages',
   'dead_letters_total',
   'projection_lag_events',
@@ -38,6 +39,7 @@ export interface ProcessHealth {
   readonly commands: number;
   /** Events appended to the process's event store so far. */
   readonly eventsAppended: number;
+  /** The lag of the context's relay when this process runs it (`relay_leader` 1, ADR 0043), else null. */
   readonly relayLag: number | null;
   readonly consumerLag: Record<string, number>;
   readonly deadLetters: number;
@@ -49,6 +51,7 @@ const COMMAND_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** The figures the dashboard shows for one process. */
 export function summarize(samples: readonly Sample[]): ProcessHealth {
   let relayLag: number | null = null;
+  let relayLeader = false;
   let deadLetters = 0;
   let commands = 0;
   let eventsAppended = 0;
@@ -59,10 +62,11 @@ export function summarize(samples: readonly Sample[]): ProcessHealth {
       if (COMMAND_METHODS.has(s.labels['method'] ?? '') && (s.labels['status_code'] ?? '').startsWith('2')) commands += s.value;
     } else if (s.name === 'events_appended_total') eventsAppended += s.value;
     else if (s.name === 'relay_lag_events') relayLag = s.value;
+    else if (s.name === 'relay_leader') relayLeader = s.value === 1;
     else if (s.name === 'consumer_lag_messages') consumerLag[s.labels['consumer'] ?? '?'] = s.value;
     else if (s.name === 'dead_letters_total') deadLetters += s.value;
     else if (s.name === 'projection_lag_events') (projectionLag[s.labels['projection'] ?? '?'] ??= { events: 0, ms: 0 }).events = s.value;
     else if (s.name === 'projection_lag_seconds') (projectionLag[s.labels['projection'] ?? '?'] ??= { events: 0, ms: 0 }).ms = s.value * 1000;
   }
-  return { up: true, commands, eventsAppended, relayLag, consumerLag, deadLetters, projectionLag };
+  return { up: true, commands, eventsAppended, relayLag: relayLeader ? relayLag : null, consumerLag, deadLetters, projectionLag };
 }

@@ -131,8 +131,8 @@ export class Flow {
       up++;
       commands += h.commands;
       events += h.eventsAppended;
-      // Every service registers relay_lag_events; only the relays' figure means something.
-      if (h.relayLag !== null && name.startsWith('relay-')) {
+      // Only the process that runs its context's relay (relay_leader 1) reports a relay lag.
+      if (h.relayLag !== null) {
         lagRows.push([name, 'relay', `${h.relayLag} events`]);
         maxRelay = Math.max(maxRelay, h.relayLag);
       }

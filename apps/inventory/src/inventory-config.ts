@@ -1,10 +1,10 @@
-import { BaseServiceConfig, EnvInt } from '@stockflow/platform';
+import { ContextServiceConfig, EnvInt } from '@stockflow/platform';
 
 /**
  * Environment of the inventory service: the platform's variables (PORT, HOST, DATABASE_URL,
  * DB_SCHEMA, NATS_URL, NATS_NAMESPACE, LOG_LEVEL) with inventory's defaults, and its own.
  */
-export class InventoryConfig extends BaseServiceConfig {
+export class InventoryConfig extends ContextServiceConfig {
   override SERVICE_NAME = 'inventory';
   override PORT: number = 3002;
   override DB_SCHEMA: string = 'inventory';

@@ -1,4 +1,4 @@
-import { runService, type RunningService, type StartOptions } from '@stockflow/platform';
+import { relayHostingOf, runService, type RunningService, type StartOptions } from '@stockflow/platform';
 import { InventoryConfig } from './inventory-config.js';
 import { InventoryModule, inventoryOpenApi } from './inventory.module.js';
 import { RESERVATIONS_CONSUMER } from './reservations/reservations.handler.js';
@@ -11,6 +11,7 @@ export function startInventoryService(config: InventoryConfig, options: StartOpt
   return runService({
     name: config.SERVICE_NAME ?? 'inventory',
     config,
+    relay: relayHostingOf(config, 'inventory'),
     module: () => InventoryModule,
     consumers: [RESERVATIONS_CONSUMER],
     openApi: inventoryOpenApi,

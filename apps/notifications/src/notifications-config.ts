@@ -1,10 +1,10 @@
-import { BaseServiceConfig, EnvInt, EnvOptional, EnvSecret, EnvString, EnvUrl } from '@stockflow/platform';
+import { ContextServiceConfig, EnvInt, EnvOptional, EnvSecret, EnvString, EnvUrl } from '@stockflow/platform';
 
 /** The development secret: good for `npm start` and tests; outside development the service refuses to start with it (ADR 0027). */
 export const DEV_UNSUBSCRIBE_SECRET = 'stockflow-dev-unsubscribe-secret-change-me';
 
-/** Environment of the notifications service. Every variable of `BaseServiceConfig`, with its defaults. */
-export class NotificationsConfig extends BaseServiceConfig {
+/** Environment of the notifications service. Every variable of `ContextServiceConfig`, with its defaults. */
+export class NotificationsConfig extends ContextServiceConfig {
   override SERVICE_NAME = 'notifications';
   override PORT = 3004;
   override DB_SCHEMA = 'notifications';

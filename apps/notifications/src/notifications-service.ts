@@ -1,4 +1,4 @@
-import { refuseDevelopmentSecrets, runService, type RunningService, type StartOptions } from '@stockflow/platform';
+import { refuseDevelopmentSecrets, relayHostingOf, runService, type RunningService, type StartOptions } from '@stockflow/platform';
 import { DEV_UNSUBSCRIBE_SECRET, NotificationsConfig } from './notifications-config.js';
 import { NotificationsModule, notificationsOpenApi } from './notifications.module.js';
 
@@ -9,5 +9,5 @@ import { NotificationsModule, notificationsOpenApi } from './notifications.modul
  */
 export async function startNotificationsService(config: NotificationsConfig, options: StartOptions = {}): Promise<RunningService> {
   refuseDevelopmentSecrets('notifications', config, { UNSUBSCRIBE_SECRET: [DEV_UNSUBSCRIBE_SECRET] });
-  return runService({ name: 'notifications', config, module: () => NotificationsModule, openApi: notificationsOpenApi, ...options });
+  return runService({ name: 'notifications', config, relay: relayHostingOf(config, 'notifications'), module: () => NotificationsModule, openApi: notificationsOpenApi, ...options });
 }

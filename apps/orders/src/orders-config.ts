@@ -1,7 +1,7 @@
-import { BaseServiceConfig, EnvInt } from '@stockflow/platform';
+import { ContextServiceConfig, EnvInt } from '@stockflow/platform';
 
-/** Environment of the orders service (see BaseServiceConfig for the common variables). */
-export class OrdersConfig extends BaseServiceConfig {
+/** Environment of the orders service (see ContextServiceConfig for the common variables). */
+export class OrdersConfig extends ContextServiceConfig {
   override SERVICE_NAME = 'orders';
   override PORT = 3001;
   override DB_SCHEMA = 'orders';

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
       jsm: await jetstreamManager(nats),
       pool,
       schema: quoteSchema(config.DB_SCHEMA),
-      scheme: config.NATS_NAMESPACE ? { namespace: config.NATS_NAMESPACE } : {},
+      scheme: { ...(config.NATS_NAMESPACE ? { namespace: config.NATS_NAMESPACE } : {}), streamReplicas: config.NATS_STREAM_REPLICAS },
       catalog: stockflowCatalog,
     };
     const report = await rebuildAll(deps, (r) =>

@@ -7,6 +7,12 @@ import type { EventDefinition } from './event-definition.js';
  */
 export interface SubjectScheme {
   readonly namespace?: string;
+  /**
+   * How many servers of a NATS cluster keep each stream the system provisions (`NATS_STREAM_REPLICAS`:
+   * 1 by default, 3 in a three-node cluster). Not part of any subject: it travels with the scheme
+   * because every place that provisions a stream already has it.
+   */
+  readonly streamReplicas?: number;
 }
 
 export function contextSubjectPrefix(context: string, scheme: SubjectScheme = {}): string {

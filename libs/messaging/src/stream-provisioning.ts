@@ -9,6 +9,8 @@ export interface StreamSpec {
   readonly subjects: readonly string[];
   readonly maxAgeNs?: number;
   readonly description?: string;
+  /** Servers that keep the stream (a cluster's R3); 1 when unset. */
+  readonly replicas?: number;
 }
 
 /** The stream that carries one context's events: `<context>.>` (namespaced in tests). */
@@ -17,6 +19,7 @@ export function contextStreamSpec(context: string, scheme: SubjectScheme = {}): 
     name: contextStreamName(context, scheme),
     subjects: [`${contextSubjectPrefix(context, scheme)}.>`],
     description: `Events of the ${context} context, relayed from its event store`,
+    replicas: scheme.streamReplicas,
   };
 }
 
@@ -27,6 +30,7 @@ export function deadLetterStreamSpec(scheme: SubjectScheme = {}): StreamSpec {
     subjects: [`${deadLetterSubjectPrefix(scheme)}.>`],
     maxAgeNs: 14 * 24 * 3600 * 1_000_000_000,
     description: 'Messages consumers could not handle, with the reason in headers',
+    replicas: scheme.streamReplicas,
   };
 }
 
@@ -44,6 +48,7 @@ export function replayStreamSpec(scheme: SubjectScheme = {}): StreamSpec {
     subjects: [`${replaySubjectPrefix(scheme)}.>`],
     maxAgeNs: 14 * 24 * 3600 * 1_000_000_000,
     description: 'Dead letters sent back to their consumer after a fix (stockflow replay)',
+    replicas: scheme.streamReplicas,
   };
 }
 
@@ -68,7 +73,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     discard: DiscardPolicy.Old,
     duplicate_window: DUPLICATE_WINDOW_NS,
     max_age: spec.maxAgeNs ?? 0,
-    num_replicas: 1,
+    num_replicas: spec.replicas ?? 1,
     description: spec.description,
   };
   try {
@@ -77,7 +82,10 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     const differs =
       current.subjects.join(',') !== config.subjects!.join(',') ||
       current.max_age !== config.max_age ||
-      current.duplicate_window !== config.duplicate_window;
+      current.duplicate_window !== config.duplicate_window ||
+      // A stream made before the cluster grew is brought up to the configured replicas (the servers
+      // copy it); never down, so one misconfigured process cannot shrink what the others keep.
+      (current.num_replicas ?? 1) < config.num_replicas!;
     if (differs) await jsm.streams.update(spec.name, { ...current, ...config } as StreamConfig);
   } catch (error) {
     if (!isNotFound(error)) throw error;

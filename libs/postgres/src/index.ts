@@ -9,3 +9,4 @@ export * from './idempotent-inbox.js';
 export * from './test-schema.js';
 export * from './transaction.js';
 export * from './service-roles.js';
+export * from './advisory-leadership.js';

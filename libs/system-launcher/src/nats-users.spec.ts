@@ -29,12 +29,12 @@ describe('the NATS users generated from the manifest', () => {
     }
   });
 
-  it("let only a context's relay publish onto the context's subjects", () => {
+  it("let only a context's service (which may run its relay, ADR 0043) and its standalone relay publish onto the context's subjects", () => {
     for (const context of ['orders', 'inventory', 'carts', 'notifications']) {
       const publishers = natsUsers()
         .filter((u) => u.permissions !== 'all' && u.permissions.publish.allow.some((s) => s === `${context}.>` || s.startsWith(`${context}.`) || s === '>'))
         .map((u) => u.user);
-      expect(publishers).toEqual([`relay-${context}`]);
+      expect(publishers.sort()).toEqual([context, `relay-${context}`].sort());
     }
     expect(natsUsers().filter((u) => u.permissions === 'all').map((u) => u.user)).toEqual([NATS_ADMIN_USER]);
   });
@@ -44,7 +44,7 @@ describe('the NATS users generated from the manifest', () => {
     const orders = users.find((u) => u.user === 'orders')!.permissions;
     if (orders === 'all') throw new Error('orders must not have every subject');
     expect(orders.publish.allow).toEqual(expect.arrayContaining(['t1._appended.t1_orders', '$JS.API.CONSUMER.MSG.NEXT.T1_INVENTORY_EVENTS.orders-saga-inventory', 't1.dlq.orders-saga-inventory']));
-    expect(orders.subscribe.allow).toEqual(['_INBOX_orders.>']);
+    expect(orders.subscribe.allow).toEqual(['_INBOX_orders.>', 't1._appended.t1_orders']);
   });
 });
 

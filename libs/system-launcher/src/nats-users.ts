@@ -48,9 +48,10 @@ export function natsPasswordVariable(user: string): string {
 /**
  * One NATS user per process of the manifest that talks to NATS, named as the process, with the
  * permissions derived from what it runs: a relay publishes its context's subjects; a service
- * nudges its relay and uses its own durable consumers; the projections read whole streams; the
- * notifier and the notifications API share the live-inbox subjects. Nobody but a context's relay
- * may publish onto the context's stream. Plus the operators' user.
+ * nudges its relay, may run it (ADR 0043) and uses its own durable consumers; the projections read
+ * whole streams; the notifier and the notifications API share the live-inbox subjects. Nobody but
+ * a context's service or its standalone relay may publish onto the context's stream. Plus the
+ * operators' user.
  */
 export function natsUsers(settings: NatsUsersSettings = {}): NatsUser[] {
   const scheme: SubjectScheme = settings.namespace ? { namespace: settings.namespace } : {};
@@ -60,8 +61,9 @@ export function natsUsers(settings: NatsUsersSettings = {}): NatsUser[] {
   const user = (name: string, ...grants: NatsGrant[]): NatsUser => ({ user: name, passwordVariable: natsPasswordVariable(name), permissions: permissionsOf(ownInbox(name), ...grants) });
 
   const relays = SERVICES.map((s) => user(`relay-${s.name}`, relayGrant(s.name, schema(s.name), scheme)));
+  // A service may run its context's relay (ADR 0043), so it holds the relay's grant too.
   const services = SERVICES.map((s) =>
-    user(s.name, appendNudgeGrant(schema(s.name), scheme), ...consumersOf(s.name), ...(s.name === 'notifications' ? [{ subscribe: [liveInboxSubjects(scheme)] }] : [])),
+    user(s.name, appendNudgeGrant(schema(s.name), scheme), relayGrant(s.name, schema(s.name), scheme), ...consumersOf(s.name), ...(s.name === 'notifications' ? [{ subscribe: [liveInboxSubjects(scheme)] }] : [])),
   );
   const workers = WORKERS.map((w) =>
     user(w.name, appendNudgeGrant(schema(w.context), scheme), ...consumersOf(w.name), ...(w.context === 'notifications' ? [{ publish: [liveInboxSubjects(scheme)] }] : [])),

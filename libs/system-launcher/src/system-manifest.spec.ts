@@ -1,13 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import { freePortOffset, MANIFEST_PORTS } from './port-offset.js';
-import { SERVICES, systemManifest } from './system-manifest.js';
+import { relayPlacementOf, SERVICES, systemManifest } from './system-manifest.js';
 
 describe('systemManifest', () => {
   const settings = { databaseUrl: 'postgres://db', natsUrl: 'nats://nats' };
 
-  it('gives every process its own port and every service a relay on its schema', () => {
+  it('runs each context\'s relay in its service by default, with no relay process', () => {
     const specs = systemManifest(settings);
+    expect(specs.filter((s) => s.name.startsWith('relay-'))).toEqual([]);
+    for (const service of SERVICES) expect(specs.find((s) => s.name === service.name)!.env.RELAY_IN_PROCESS).toBeUndefined();
+  });
+
+  it('gives every process its own port and, standalone, every service a relay on its schema while the service relays nothing', () => {
+    const specs = systemManifest({ ...settings, relays: 'standalone' });
     const ports = specs.map((s) => s.port);
     expect(new Set(ports).size).toBe(ports.length);
     for (const service of SERVICES) {
@@ -15,8 +21,15 @@ describe('systemManifest', () => {
       const app = specs.find((s) => s.name === service.name)!;
       expect(relay.env.RELAY_CONTEXT).toBe(service.name);
       expect(relay.env.DB_SCHEMA).toBe(app.env.DB_SCHEMA);
+      expect(app.env.RELAY_IN_PROCESS).toBe('false');
       expect(app.port).toBe(service.port);
     }
+  });
+
+  it('reads the placement from STOCKFLOW_RELAYS and refuses anything else', () => {
+    expect(relayPlacementOf({})).toBe('in-process');
+    expect(relayPlacementOf({ STOCKFLOW_RELAYS: 'standalone' })).toBe('standalone');
+    expect(() => relayPlacementOf({ STOCKFLOW_RELAYS: 'both' })).toThrow(/in-process.*standalone/);
   });
 
   it('runs every process in development mode (the development secrets and sinks), unless told otherwise', () => {
@@ -25,7 +38,7 @@ describe('systemManifest', () => {
   });
 
   it('isolates a test run: schema prefix, subject namespace and shifted ports everywhere', () => {
-    const specs = systemManifest({ ...settings, namespace: 'sabc', schemaPrefix: 'sabc', portOffset: 20000 });
+    const specs = systemManifest({ ...settings, namespace: 'sabc', schemaPrefix: 'sabc', portOffset: 20000, relays: 'standalone' });
     for (const spec of specs) {
       expect(spec.port).toBeGreaterThanOrEqual(20000);
       expect(spec.env.PORT).toBe(String(spec.port));
@@ -41,7 +54,7 @@ describe('systemManifest', () => {
 
 describe('freePortOffset', () => {
   it('lists every port the manifest listens on, and skips offsets where one of them is taken', async () => {
-    const specs = systemManifest({ databaseUrl: 'postgres://db', natsUrl: 'nats://nats' });
+    const specs = systemManifest({ databaseUrl: 'postgres://db', natsUrl: 'nats://nats', relays: 'standalone' });
     const listened = [...specs.map((s) => s.port), ...specs.flatMap((s) => (s.env.SMTP_PORT && s.name === 'mail-sink' ? [Number(s.env.SMTP_PORT)] : []))];
     expect([...MANIFEST_PORTS].sort()).toEqual([...new Set(listened)].sort());
 

@@ -37,8 +37,24 @@ export interface SystemSettings {
    * one address, pass `LOAD_TEST_RATE_LIMITS`: the limits stay on, far above that load.
    */
   readonly rateLimits?: { readonly perIp: number; readonly perIdentity: number };
+  /**
+   * Where each context's relay runs (ADR 0043): `in-process` (default) in its service, one replica
+   * leading by a PostgreSQL lock; `standalone` in a relay process of its own per context, the
+   * services started with `RELAY_IN_PROCESS=false`.
+   */
+  readonly relays?: RelayPlacement;
   /** Redis for the services' rate-limit counters (`REDIS_URL`); unset: each process counts in memory (development). */
   readonly redisUrl?: string;
+}
+
+export type RelayPlacement = 'in-process' | 'standalone';
+
+/** The placement `npm start`, the tests and the benchmarks use: `STOCKFLOW_RELAYS` when set, else in-process. */
+export function relayPlacementOf(env: NodeJS.ProcessEnv = process.env): RelayPlacement {
+  const value = env['STOCKFLOW_RELAYS'];
+  if (value === undefined || value === '') return 'in-process';
+  if (value === 'in-process' || value === 'standalone') return value;
+  throw new RangeError(`STOCKFLOW_RELAYS must be "in-process" or "standalone", not ${JSON.stringify(value)}`);
 }
 
 /** The limits tests and benchmarks run with: on, but above what one machine sends from one address. */
@@ -58,7 +74,7 @@ export function newClientSecrets(): ClientSecrets {
   return { dashboard: randomBytes(24).toString('base64url'), notifier: randomBytes(24).toString('base64url') };
 }
 
-/** The services: each owns a schema and a context's event log, relayed by its own relay. */
+/** The services: each owns a schema and a context's event log, relayed in its process or by a relay of its own (ADR 0043). */
 export const SERVICES = [
   { name: 'orders', port: 3001, relayPort: 3201 },
   { name: 'inventory', port: 3002, relayPort: 3202 },
@@ -109,8 +125,13 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
     url: `http://127.0.0.1:${port}`,
     env: { ...common, ...env, PORT: String(port), ...(settings.env?.[name] ?? {}) },
   });
-  const relays = SERVICES.map((s) => spec(`relay-${s.name}`, 'apps/relay/dist/main.js', s.relayPort + offset, { RELAY_CONTEXT: s.name, DB_SCHEMA: schema(s.name) }));
-  const services = SERVICES.map((s) => spec(s.name, `apps/${s.name}/dist/main.js`, s.port + offset, { DB_SCHEMA: schema(s.name) }));
+  const standalone = (settings.relays ?? 'in-process') === 'standalone';
+  const relays = standalone
+    ? SERVICES.map((s) => spec(`relay-${s.name}`, 'apps/relay/dist/main.js', s.relayPort + offset, { RELAY_CONTEXT: s.name, DB_SCHEMA: schema(s.name) }))
+    : [];
+  const services = SERVICES.map((s) =>
+    spec(s.name, `apps/${s.name}/dist/main.js`, s.port + offset, { DB_SCHEMA: schema(s.name), ...(standalone ? { RELAY_IN_PROCESS: 'false' } : {}) }),
+  );
   const [mail, sms] = SINKS;
   const sinks = [
     spec(mail.name, 'tools/mail-sink/dist/main.js', mail.port + offset, { HTTP_PORT: String(mail.port + offset), SMTP_PORT: String(mail.smtpPort + offset) }),

@@ -9,6 +9,7 @@ import { readConfigClasses, type ConfigClass, type ConfigProperty } from './conf
 export const CONFIG_SOURCES: readonly { readonly file: string; readonly processes: readonly string[] }[] = [
   { file: 'libs/platform/src/config/runtime-mode-fields.ts', processes: [] },
   { file: 'libs/platform/src/config/base-service-config.ts', processes: [] },
+  { file: 'libs/platform/src/config/relay-config.ts', processes: [] },
   { file: 'apps/relay/src/relay-config.ts', processes: ['relay-orders', 'relay-inventory', 'relay-carts', 'relay-notifications'] },
   { file: 'apps/orders/src/orders-config.ts', processes: ['orders'] },
   { file: 'apps/inventory/src/inventory-config.ts', processes: ['inventory'] },

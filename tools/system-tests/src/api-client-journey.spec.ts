@@ -37,7 +37,7 @@ describe('a customer journey through clients generated from the OpenAPI document
   };
 
   beforeAll(async () => {
-    sys = await startTestSystem({ authentication: true, only: ['relay-orders', 'relay-inventory', 'relay-carts', 'relay-notifications', 'orders', 'inventory', 'carts', 'notifications', 'notifier', 'projections', 'mail-sink', 'sms-sink', IDENTITY.name] });
+    sys = await startTestSystem({ authentication: true, only: ['orders', 'inventory', 'carts', 'notifications', 'notifier', 'projections', 'mail-sink', 'sms-sink', IDENTITY.name] });
     identity = devTokens(sys.url(IDENTITY.name));
     tokens.operator = await identity.operator('api-client-journey');
     tokens.customer = await identity.customer(customerId);

@@ -113,7 +113,7 @@ describe('customer journey on the whole system, through REST', () => {
 
   it('runs every process of the manifest, each as a child of this test listening on its ports', () => {
     const names = sys.system.specs.map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining(['mail-sink', 'sms-sink', 'relay-orders', 'relay-notifications', 'orders', 'inventory', 'carts', 'notifications', 'notifier', 'projections', 'dashboard']));
+    expect(names).toEqual(expect.arrayContaining(['mail-sink', 'sms-sink', 'orders', 'inventory', 'carts', 'notifications', 'notifier', 'projections', 'dashboard']));
     expect(started.map((p) => p.name).sort()).toEqual([...names].sort());
     for (const p of started) {
       expect(p.ppid).toBe(process.pid);

@@ -16,7 +16,7 @@ describe('erasure across the log and JetStream', () => {
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    sys = await startTestSystem({ only: ['relay-notifications', 'notifications', 'notifier', 'mail-sink', 'sms-sink'] });
+    sys = await startTestSystem({ only: ['notifications', 'notifier', 'mail-sink', 'sms-sink'] });
     nc = await connectNats({ name: 'erasure-spec' });
   }, 120_000);
   afterAll(async () => {

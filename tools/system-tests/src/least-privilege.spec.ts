@@ -10,7 +10,7 @@ import { contextStreamName, eventSubject, stockflowCatalog, type EventEnvelope }
 import { connectNats, contextStreamSpec, DurableEventConsumer, ensureStream, renderNatsAuthorization, type ReceivedEvent } from '@stockflow/messaging';
 import { relayHeaders } from '@stockflow/messaging/testing';
 import { createPool, DEFAULT_DATABASE_URL, dropServiceRole, provisionServiceRole } from '@stockflow/postgres';
-import { databaseRoles, databaseUrlAs, findNatsServer, freePort, NATS_ADMIN_USER, natsPasswordVariable, natsUsers, startIsolatedSystem, startNatsServer, type DevServer, type IsolatedSystem } from '@stockflow/system-launcher';
+import { databaseRoles, databaseUrlAs, findNatsServer, freePort, NATS_ADMIN_USER, natsPasswordVariable, natsUsers, SERVICES, startIsolatedSystem, startNatsServer, type DevServer, type IsolatedSystem } from '@stockflow/system-launcher';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -218,7 +218,9 @@ describe('the whole system, each process with its own NATS user and its schemaâ€
 
   it('gives every NATS-speaking process of the manifest a user of its own', () => {
     const speaking = sys.system.running.filter((name) => !['mail-sink', 'sms-sink', 'dashboard'].includes(name));
-    expect(users.map((u) => u.user).sort()).toEqual([...speaking, NATS_ADMIN_USER].sort());
+    // The standalone relays' users exist whichever topology runs (ADR 0043: STOCKFLOW_RELAYS=standalone).
+    const standaloneRelays = SERVICES.map((s) => `relay-${s.name}`);
+    expect(users.map((u) => u.user).sort()).toEqual([...new Set([...speaking, ...standaloneRelays, NATS_ADMIN_USER])].sort());
     expect(users.every((u) => u.passwordVariable === natsPasswordVariable(u.user))).toBe(true);
   });
 

@@ -25,7 +25,7 @@ const INITIAL_STOCK = 60;
 const RESTOCKS = ['before', 'pg', 'nats', 'after'] as const;
 const SUBSCRIBERS_PER_RESTOCK = 4;
 /** Processes whose readiness covers PostgreSQL and NATS (the sinks have neither). */
-const READY_CHECKED = ['orders', 'inventory', 'carts', 'notifications', 'notifier', 'projections', 'relay-orders', 'relay-inventory', 'relay-carts', 'relay-notifications'];
+const READY_CHECKED = ['orders', 'inventory', 'carts', 'notifications', 'notifier', 'projections'];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const restockSku = (phase: string): string => `OUT-R-${phase.toUpperCase()}`;

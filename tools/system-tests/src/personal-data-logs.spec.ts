@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mailsTo, preferences, receive, registerSku, smsTo, subscribe } from './notifications-support.js';
 import { eventually, http, startTestSystem, type TestSystem } from './test-system.js';
 
-const PROCESSES = ['mail-sink', 'sms-sink', 'relay-inventory', 'relay-notifications', 'inventory', 'notifications', 'notifier', 'projections'];
+const PROCESSES = ['mail-sink', 'sms-sink', 'inventory', 'notifications', 'notifier', 'projections'];
 const SINKS = new Set(['mail-sink', 'sms-sink']);
 const debug = Object.fromEntries(PROCESSES.filter((p) => !SINKS.has(p)).map((p) => [p, { LOG_LEVEL: 'debug' }]));
 

@@ -19,7 +19,7 @@ describe('dashboard', () => {
 
   beforeAll(async () => {
     sys = await startTestSystem({
-      only: [...WRITE_SIDE, 'relay-notifications', 'notifications', 'notifier', 'mail-sink', 'sms-sink', 'projections', 'dashboard'],
+      only: [...WRITE_SIDE, 'notifications', 'notifier', 'mail-sink', 'sms-sink', 'projections', 'dashboard'],
     });
     browser = await launchChromium();
   });

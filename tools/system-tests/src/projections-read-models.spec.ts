@@ -19,7 +19,7 @@ interface StockView {
   status: string;
 }
 
-const NOTIFICATIONS = ['relay-notifications', 'notifications', 'notifier', 'mail-sink', 'sms-sink'];
+const NOTIFICATIONS = ['notifications', 'notifier', 'mail-sink', 'sms-sink'];
 /** The processes that append, and the schemas of the logs they append to (the notifier shares its context's). */
 const WRITERS = ['orders', 'inventory', 'carts', 'notifications', 'notifier'];
 const LOGS = ['orders', 'inventory', 'carts', 'notifications'];

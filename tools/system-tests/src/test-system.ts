@@ -6,10 +6,10 @@ import { fetchJson, workspaceRoot } from '@stockflow/testing';
 export { eventually, fetchJson as http, workspaceRoot } from '@stockflow/testing';
 
 export type TestSystem = IsolatedSystem;
-export type TestSystemOptions = Pick<IsolatedSystemOptions, 'only' | 'env' | 'databaseUrl' | 'natsUrl' | 'authentication'>;
+export type TestSystemOptions = Pick<IsolatedSystemOptions, 'only' | 'env' | 'databaseUrl' | 'natsUrl' | 'authentication' | 'relays'>;
 
-/** The write side: the three services and their relays. */
-export const WRITE_SIDE = ['relay-orders', 'relay-inventory', 'relay-carts', 'orders', 'inventory', 'carts'] as const;
+/** The write side: the three services, each running its context's relay (ADR 0043). */
+export const WRITE_SIDE = ['orders', 'inventory', 'carts'] as const;
 
 /**
  * Starts the whole system (or `only` some processes) as `npm start` does, isolated for one test run

@@ -54,7 +54,7 @@ describe('one trace from a restock to the e-mail it causes', () => {
 
   beforeAll(async () => {
     collector = await startCollector(spans);
-    const processes = ['relay-inventory', 'relay-notifications', 'inventory', 'notifications', 'notifier', 'mail-sink', 'sms-sink'];
+    const processes = ['inventory', 'notifications', 'notifier', 'mail-sink', 'sms-sink'];
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '200' };
     sys = await startTestSystem({ only: processes, env: Object.fromEntries(processes.map((name) => [name, otel])) });
   }, 180_000);
@@ -92,7 +92,7 @@ describe('one trace from a restock to the e-mail it causes', () => {
     expect(hops).toEqual([
       'notifier: send email',
       'notifier: process BackInStock',
-      'relay-inventory: publish BackInStock',
+      'inventory: publish BackInStock',
       'inventory: append sku',
       'inventory: POST /skus/:sku/receipts',
     ]);

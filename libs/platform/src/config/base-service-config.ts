@@ -46,6 +46,14 @@ export class BaseServiceConfig extends RuntimeModeFields {
   NATS_NAMESPACE?: string;
 
   /**
+   * How many servers of the NATS cluster keep each stream this process provisions: 1 on one server,
+   * 3 on a three-node cluster (R3: a stream survives the loss of one node). Streams are created with
+   * it and an existing stream with fewer replicas is raised to it, never lowered.
+   */
+  @EnvInt({ min: 1, max: 5 })
+  NATS_STREAM_REPLICAS: number = 1;
+
+  /**
    * The OpenID Provider whose bearer tokens the service accepts (ADR 0025): its issuer identifier,
    * e.g. `http://127.0.0.1:3007` for the development identity provider of `npm start`.
    */

@@ -27,6 +27,8 @@ export interface InfrastructureSettings {
   readonly APPEND_BATCH_MAX?: number;
   readonly DB_POOL_MAX?: number;
   readonly NATS_NAMESPACE?: string;
+  /** Servers that keep each stream the process provisions (a cluster's R3); 1 by default. */
+  readonly NATS_STREAM_REPLICAS?: number;
   /** Lease of an Idempotency-Key claim (see BaseServiceConfig.IDEMPOTENCY_LEASE_MS). */
   readonly IDEMPOTENCY_LEASE_MS?: number;
 }
@@ -42,6 +44,12 @@ export type EventLogRole = 'writer' | 'relay' | 'none';
 
 export interface InfrastructureOptions {
   readonly eventLog?: EventLogRole;
+  /**
+   * The process may run its schema's relay (ADR 0043): a reader of the log is opened, woken by the
+   * nudges of the schema's writers and, while `leading()`, by this process's own commits, which then
+   * nudge nobody (the relay they would wake is here).
+   */
+  readonly relayLog?: { readonly leading: () => boolean };
   /** The process's own tables, migrated in its schema before anything starts. */
   readonly migrations?: readonly Migration[];
 }
@@ -55,6 +63,8 @@ export interface EventSourcedInfrastructure {
   /** The schema's event log (the port); its transactions hand their own statements a pool client. Throws where the role is `none`. */
   readonly store: EventStore<PoolClient>;
   readonly nats: NatsConnection;
+  /** The reader of the schema's log a hosted relay reads (woken by appends); throws unless the process may run the relay. */
+  readonly relayLog: OpenedEventStore;
   /** Throws unless the role is `writer`. */
   readonly idempotency: HttpIdempotencyStore;
   /** Throws unless the role is `writer`. */
@@ -65,30 +75,41 @@ export interface EventSourcedInfrastructure {
 export async function connectInfrastructure(settings: InfrastructureSettings, options: InfrastructureOptions = {}): Promise<EventSourcedInfrastructure> {
   const role = options.eventLog ?? 'writer';
   const pool = createPool({ connectionString: settings.DATABASE_URL, max: settings.DB_POOL_MAX ?? 8, applicationName: settings.name });
-  const scheme: SubjectScheme = settings.NATS_NAMESPACE ? { namespace: settings.NATS_NAMESPACE } : {};
+  const scheme: SubjectScheme = {
+    ...(settings.NATS_NAMESPACE ? { namespace: settings.NATS_NAMESPACE } : {}),
+    ...(settings.NATS_STREAM_REPLICAS && settings.NATS_STREAM_REPLICAS > 1 ? { streamReplicas: settings.NATS_STREAM_REPLICAS } : {}),
+  };
   let nats: NatsConnection | undefined;
   let nudges: { unsubscribe(): void } | undefined;
   try {
     if (options.migrations?.length) await migrate(pool, settings.DB_SCHEMA, options.migrations);
     nats = await connectNats({ url: settings.NATS_URL, name: settings.name, user: settings.NATS_USER, password: settings.NATS_PASSWORD });
     let store: OpenedEventStore | null = null;
+    let relayLog: OpenedEventStore | null = null;
     let idempotency: HttpIdempotencyStore | null = null;
     let inbox: IdempotentInbox | null = null;
+    if (role === 'relay' || options.relayLog) {
+      relayLog = await openEventStore({ pool, schema: settings.DB_SCHEMA, idlePollIntervalMs: RELAY_IDLE_POLL_MS });
+      // The schema's writers nudge after each commit: read now rather than at the next poll.
+      const reader = relayLog;
+      nudges = onAppendNudge(nats, settings.DB_SCHEMA, scheme, () => reader.wake());
+    }
     if (role === 'writer') {
+      const nudge = publishAppendNudge(nats, settings.DB_SCHEMA, scheme);
+      const localRelay = relayLog;
+      const leading = options.relayLog?.leading;
       store = await openEventStore({
         pool,
         schema: settings.DB_SCHEMA,
         appendBatchMax: settings.APPEND_BATCH_MAX ?? 256,
-        // The relay of this schema reads at once instead of at its next poll (ADR 0003).
-        onAppended: publishAppendNudge(nats, settings.DB_SCHEMA, scheme),
+        // The relay of this schema reads at once instead of at its next poll (ADR 0003): woken in
+        // this process when it runs here, else by a nudge over NATS.
+        onAppended: localRelay && leading ? () => (leading() ? localRelay.wake() : nudge()) : nudge,
       });
       idempotency = await HttpIdempotencyStore.create(pool, settings.DB_SCHEMA, { leaseMs: settings.IDEMPOTENCY_LEASE_MS });
       inbox = await IdempotentInbox.create(pool, settings.DB_SCHEMA);
     } else if (role === 'relay') {
-      const reader = await openEventStore({ pool, schema: settings.DB_SCHEMA, idlePollIntervalMs: RELAY_IDLE_POLL_MS });
-      // The writing service nudges after each commit: read now rather than at the next poll.
-      nudges = onAppendNudge(nats, settings.DB_SCHEMA, scheme, () => reader.wake());
-      store = reader;
+      store = relayLog;
     }
     const connection = nats;
     const absent = (part: string): never => {
@@ -102,6 +123,9 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
       get store() {
         return store ?? absent('an event log');
       },
+      get relayLog() {
+        return relayLog ?? absent('a relay');
+      },
       get idempotency() {
         return idempotency ?? absent('HTTP idempotency');
       },
@@ -111,6 +135,7 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
       async close() {
         nudges?.unsubscribe();
         await store?.close();
+        await relayLog?.close();
         await connection.drain().catch(() => undefined);
         await pool.end();
       },

@@ -12,6 +12,7 @@ import { connectInfrastructure, InfrastructureModule, type EventLogRole, type Ev
 import { poolRoundTrips } from '@stockflow/postgres';
 import { shutdownTelemetry } from '../tracing/telemetry.js';
 import { meteredEventStore } from './metered-event-store.js';
+import { hostedRelay, type HostedRelay, type RelayHosting } from './hosted-relay.js';
 import type { RequestBounds } from '../request-shape/request-bounds.js';
 import type { Migration } from '@stockflow/postgres';
 
@@ -42,6 +43,7 @@ export interface HostedServiceConfig {
   readonly LOG_LEVEL: LogLevel;
   /** Subject namespace shared with the relays (tests and tenants on one NATS server). */
   readonly NATS_NAMESPACE?: string;
+  readonly NATS_STREAM_REPLICAS?: number;
   readonly APPEND_BATCH_MAX?: number;
   readonly DB_POOL_MAX?: number;
   /** How long a client may take to send a whole request; 408 after (ADR 0022). */
@@ -86,6 +88,11 @@ export interface RunServiceOptions<TWork extends HostedWork = HostedWork> extend
   readonly eventLog?: EventLogRole;
   /** The process's own tables, migrated in its schema before the module starts. */
   readonly migrations?: readonly Migration[];
+  /**
+   * The process may run its schema's relay (ADR 0043): it campaigns for the context's relay lock
+   * and relays while it holds it. Unset: the log is relayed elsewhere (the standalone relay app).
+   */
+  readonly relay?: RelayHosting;
   /** The process's metrics registry, when parts built before the host update it; a new one by default. */
   readonly metrics?: ServiceMetrics;
   readonly readinessChecks?: (parts: HostParts) => Readonly<Record<string, ReadinessCheck>>;
@@ -113,13 +120,22 @@ const NO_WORK: HostedWork = { stop: async () => undefined };
 export async function runService<TWork extends HostedWork = HostedWork>(options: RunServiceOptions<TWork>): Promise<RunningService<TWork>> {
   const { name, config } = options;
   const eventLog = options.eventLog ?? 'writer';
-  const infrastructure = await connectInfrastructure({ name, ...config }, { eventLog, migrations: options.migrations });
+  let relay: HostedRelay | undefined;
+  const infrastructure = await connectInfrastructure(
+    { name, ...config },
+    {
+      eventLog,
+      migrations: options.migrations,
+      relayLog: options.relay ? { leading: () => relay?.leadership.leading ?? false } : undefined,
+    },
+  );
   let service: Service | undefined;
   let work: TWork | undefined;
   try {
     const metrics = options.metrics ?? new ServiceMetrics();
     metrics.watchConnections(() => poolRoundTrips(infrastructure.pool), () => infrastructure.nats.stats());
     const parts: HostParts = { infrastructure, metrics };
+    if (options.relay) relay = hostedRelay(infrastructure, options.relay);
     const store = eventLog === 'writer' ? meteredEventStore(infrastructure.store, metrics) : undefined;
     service = await createService({
       name,
@@ -132,7 +148,7 @@ export async function runService<TWork extends HostedWork = HostedWork>(options:
       pool: infrastructure.pool,
       nats: infrastructure.nats,
       idempotency: eventLog === 'writer' ? infrastructure.idempotency : undefined,
-      readinessChecks: options.readinessChecks?.(parts),
+      readinessChecks: { ...relay?.readinessChecks, ...options.readinessChecks?.(parts) },
       metrics,
       shutdownHooks: false,
     });
@@ -165,6 +181,7 @@ export async function runService<TWork extends HostedWork = HostedWork>(options:
       microservice.useGlobalFilters(new RethrowToConsumer());
     }
     await service.app.startAllMicroservices();
+    relay?.start(service);
     if (options.work) work = await options.work({ ...parts, service });
     const url = await service.listen();
     let stopped: Promise<void> | undefined;
@@ -176,6 +193,7 @@ export async function runService<TWork extends HostedWork = HostedWork>(options:
       stop: () =>
         (stopped ??= (async () => {
           await work?.stop();
+          await relay?.stop();
           await service!.close();
           await infrastructure.close();
         })()),
@@ -189,6 +207,7 @@ export async function runService<TWork extends HostedWork = HostedWork>(options:
     return running;
   } catch (error) {
     await work?.stop().catch(() => undefined);
+    await relay?.stop().catch(() => undefined);
     await service?.close().catch(() => undefined);
     await infrastructure.close();
     throw error;

@@ -26,6 +26,8 @@ export class ServiceMetrics {
   readonly relayLag: Gauge;
   /** `relay_published_total` — events the relay published to NATS. */
   readonly relayPublished: Counter;
+  /** `relay_leader` — 1 while this process runs its context's relay (ADR 0043), 0 while it stands by. */
+  readonly relayLeader: Gauge;
   /** `relay_foreign_messages_total` — messages on the relay's stream that are not its own (skipped). */
   readonly relayForeignMessages: Counter;
   /** `consumer_lag_messages{consumer}` — messages pending for a consumer. */
@@ -62,6 +64,11 @@ export class ServiceMetrics {
     this.relayPublished = new Counter({
       name: 'relay_published_total',
       help: 'Events published to NATS by the outbox relay.',
+      registers,
+    });
+    this.relayLeader = new Gauge({
+      name: 'relay_leader',
+      help: "1 while this process runs its context's relay (it holds the relay's lock), 0 while it stands by.",
       registers,
     });
     this.relayForeignMessages = new Counter({

@@ -1,4 +1,4 @@
-import type { ReadinessCheck } from '@stockflow/platform';
+import type { ReadinessCheck } from '../health/readiness.js';
 
 /**
  * Unhealthy ("stuck") when the log has had events the relay has not published for longer than

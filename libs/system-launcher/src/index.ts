@@ -12,3 +12,4 @@ export * from './system-data.js';
 export * from './nats-users.js';
 export * from './database-roles.js';
 export * from './fault-proxy.js';
+export * from './dev-servers/nats-cluster.js';

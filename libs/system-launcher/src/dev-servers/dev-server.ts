@@ -8,6 +8,8 @@ export interface DevServer {
   readonly pid: number;
   /** Stops it (SIGTERM, SIGKILL after 15 s) and waits until it is gone. */
   stop(): Promise<void>;
+  /** Kills it with SIGKILL (a crash, for drills) and waits until it is gone. */
+  kill(): Promise<void>;
 }
 
 export interface ServerProcess {
@@ -62,7 +64,15 @@ export async function startServerProcess(server: ServerProcess): Promise<DevServ
     await new Promise((r) => setTimeout(r, 200));
   }
   if (gone) throw new Error(`${server.name} ${gone}: ${recent.join(' | ')}`);
-  return { name: server.name, url: server.url, pid: child.pid!, stop: () => stopChild(child) };
+  return { name: server.name, url: server.url, pid: child.pid!, stop: () => stopChild(child), kill: () => killChild(child) };
+}
+
+function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGKILL');
+  });
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -11,4 +11,12 @@ export class ProjectionsConfig extends BaseServiceConfig {
   /** `/health/ready` fails while any projection is more events than this behind its stream. */
   @EnvInt({ min: 1, max: 100_000_000 })
   PROJECTION_MAX_LAG_EVENTS: number = 10_000;
+
+  /**
+   * With several replicas one runs the live projectors (it holds the projections' PostgreSQL lock,
+   * ADR 0043) and the others serve reads: how often a standby asks for the lock, so it takes over
+   * within about this long after the leader dies.
+   */
+  @EnvInt({ min: 100, max: 60_000 })
+  PROJECTIONS_ELECTION_INTERVAL_MS: number = 1000;
 }

@@ -2,9 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { runService, ServiceMetrics, type OpenApiOptions, type RunningService, type Service, type StartOptions } from '@stockflow/platform';
-import { quoteSchema } from '@stockflow/postgres';
+import { AdvisoryLeadership, quoteSchema } from '@stockflow/postgres';
 import { replayDeadLetters, summarizeDeadLetters } from '@stockflow/messaging';
-import { ChangeFeed } from './engine/change-feed.js';
+import { ChangeFeed, changeFeedSubject } from './engine/change-feed.js';
 import { LiveProjector, type ProjectorDeps } from './engine/live-projector.js';
 import { ProjectionMetrics } from './engine/projection-metrics.js';
 import { rebuildAll, type RebuildReport } from './engine/rebuild-all.js';
@@ -15,9 +15,14 @@ import { StreamController } from './http/stream.controller.js';
 import { ViewsController } from './http/views.controller.js';
 import type { ProjectionsConfig } from './projections-config.js';
 
-/** The projections' own work beside the HTTP API: one live projector per read model. */
+/**
+ * The projections' own work beside the HTTP API: one live projector per read model, run by the one
+ * replica that holds the projections' lock (the others serve reads and stand by).
+ */
 export interface Projectors {
+  /** The running projectors while this replica leads; empty while it stands by. */
   readonly projectors: readonly LiveProjector[];
+  readonly leadership: AdvisoryLeadership;
   stop(): Promise<void>;
 }
 
@@ -102,18 +107,36 @@ export function startProjectionsService(config: ProjectionsConfig, options: Star
       };
       wiring.deps = deps;
       wiring.service = service;
-      const projectors: LiveProjector[] = [];
-      const stop = async (): Promise<void> => {
-        for (const projector of projectors) await projector.stop();
+      changes.share(nats, changeFeedSubject(scheme.namespace));
+      let projectors: LiveProjector[] = [];
+      const leadership = new AdvisoryLeadership(pool, `projections:${config.DB_SCHEMA}`, {
+        intervalMs: config.PROJECTIONS_ELECTION_INTERVAL_MS,
+        onChange: (leading) => service.logger.info({ leading }, leading ? 'projections: leading (runs the live projectors)' : 'projections: standing by (serves reads)'),
+        onError: (error) => service.logger.warn({ err: error }, 'projections: leadership check failed'),
+      });
+      // One live projector per read model in the whole deployment (ADR 0043): a second set would
+      // only wait on the same locks and re-create the same durables.
+      leadership.start(async (signal) => {
+        const running = READ_MODEL_TABLES.map((spec) => new LiveProjector(deps, spec));
+        projectors = running;
+        try {
+          for (const projector of running) await projector.start();
+          await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+        } finally {
+          for (const projector of running) await projector.stop().catch(() => undefined);
+          projectors = [];
+        }
+      });
+      return {
+        get projectors() {
+          return projectors;
+        },
+        leadership,
+        stop: async () => {
+          await leadership.stop();
+          changes.unshare();
+        },
       };
-      try {
-        for (const spec of READ_MODEL_TABLES) projectors.push(new LiveProjector(deps, spec));
-        for (const projector of projectors) await projector.start();
-      } catch (error) {
-        await stop().catch(() => undefined);
-        throw error;
-      }
-      return { projectors, stop };
     },
   });
 }

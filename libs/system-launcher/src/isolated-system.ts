@@ -8,7 +8,7 @@ import { RunningSystem } from './running-system.js';
 import { deleteSystemStreams, dropSystemSchemas } from './system-data.js';
 import { IDENTITY, LOAD_TEST_RATE_LIMITS, relayPlacementOf, systemManifest, type SystemSettings } from './system-manifest.js';
 
-export interface IsolatedSystemOptions extends Partial<Pick<SystemSettings, 'env' | 'authentication' | 'rateLimits' | 'relays'>> {
+export interface IsolatedSystemOptions extends Partial<Pick<SystemSettings, 'env' | 'authentication' | 'rateLimits' | 'relays' | 'replicas'>> {
   /** The workspace root (entry points are built below it; output goes to `<root>/test-artifacts`). */
   readonly root: string;
   /** Names the run's log file (`<label>-<namespace>.log`). */
@@ -24,6 +24,8 @@ export interface IsolatedSystemOptions extends Partial<Pick<SystemSettings, 'env
   readonly startTimeoutMs?: number;
   /** The user of the cleanup connection, on a NATS server with users (ADR 0020); processes get theirs through `env`. */
   readonly natsAdmin?: { readonly user: string; readonly password: string };
+  /** Extra environment of every process (e.g. `NATS_STREAM_REPLICAS` on a cluster). */
+  readonly commonEnv?: Readonly<Record<string, string>>;
 }
 
 export interface IsolatedSystem {
@@ -50,10 +52,10 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
   mkdirSync(artifacts, { recursive: true });
   const logFile = resolve(artifacts, `${options.label}-${id}.log`);
   const log = createWriteStream(logFile);
-  const specs = systemManifest({ databaseUrl, natsUrl, namespace: id, schemaPrefix: id, portOffset: await freePortOffset(), logLevel: 'warn', env: options.env, authentication: options.authentication, rateLimits: options.rateLimits ?? LOAD_TEST_RATE_LIMITS, relays: options.relays ?? relayPlacementOf() }).filter(
+  const specs = systemManifest({ databaseUrl, natsUrl, namespace: id, schemaPrefix: id, portOffset: await freePortOffset(), logLevel: 'warn', env: options.env, authentication: options.authentication, rateLimits: options.rateLimits ?? LOAD_TEST_RATE_LIMITS, relays: options.relays ?? relayPlacementOf(), replicas: options.replicas }).filter(
     // The identity provider always runs: every other process verifies the tokens it issues (ADR 0025).
-    (spec) => !options.only || options.only.includes(spec.name) || spec.name === IDENTITY.name,
-  );
+    (spec) => !options.only || options.only.includes(spec.name.replace(/-2$/, '')) || spec.name === IDENTITY.name,
+  ).map((spec) => (options.commonEnv ? { ...spec, env: { ...spec.env, ...options.commonEnv } } : spec));
   const system = new RunningSystem(specs, {
     root: options.root,
     output: (name, line) => log.write(`[${name}] ${line}\n`),

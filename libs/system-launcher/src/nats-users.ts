@@ -28,6 +28,11 @@ export const NATS_CONSUMERS: Readonly<Record<string, readonly { readonly durable
 /** The operators' user (nats CLI, provisioning, dead-letter work): every subject. Never given to a process. */
 export const NATS_ADMIN_USER = 'stockflow-admin';
 
+/** The projections' replicas share read-model changes here (apps/projections/src/engine/change-feed.ts builds the same subject). */
+function projectionChangesSubject(scheme: SubjectScheme): string {
+  return `${contextSubjectPrefix('live', scheme)}.projections.changes`;
+}
+
 /** The notifier announces new web-inbox rows here; the notifications API forwards them to SSE (apps/notifications/src/shared/live-subject.ts). */
 function liveInboxSubjects(scheme: SubjectScheme): string {
   return `${contextSubjectPrefix('live', scheme)}.notifications.inbox.*`;
@@ -74,8 +79,11 @@ export function natsUsers(settings: NatsUsersSettings = {}): NatsUser[] {
     return user(
       r.name,
       ...own.map((c) => streamReaderGrant(c.sourceContext, `${contextSubjectPrefix(c.sourceContext, scheme)}.${c.aggregate}.>`, [c.durable], others, scheme)),
-      // The projections list dead letters per consumer for the dashboard.
-      ...(r.name === 'projections' ? [deadLetterReaderGrant(scheme), deadLetterReplayGrant(scheme)] : []),
+      // The projections list dead letters per consumer for the dashboard, and their replicas share
+      // read-model changes for the SSE clients each serves (apps/projections/src/engine/change-feed.ts).
+      ...(r.name === 'projections'
+        ? [deadLetterReaderGrant(scheme), deadLetterReplayGrant(scheme), { publish: [projectionChangesSubject(scheme)], subscribe: [projectionChangesSubject(scheme)] }]
+        : []),
     );
   });
   return [...relays, ...services, ...workers, ...readSide, { user: NATS_ADMIN_USER, passwordVariable: natsPasswordVariable(NATS_ADMIN_USER), permissions: 'all' }];

@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
-import { IDENTITY, SERVICES, SINKS, WORKERS, READ_SIDE } from './system-manifest.js';
+import { IDENTITY, READ_SIDE, REPLICA_PORT_STEP, SERVICES, SINKS, WORKERS } from './system-manifest.js';
 
-/** Every port the manifest listens on at offset 0 (HTTP of each process, and the mail sink's SMTP). */
+/** Every port the manifest listens on at offset 0 (HTTP of each process and of its second replica, and the mail sink's SMTP). */
 export const MANIFEST_PORTS: readonly number[] = [
+  ...[...SERVICES, ...WORKERS, ...READ_SIDE].map((p) => p.port + REPLICA_PORT_STEP),
   ...SERVICES.flatMap((s) => [s.port, s.relayPort]),
   ...SINKS.map((s) => s.port),
   ...SINKS.flatMap((s) => ('smtpPort' in s ? [s.smtpPort] : [])),

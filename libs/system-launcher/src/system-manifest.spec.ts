@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import { freePortOffset, MANIFEST_PORTS } from './port-offset.js';
-import { relayPlacementOf, SERVICES, systemManifest } from './system-manifest.js';
+import { relayPlacementOf, REPLICA_PORT_STEP, SERVICES, systemManifest } from './system-manifest.js';
 
 describe('systemManifest', () => {
   const settings = { databaseUrl: 'postgres://db', natsUrl: 'nats://nats' };
@@ -24,6 +24,21 @@ describe('systemManifest', () => {
       expect(app.env.RELAY_IN_PROCESS).toBe('false');
       expect(app.port).toBe(service.port);
     }
+  });
+
+  it('runs a second replica of every service, worker and read-side process on its own port, sharing its schema', () => {
+    const one = systemManifest(settings);
+    const two = systemManifest({ ...settings, replicas: 2 });
+    const seconds = two.filter((s) => s.name.endsWith('-2'));
+    expect(seconds.map((s) => s.name).sort()).toEqual(['carts-2', 'inventory-2', 'notifications-2', 'notifier-2', 'orders-2', 'projections-2']);
+    for (const second of seconds) {
+      const first = one.find((s) => s.name === second.name.slice(0, -2))!;
+      expect(second.port).toBe(first.port + REPLICA_PORT_STEP);
+      expect(second.env.PORT).toBe(String(second.port));
+      expect(second.env.DB_SCHEMA).toBe(first.env.DB_SCHEMA);
+    }
+    const ports = two.map((s) => s.port);
+    expect(new Set(ports).size).toBe(ports.length);
   });
 
   it('reads the placement from STOCKFLOW_RELAYS and refuses anything else', () => {
@@ -54,7 +69,7 @@ describe('systemManifest', () => {
 
 describe('freePortOffset', () => {
   it('lists every port the manifest listens on, and skips offsets where one of them is taken', async () => {
-    const specs = systemManifest({ databaseUrl: 'postgres://db', natsUrl: 'nats://nats', relays: 'standalone' });
+    const specs = systemManifest({ databaseUrl: 'postgres://db', natsUrl: 'nats://nats', relays: 'standalone', replicas: 2 });
     const listened = [...specs.map((s) => s.port), ...specs.flatMap((s) => (s.env.SMTP_PORT && s.name === 'mail-sink' ? [Number(s.env.SMTP_PORT)] : []))];
     expect([...MANIFEST_PORTS].sort()).toEqual([...new Set(listened)].sort());
 

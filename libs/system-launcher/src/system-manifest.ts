@@ -43,11 +43,24 @@ export interface SystemSettings {
    * services started with `RELAY_IN_PROCESS=false`.
    */
   readonly relays?: RelayPlacement;
+  /**
+   * Instances of each service, worker and read-side process (issue 14): the second of `orders` is
+   * `orders-2` on its port + REPLICA_PORT_STEP, sharing everything else. One by default.
+   */
+  readonly replicas?: 1 | 2;
   /** Redis for the services' rate-limit counters (`REDIS_URL`); unset: each process counts in memory (development). */
   readonly redisUrl?: string;
 }
 
 export type RelayPlacement = 'in-process' | 'standalone';
+
+/** The second replica of a process listens this far above the first (3001 → 3401). */
+export const REPLICA_PORT_STEP = 400;
+
+/** The names of a process's replicas: `orders`, `orders-2`. */
+export function replicaNames(name: string, replicas: 1 | 2 = 1): string[] {
+  return replicas === 2 ? [name, `${name}-2`] : [name];
+}
 
 /** The placement `npm start`, the tests and the benchmarks use: `STOCKFLOW_RELAYS` when set, else in-process. */
 export function relayPlacementOf(env: NodeJS.ProcessEnv = process.env): RelayPlacement {
@@ -163,6 +176,12 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
     }),
   );
   const readSide = READ_SIDE.map((r) => spec(r.name, `apps/${r.name}/dist/main.js`, r.port + offset, { DB_SCHEMA: schema(r.name) }));
+  // Second replicas: the same process on its own port, sharing schema, streams and durable consumers.
+  const second = (first: ProcessSpec): ProcessSpec => {
+    const port = first.port + REPLICA_PORT_STEP;
+    return { ...first, name: `${first.name}-2`, port, url: `http://127.0.0.1:${port}`, env: { ...first.env, PORT: String(port), ...(settings.env?.[`${first.name}-2`] ?? {}) } };
+  };
+  const replicated = settings.replicas === 2 ? [...services, ...workers, ...readSide].map(second) : [];
   // The dashboard (last: it reads the projections' SSE stream and every other process's /metrics).
   const watched = [...relays, ...services, ...workers, ...readSide];
   const dashboard = spec('dashboard', 'apps/dashboard/dist/main.js', 3000 + offset, {
@@ -190,5 +209,5 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
       ...(settings.env?.[IDENTITY.name] ?? {}),
     },
   };
-  return [...(authOn ? [identity] : []), ...sinks, ...relays, ...services, ...workers, ...readSide, dashboard];
+  return [...(authOn ? [identity] : []), ...sinks, ...relays, ...services, ...workers, ...readSide, ...replicated, dashboard];
 }

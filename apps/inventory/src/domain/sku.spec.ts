@@ -222,8 +222,15 @@ describe('SKU decider', () => {
       const state = given(registered(), received(4), reservedFor('o1', 1), rejectedFor('o2', 9, 3), releasedFor('o1', 1));
       expect(decideSku(release('o1'), state)).toEqual([]); // already released
       expect(decideSku(release('o2'), state)).toEqual([]); // was rejected
-      expect(decideSku(release('o9'), state)).toEqual([]); // never asked
-      expect(decideSku(release('o9'), initialSkuState())).toEqual([]); // unknown SKU
+    });
+
+    it('refuses, for now, a release of an order whose request it has not answered (another replica may hold it)', () => {
+      const state = given(registered(), received(4));
+      expect(() => decideSku(release('o9'), state)).toThrow(expect.objectContaining({ code: SkuErrorCodes.releaseBeforeRequest, kind: 'conflict' }));
+      expect(() => decideSku(release('o9'), initialSkuState())).toThrow(expect.objectContaining({ code: SkuErrorCodes.releaseBeforeRequest }));
+      // Once the request is answered, the release is decided as usual.
+      const reserved = decideSku({ type: 'ReserveStock', sku: SKU, orderId: 'o9', quantity: 2 }, state).reduce(evolveSku, state);
+      expect(decideSku(release('o9'), reserved)[0]).toEqual(releasedFor('o9', 2));
     });
   });
 

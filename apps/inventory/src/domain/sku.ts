@@ -47,6 +47,7 @@ export const SkuErrorCodes = {
   belowReserved: 'adjustment-below-reserved',
   stockLimit: 'stock-limit-exceeded',
   noReservation: 'reservation-not-held',
+  releaseBeforeRequest: 'release-before-request',
 } as const;
 
 /** The stream of a SKU. */
@@ -113,7 +114,11 @@ export function decideSku(command: SkuCommand, state: SkuState): SkuEvent[] {
     }
     case 'ReleaseReservation': {
       const held = state.reservations.get(command.orderId);
-      if (held?.status !== 'reserved') return []; // nothing held: never reserved, rejected, or already released/committed
+      // The saga asks for a release only after it asked for the reservation, but with several
+      // inventory replicas the request may still be in another's hands (ADR 0044): deciding
+      // "nothing held" now would leak the reservation that request makes later. Not yet, then.
+      if (!held) throw new DomainError('conflict', `the reservation request of order ${command.orderId} has not been answered yet`, SkuErrorCodes.releaseBeforeRequest);
+      if (held.status !== 'reserved') return []; // nothing held: rejected, or already released/committed
       return [
         { type: 'ReservationReleased', data: { sku: command.sku, orderId: command.orderId, quantity: held.quantity } },
         ...stockEvents(command.sku, state, { onHand: state.onHand, reserved: state.reserved - held.quantity }),

@@ -4,7 +4,7 @@ import type { orderSaga } from '@stockflow/contracts';
 import { DomainError } from '@stockflow/event-sourcing';
 import { perKeyConcurrency, PoisonMessageError, type ReceivedEvent } from '@stockflow/messaging';
 import { causedBy } from '@stockflow/platform';
-import type { SkuCommand } from '../domain/sku.js';
+import { SkuErrorCodes, type SkuCommand } from '../domain/sku.js';
 import { SkuCommands } from '../shared/sku-commands.js';
 
 type ReservationRequested = Extract<orderSaga.OrderSagaEvent, { type: 'ReservationRequested' }>;
@@ -26,7 +26,8 @@ export const RESERVATIONS_CONSUMER = {
  * that stream (StockReserved / StockReservationRejected / ReservationReleased), which the relay
  * publishes on `inventory.sku.*`. A redelivered request decides nothing: the SKU's state remembers
  * every order's outcome. The consumer acks after the handler resolves; a thrown error is retried,
- * except a DomainError, which no retry can cure and goes to the dead-letter stream.
+ * except a DomainError, which no retry can cure and goes to the dead-letter stream — but for a
+ * release that arrives before its request was answered, which is retried until it has been.
  */
 @Controller()
 export class ReservationsHandler {
@@ -48,6 +49,8 @@ export class ReservationsHandler {
     try {
       await this.commands.execute(command, { metadata: causedBy(event) });
     } catch (error) {
+      // A release whose request another replica still handles: retried with backoff until it has (ADR 0044).
+      if (error instanceof DomainError && error.code === SkuErrorCodes.releaseBeforeRequest) throw new Error(`${event.type} ${event.eventId}: ${error.message}`);
       if (error instanceof DomainError) throw new PoisonMessageError(`${event.type} ${event.eventId}: ${error.message}`);
       throw error;
     }

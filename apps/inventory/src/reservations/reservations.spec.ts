@@ -146,7 +146,7 @@ describe('reservation requests from the order saga (real PostgreSQL, NATS, relay
     await inv.http().post('/skus/C-2/receipts').send({ quantity: 2 }).expect(200);
     const reserve = sagaEvent('ReservationRequested', { orderId: 'o-10', sku: 'C-2', quantity: 2 });
     const rejected = sagaEvent('ReservationRequested', { orderId: 'o-11', sku: 'C-2', quantity: 1 });
-    const release = sagaEvent('ReservationReleaseRequested', { orderId: 'o-12', sku: 'C-2' });
+    const release = sagaEvent('ReservationReleaseRequested', { orderId: 'o-11', sku: 'C-2' });
     for (const request of [reserve, rejected, release]) await publish(request);
     await consumerIdle();
     const before = await publishedEvents();

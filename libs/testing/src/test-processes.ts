@@ -1,10 +1,8 @@
 import { freePort, RunningSystem } from '@stockflow/system-launcher';
 import { TEST_RATE_LIMIT_ENV } from './service-under-test.js';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { workspaceRoot } from './workspace-root.js';
 
-/** The workspace root, where the built entry points are (`apps/<name>/dist/main.js`, …). */
-export const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export { workspaceRoot };
 
 /** One process a test starts from its built entry point. */
 export interface TestProcessSpec {

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { workspaceRoot } from '@stockflow/testing';
+import { workspaceRoot } from '@stockflow/testing/clients';
 import { drillReportLines, runScaleDrill } from './scale-drill.js';
 
 const rate = Number(process.env['BENCH_SCALE_RATE'] ?? 40);

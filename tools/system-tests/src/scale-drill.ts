@@ -7,7 +7,7 @@ import { connectNats } from '@stockflow/messaging';
 import { createPool, DEFAULT_DATABASE_URL } from '@stockflow/postgres';
 import { findNatsServer, NatsCluster, SERVICES, startIsolatedSystem, WORKERS, READ_SIDE, type IsolatedSystem } from '@stockflow/system-launcher';
 import { confirmContacts } from '@stockflow/sink-kit';
-import { fetchJson as http, notificationMails, workspaceRoot } from '@stockflow/testing';
+import { fetchJson as http, notificationMails, workspaceRoot } from '@stockflow/testing/clients';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

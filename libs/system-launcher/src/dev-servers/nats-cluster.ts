@@ -1,4 +1,4 @@
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connectNats } from '@stockflow/messaging';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -132,7 +132,7 @@ export class NatsCluster {
     this.nodes[index] = { ...this.nodes[index]!, running };
   }
 
-  /** JetStream answers once the cluster has a meta leader; a node that just came back needs a moment too. */
+  /** JetStream is ready once the cluster can place a stream on every node; a node that just came back needs a moment too. */
   private async waitForJetStream(timeoutMs = 30_000): Promise<void> {
     const nc = await connectNats({ url: this.url, name: 'nats-cluster-harness' });
     try {
@@ -141,6 +141,11 @@ export class NatsCluster {
         try {
           const jsm = await jetstreamManager(nc, { timeout: 2_000 });
           await jsm.getAccountInfo();
+          // A meta leader answers account info before the cluster can place a replicated stream:
+          // what the processes do first is create R<size> streams, so that is the readiness probe.
+          const probe = `CLUSTER_PROBE_${this.nodes[0]!.clientPort}`;
+          await jsm.streams.add({ name: probe, subjects: [`_cluster_probe.${this.nodes[0]!.clientPort}`], num_replicas: this.nodes.length, storage: StorageType.Memory });
+          await jsm.streams.delete(probe);
           return;
         } catch (error) {
           if (Date.now() > until) throw new Error(`the NATS cluster's JetStream did not answer within ${timeoutMs} ms: ${(error as Error).message}`);

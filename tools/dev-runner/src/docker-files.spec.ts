@@ -8,7 +8,11 @@ import { systemManifest } from '@stockflow/system-launcher';
 const root = resolve(process.cwd(), '../..');
 const dockerfile = readFileSync(resolve(root, 'docker/Dockerfile'), 'utf8');
 const compose = parse(readFileSync(resolve(root, 'docker/compose.yaml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { build?: { context: string; dockerfile: string; args?: { APP?: string; APP_DIR?: string } }; environment?: Record<string, string>; ports?: string[] }>;
+  services: Record<
+    string,
+    { build?: { context: string; dockerfile: string; args?: { APP?: string; APP_DIR?: string } }; environment?: Record<string, string>; ports?: string[]; restart?: string; volumes?: string[]; healthcheck?: { test: string[] } }
+  >;
+  volumes?: Record<string, unknown>;
 };
 
 /** Dockerfile instructions with line continuations joined. */
@@ -63,5 +67,13 @@ describe('docker/compose.yaml', () => {
       expect(service.ports).toContain(`${spec.env.PORT}:${spec.env.PORT}`);
       for (const key of ['RELAY_CONTEXT', 'DB_SCHEMA', 'STOCKFLOW_ENV'] as const) if (spec.env[key]) expect(service.environment?.[key]).toBe(spec.env[key]);
     }
+  });
+
+  it('keeps the servers\' data in volumes, waits for healthy servers, and restarts whatever dies', () => {
+    expect(compose.services['postgres']!.volumes).toEqual(['postgres-data:/var/lib/postgresql/data']);
+    expect(compose.services['nats']!.volumes).toEqual(['nats-data:/data']);
+    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(['nats-data', 'postgres-data']);
+    expect(compose.services['nats']!.healthcheck?.test.join(' ')).toContain('/healthz');
+    for (const [name, service] of Object.entries(compose.services)) expect({ name, restart: service.restart }).toEqual({ name, restart: 'unless-stopped' });
   });
 });

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { contextStreamName, eventSubject } from '@stockflow/contracts';
-import { InMemoryCheckpointStore } from '@stockflow/event-sourcing';
-import { EventRelay } from '@stockflow/messaging';
 import { expectNothingAppended, expectProblem, routerRefusedSegments, sendRaw, unparseableBodies } from '@stockflow/testing';
 import { badCartIds, startCartsTestService, type CartsTestService } from '../testing/carts-test-service.js';
 
@@ -199,57 +197,43 @@ describe('POST /carts/:id/checkout (check a cart out)', () => {
     });
   });
 
-  it('CartCheckedOut reaches JetStream through the carts relay, with the order id, customer and lines', async () => {
+  it('CartCheckedOut reaches JetStream through the relay in the carts service (ADR 0043), with the order id, customer and lines', async () => {
     const scheme = { namespace: carts.namespace };
     const nats = carts.running.infrastructure.nats;
     const jsm = await jetstreamManager(nats);
-    const relay = new EventRelay({
-      store: carts.running.infrastructure.store,
-      checkpoints: new InMemoryCheckpointStore(),
-      js: jetstream(nats),
-      jsm,
-      context: 'carts',
-      scheme,
-      batchSize: 100,
-    });
-    await relay.start();
-    try {
-      const id = await cartWithLines('published', { 'SKU-1': 4, 'SKU-2': 1 });
-      const accepted = await carts.http().post(`/carts/${id}/checkout`).set('x-correlation-id', 'relay-check').expect(202);
-      const stream = contextStreamName('carts', scheme);
-      const subject = eventSubject('carts', 'cart', 'CartCheckedOut', scheme);
-      expect(subject).toBe(`${carts.namespace}.carts.cart.CartCheckedOut`);
+    const id = await cartWithLines('published', { 'SKU-1': 4, 'SKU-2': 1 });
+    const accepted = await carts.http().post(`/carts/${id}/checkout`).set('x-correlation-id', 'relay-check').expect(202);
+    const stream = contextStreamName('carts', scheme);
+    const subject = eventSubject('carts', 'cart', 'CartCheckedOut', scheme);
+    expect(subject).toBe(`${carts.namespace}.carts.cart.CartCheckedOut`);
 
-      // Other tests' checkouts are on the stream too: find this cart's.
-      const deadline = Date.now() + 20_000;
-      let message: Awaited<ReturnType<typeof jsm.streams.getMessage>> = null;
-      while (!message) {
-        const last = await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null);
-        if (last && (last.json() as { data: { cartId: string } }).data.cartId === id) message = last;
-        else if (Date.now() > deadline) throw new Error(`CartCheckedOut of ${id} did not reach ${subject}`);
-        else await new Promise((r) => setTimeout(r, 25));
-      }
-      const [stored] = (await checkedOutEvents(id)) as { eventId: string }[];
-      expect(message.subject).toBe(subject);
-      expect(message.header.get('Nats-Msg-Id')).toBe(stored!.eventId);
-      expect(message.json()).toMatchObject({
-        eventId: stored!.eventId,
-        type: 'CartCheckedOut',
-        schemaVersion: 1,
-        streamId: `cart-${id}`,
-        correlationId: 'relay-check',
-        data: {
-          cartId: id,
-          customerId: 'published',
-          orderId: accepted.body.orderId,
-          lines: [
-            { sku: 'SKU-1', quantity: 4 },
-            { sku: 'SKU-2', quantity: 1 },
-          ],
-        },
-      });
-    } finally {
-      await relay.stop();
+    // Other tests' checkouts are on the stream too: find this cart's.
+    const deadline = Date.now() + 20_000;
+    let message: Awaited<ReturnType<typeof jsm.streams.getMessage>> = null;
+    while (!message) {
+      const last = await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null);
+      if (last && (last.json() as { data: { cartId: string } }).data.cartId === id) message = last;
+      else if (Date.now() > deadline) throw new Error(`CartCheckedOut of ${id} did not reach ${subject}`);
+      else await new Promise((r) => setTimeout(r, 25));
     }
+    const [stored] = (await checkedOutEvents(id)) as { eventId: string }[];
+    expect(message.subject).toBe(subject);
+    expect(message.header.get('Nats-Msg-Id')).toBe(stored!.eventId);
+    expect(message.json()).toMatchObject({
+      eventId: stored!.eventId,
+      type: 'CartCheckedOut',
+      schemaVersion: 1,
+      streamId: `cart-${id}`,
+      correlationId: 'relay-check',
+      data: {
+        cartId: id,
+        customerId: 'published',
+        orderId: accepted.body.orderId,
+        lines: [
+          { sku: 'SKU-1', quantity: 4 },
+          { sku: 'SKU-2', quantity: 1 },
+        ],
+      },
+    });
   });
 });

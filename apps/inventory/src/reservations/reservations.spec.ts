@@ -1,13 +1,12 @@
 // The order saga's requests arrive on JetStream; inventory's answers leave through its relay. Both
-// ends are real: requests are published as the saga would publish them, and an in-process relay
-// turns inventory's log into its stream, where the answers are read back.
+// ends are real: requests are published as the saga would publish them, and the service's own relay
+// (ADR 0043) turns inventory's log into its stream, where the answers are read back.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { contextStreamName, eventSubject, type EventEnvelope } from '@stockflow/contracts';
-import { connectNats, EventRelay, type NatsConnection } from '@stockflow/messaging';
+import { connectNats, type NatsConnection } from '@stockflow/messaging';
 import { relayHeaders } from '@stockflow/messaging/testing';
 import { newTraceparent } from '@stockflow/platform';
-import { PostgresCheckpointStore } from '@stockflow/postgres';
 import { randomUUID } from 'node:crypto';
 import { startInventoryHarness, type InventoryHarness } from '../testing/inventory-harness.js';
 import { RESERVATIONS_CONSUMER } from './reservations.handler.js';
@@ -29,7 +28,6 @@ describe('reservation requests from the order saga (real PostgreSQL, NATS, relay
   let nc: NatsConnection;
   let js: JetStreamClient;
   let jsm: JetStreamManager;
-  let relay: EventRelay;
   let inventoryStream: string;
   let ordersStream: string;
   let sagaPosition = 0;
@@ -39,15 +37,11 @@ describe('reservation requests from the order saga (real PostgreSQL, NATS, relay
     nc = await connectNats({ name: 'inventory-reservations-spec' });
     js = jetstream(nc);
     jsm = await jetstreamManager(nc);
-    const { pool, store } = inv.running.infrastructure;
     const scheme = { namespace: inv.namespace };
-    relay = new EventRelay({ store, checkpoints: await PostgresCheckpointStore.create(pool, inv.schema), js, jsm, context: 'inventory', scheme });
-    await relay.start();
     inventoryStream = contextStreamName('inventory', scheme);
     ordersStream = contextStreamName('orders', scheme);
   }, 30_000);
   afterAll(async () => {
-    await relay?.stop();
     await nc?.close();
     await inv?.stop();
   });

@@ -1,13 +1,13 @@
 // The orders service run in-process against the real PostgreSQL and NATS, in a schema and a subject
-// namespace of its own, with an in-process relay for the `orders` context (so that the service's
-// own events reach JetStream and its consumers) and a fake inventory answering the saga.
+// namespace of its own — its relay runs in it (ADR 0043), so the service's own events reach
+// JetStream and its consumers — and a fake inventory answering the saga.
 import { afterAll, beforeAll } from '@jest/globals';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { contextStreamName, type EventEnvelope } from '@stockflow/contracts';
 import type { EventStore, RecordedEvent } from '@stockflow/event-sourcing';
-import { EventRelay, connectNats, type NatsConnection } from '@stockflow/messaging';
+import { connectNats, type NatsConnection } from '@stockflow/messaging';
 import { openEventStore, type RunningService } from '@stockflow/platform';
-import { PostgresCheckpointStore, createPool } from '@stockflow/postgres';
+import { createPool } from '@stockflow/postgres';
 import { eventually, IN_PROCESS, newIsolation, publishAsRelay, removeIsolation, sleep, testEnvelope, TEST_RATE_LIMITS } from '@stockflow/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
@@ -24,7 +24,6 @@ export interface OrdersTestOptions {
 
 export class OrdersTestSystem {
   running: RunningService | null = null;
-  private relay: EventRelay | null = null;
 
   private constructor(
     private readonly options: OrdersTestOptions,
@@ -46,7 +45,6 @@ export class OrdersTestSystem {
     const system = new OrdersTestSystem(options, schema, namespace, pool, nats, store, inventory);
     inventory.start();
     await system.startService();
-    await system.startRelay();
     return system;
   }
 
@@ -102,7 +100,6 @@ export class OrdersTestSystem {
 
   async stop(): Promise<void> {
     await this.inventory.stop();
-    await this.relay?.stop();
     await this.stopService();
     await removeIsolation(this, { pool: this.pool, nats: this.nats });
     await this.nats.close();
@@ -187,18 +184,6 @@ export class OrdersTestSystem {
       if (next === head) return;
       head = next;
     }
-  }
-
-  private async startRelay(): Promise<void> {
-    this.relay = new EventRelay({
-      store: this.store,
-      checkpoints: new PostgresCheckpointStore(this.pool, this.schema),
-      js: jetstream(this.nats),
-      jsm: await jetstreamManager(this.nats),
-      context: 'orders',
-      scheme: { namespace: this.namespace },
-    });
-    await this.relay.start();
   }
 }
 

@@ -2,9 +2,8 @@
 // must be on JetStream exactly once by eventId, in the log's order.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { EnvelopeHeaders } from '@stockflow/contracts';
 import type { EventStore } from '@stockflow/event-sourcing';
-import { openRelayTestLog, stockReceived, stopped, waitFor, type RelayTestLog } from './testing/relay-process.js';
+import { openRelayTestLog, stockReceived, stopped, streamAgainstLog, waitFor, type RelayTestLog } from './testing/relay-process.js';
 
 describe('relay process killed hard mid-stream', () => {
   let log: RelayTestLog;
@@ -54,24 +53,9 @@ describe('relay process killed hard mid-stream', () => {
     await new Promise((r) => setTimeout(r, 500));
     await stopped(second, 'SIGTERM');
 
-    const written = [];
-    for (let after: string | null = null; ; ) {
-      const batch = await store.readAll({ after, maxCount: 1000 });
-      written.push(...batch);
-      if (batch.length < 1000) break;
-      after = batch[batch.length - 1]!.logPosition;
-    }
+    const { written, messages, published, positions } = await streamAgainstLog(log);
     expect(written).toHaveLength(2 * total);
-
-    const info = await jsm.streams.info(streamName);
-    expect(info.state.messages).toBe(2 * total);
-    const published: string[] = [];
-    const positions: string[] = [];
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const m = await jsm.streams.getMessage(streamName, { seq });
-      published.push(m!.header.get('Nats-Msg-Id'));
-      positions.push(m!.header.get(EnvelopeHeaders.logPosition));
-    }
+    expect(messages).toBe(2 * total);
     expect(new Set(published).size).toBe(published.length);
     expect(published).toEqual(written.map((e) => e.eventId));
     expect(positions).toEqual(written.map((e) => e.logPosition));

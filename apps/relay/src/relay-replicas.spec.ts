@@ -2,9 +2,7 @@
 // other stands by; the leader is killed hard mid-stream and the standby takes over within seconds,
 // with every event on JetStream exactly once, in log order.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { EnvelopeHeaders } from '@stockflow/contracts';
-import type { RecordedEvent } from '@stockflow/event-sourcing';
-import { openRelayTestLog, stockReceived, stopped, waitFor, type RelayTestLog } from './testing/relay-process.js';
+import { openRelayTestLog, stockReceived, stopped, streamAgainstLog, waitFor, type RelayTestLog } from './testing/relay-process.js';
 
 async function leaderGauge(port: number): Promise<number | null> {
   try {
@@ -60,22 +58,8 @@ describe('relay replicas: one leads, the other takes over when it dies', () => {
     await new Promise((r) => setTimeout(r, 500));
     await stopped(replicas[standby]!, 'SIGTERM');
 
-    const written: RecordedEvent[] = [];
-    for (let after: string | null = null; ; ) {
-      const batch = await store.readAll({ after, maxCount: 1000 });
-      written.push(...batch);
-      if (batch.length < 1000) break;
-      after = batch[batch.length - 1]!.logPosition;
-    }
-    const info = await jsm.streams.info(streamName);
-    expect(info.state.messages).toBe(total);
-    const published: string[] = [];
-    const positions: string[] = [];
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const m = await jsm.streams.getMessage(streamName, { seq });
-      published.push(m!.header.get('Nats-Msg-Id'));
-      positions.push(m!.header.get(EnvelopeHeaders.logPosition));
-    }
+    const { written, messages, published, positions } = await streamAgainstLog(log);
+    expect(messages).toBe(total);
     expect(published).toEqual(written.map((e) => e.eventId));
     expect(positions).toEqual(written.map((e) => e.logPosition));
     console.info(`relay replicas: the standby led ${takeoverMs} ms after the leader was killed (election interval 200 ms); ${total} events once, in order`);

@@ -1,6 +1,7 @@
 // Reads docs/configuration.md (generated from the configuration classes, kept current by the
 // config-reference test): a tool may not import apps, so this is how it learns each app class's
 // variables, which ones are required, and what a valid value is.
+import { isUrlWithScheme } from '@stockflow/platform';
 
 /** One row of a class's table. */
 export interface DocumentedVariable {
@@ -114,14 +115,4 @@ export function valueProblem(expected: string, value: string): string | null {
     }
   }
   return null;
-}
-
-/** As the platform's `EnvUrl` decides. */
-function isUrlWithScheme(value: string, schemes: readonly string[]): boolean {
-  try {
-    const url = new URL(value);
-    return schemes.includes(url.protocol.replace(/:$/, '')) && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }

@@ -1,7 +1,7 @@
 // The relay as a real process for its tests: spawned from its build, stopped with a signal; and the
 // log it relays, written by the test through the port.
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { contextStreamName } from '@stockflow/contracts';
+import { contextStreamName, EnvelopeHeaders } from '@stockflow/contracts';
 import type { EventStore, EventToAppend } from '@stockflow/event-sourcing';
 import { connectNats, type NatsConnection } from '@stockflow/messaging';
 import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
@@ -102,6 +102,34 @@ export async function openRelayTestLog(options: { schemaPrefix: string; name: st
       await pool.end();
     },
   };
+}
+
+/**
+ * What the relay put on the stream against what the log holds: every event's id and log position,
+ * in stream order and in log order, and how many messages the stream holds.
+ */
+export async function streamAgainstLog(log: Pick<RelayTestLog, 'store' | 'jsm' | 'streamName'>): Promise<{
+  readonly written: { eventId: string; logPosition: string }[];
+  readonly messages: number;
+  readonly published: string[];
+  readonly positions: string[];
+}> {
+  const written: { eventId: string; logPosition: string }[] = [];
+  for (let after: string | null = null; ; ) {
+    const batch = await log.store.readAll({ after, maxCount: 1000 });
+    written.push(...batch);
+    if (batch.length < 1000) break;
+    after = batch[batch.length - 1]!.logPosition;
+  }
+  const info = await log.jsm.streams.info(log.streamName);
+  const published: string[] = [];
+  const positions: string[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+    const m = await log.jsm.streams.getMessage(log.streamName, { seq });
+    published.push(m!.header.get('Nats-Msg-Id'));
+    positions.push(m!.header.get(EnvelopeHeaders.logPosition));
+  }
+  return { written, messages: info.state.messages, published, positions };
 }
 
 /** A `StockReceived` for the relayed `inventory` log. */

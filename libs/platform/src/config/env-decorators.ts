@@ -126,7 +126,8 @@ export function EnvUrl(schemes: readonly string[], options: EnvUrlOptions = {}):
   );
 }
 
-function isUrlWithScheme(value: string, schemes: readonly string[]): boolean {
+/** What `EnvUrl` accepts: a URL with a host and one of `schemes` (tools that check configuration files use it too). */
+export function isUrlWithScheme(value: string, schemes: readonly string[]): boolean {
   try {
     const url = new URL(value);
     return schemes.includes(url.protocol.replace(/:$/, '')) && url.hostname !== '';

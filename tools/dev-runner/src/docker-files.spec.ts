@@ -235,4 +235,10 @@ describe('docker/compose.yaml', () => {
     expect(compose.services['nats']!.healthcheck?.test.join(' ')).toContain('/healthz');
     for (const [name, service] of Object.entries(compose.services)) expect({ name, restart: service.restart }).toEqual({ name, restart: 'unless-stopped' });
   });
+
+  it('ships no secret: the unsubscribe links\' key must come from the environment, or compose refuses to start', () => {
+    const text = readFileSync(resolve(root, 'docker/compose.yaml'), 'utf8');
+    for (const name of ['notifications', 'notifier']) expect(compose.services[name]!.environment?.['UNSUBSCRIBE_SECRET']).toMatch(/^\$\{UNSUBSCRIBE_SECRET:\?/);
+    expect(text).not.toContain('stockflow-dev-unsubscribe-secret');
+  });
 });

@@ -7,7 +7,7 @@ import { connectNats } from '@stockflow/messaging';
 import { createPool, DEFAULT_DATABASE_URL } from '@stockflow/postgres';
 import { findNatsServer, NatsCluster, SERVICES, startIsolatedSystem, WORKERS, READ_SIDE, type IsolatedSystem } from '@stockflow/system-launcher';
 import { confirmContacts } from '@stockflow/sink-kit';
-import { fetchJson as http, notificationMails, workspaceRoot } from '@stockflow/testing/clients';
+import { fetchJson as http, notificationMails, notificationSms, workspaceRoot } from '@stockflow/testing/clients';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,7 +51,7 @@ export interface DrillReport {
     readonly oversoldSkus: string[];
     readonly readModelMismatches: string[];
     readonly readModelMismatchesAfterRebuild: string[];
-    /** Per restock, subscribers that got other than exactly one email. */
+    /** Per restock and channel (email, SMS), subscribers that got other than exactly one notification. */
     readonly notificationMisses: string[];
     readonly consumersWithPending: string[];
   };
@@ -63,7 +63,10 @@ const STOCK_PER_SKU = 50;
 const SUBSCRIBERS = 3;
 const PROCESSES = [...SERVICES.map((s) => s.name), ...WORKERS.map((w) => w.name), ...READ_SIDE.map((r) => r.name)];
 
-/** The product name of the n-th restock: its email's subject starts with it. */
+/** The n-th subscriber's phone number. */
+const drillPhone = (n: number): string => `+4915170009${String(n).padStart(3, '0')}`;
+
+/** The product name of the n-th restock: its email's subject and its SMS start with it. */
 const restockName = (n: number): string => `Drill restock ${String.fromCharCode(65 + n)}`;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -172,8 +175,8 @@ async function drillWith(
   // One restock from zero per phase, each watched by the same subscribers (email).
   const restocks: string[] = [];
   const subscribers = Array.from({ length: SUBSCRIBERS }, (_, i) => `drill-sub-${i}`);
-  for (const customerId of subscribers) {
-    const body = { email: `${customerId}@drill.example`, channels: { email: true, sms: false, web: false } };
+  for (const [n, customerId] of subscribers.entries()) {
+    const body = { email: `${customerId}@drill.example`, phone: drillPhone(n), channels: { email: true, sms: true, web: false } };
     await expectStatus(`preferences of ${customerId}`, http('PUT', `${notifications}/customers/${customerId}/preferences`, body), 200);
     await confirmContacts({ notificationsUrl: notifications, mailSinkUrl: sys.url('mail-sink'), smsSinkUrl: sys.url('sms-sink') }, customerId, body);
   }
@@ -315,22 +318,25 @@ async function invariants(
   const readModelMismatches = await mismatches();
   const rebuilt = await http('POST', `${sys.url('projections')}/admin/rebuild`);
   const readModelMismatchesAfterRebuild = rebuilt.status === 200 ? await mismatches() : [`rebuild answered ${rebuilt.status}`];
-  // Exactly one email per subscriber per restock: wait for all, then make sure no second one follows.
-  const mails = async (): Promise<Map<string, number>> => {
+  // Exactly one email and one SMS per subscriber per restock: wait for all, then make sure no second one follows.
+  const sent = async (): Promise<Map<string, number>> => {
     const counts = new Map<string, number>();
-    for (const customerId of subscribers) {
-      for (const mail of await notificationMails(sys.url('mail-sink'), `${customerId}@drill.example`)) {
-        restocks.forEach((sku, n) => {
-          if (mail.subject.startsWith(`${restockName(n)} is back`)) counts.set(`${customerId} ${sku}`, (counts.get(`${customerId} ${sku}`) ?? 0) + 1);
-        });
-      }
+    const count = (key: string): void => void counts.set(key, (counts.get(key) ?? 0) + 1);
+    for (const [i, customerId] of subscribers.entries()) {
+      const mails = await notificationMails(sys.url('mail-sink'), `${customerId}@drill.example`);
+      const texts = await notificationSms(sys.url('sms-sink'), drillPhone(i));
+      restocks.forEach((sku, n) => {
+        for (const mail of mails) if (mail.subject.startsWith(`${restockName(n)} is back`)) count(`${customerId} ${sku} email`);
+        for (const text of texts) if (text.body.includes(`${restockName(n)} is back`)) count(`${customerId} ${sku} sms`);
+      });
     }
     return counts;
   };
-  await until('a notification for every restock', mails, (c) => c.size === subscribers.length * restocks.length, 120_000).catch(() => undefined);
+  const expected = subscribers.flatMap((c) => restocks.flatMap((sku) => [`${c} ${sku} email`, `${c} ${sku} sms`]));
+  await until('a notification on each channel for every restock', sent, (c) => expected.every((key) => c.has(key)), 120_000).catch(() => undefined);
   await sleep(3_000);
-  const counts = await mails();
-  const notificationMisses = subscribers.flatMap((c) => restocks.flatMap((sku) => ((counts.get(`${c} ${sku}`) ?? 0) === 1 ? [] : [`${c} ${sku}: ${counts.get(`${c} ${sku}`) ?? 0}`])));
+  const counts = await sent();
+  const notificationMisses = expected.flatMap((key) => ((counts.get(key) ?? 0) === 1 ? [] : [`${key}: ${counts.get(key) ?? 0}`]));
   // Nothing left pending or unacknowledged on any durable consumer of the run's streams.
   const pending = async (): Promise<string[]> => {
     const found: string[] = [];

@@ -12,7 +12,7 @@ function candidate(role: string, name: string) {
   leadership.start(async (signal) => {
     const term: { started: number; ended?: number } = { started: Date.now() };
     terms.push(term);
-    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
     term.ended = Date.now();
   });
   return { name, pool, leadership, terms };

@@ -72,7 +72,9 @@ export class AdvisoryLeadership {
   private async leadWhileHeld(client: PoolClient, lead: (signal: AbortSignal) => Promise<void>, stopping: AbortSignal): Promise<void> {
     const lost = new AbortController();
     const onStop = (): void => lost.abort();
-    stopping.addEventListener('abort', onStop, { once: true });
+    // stop() may have come while the lock was being taken: the term then ends before it starts.
+    if (stopping.aborted) lost.abort();
+    else stopping.addEventListener('abort', onStop, { once: true });
     // A session that died is noticed by its error event or, when nothing arrives, by the next check.
     const onClientError = (error: unknown): void => {
       this.options.onError?.(error);

@@ -52,7 +52,7 @@ describe('relay process and a stream written by others', () => {
   let appended = 0;
   async function appendAndAwait(n: number, relayUrl: () => string): Promise<void> {
     for (let i = 0; i < n; i++, appended++) await store.appendToStream(`sku-S${appended % 4}`, [stockReceived(`S${appended % 4}`)]);
-    await waitFor(async () => (await relayedIds()).length >= appended, 20_000, `${appended} events on the stream (relay at ${relayUrl()})`);
+    await waitFor(async () => (await relayedIds()).length >= appended, 60_000, `${appended} events on the stream (relay at ${relayUrl()})`);
   }
 
   async function publishForeign(position: string | null): Promise<void> {
@@ -77,7 +77,7 @@ describe('relay process and a stream written by others', () => {
   it('relays every event once, in order, past foreign messages and across a restart; health turns 503 "stuck" and back', async () => {
     let url = `http://127.0.0.1:${port}`;
     let relay = relays.start(port, { RELAY_STUCK_AFTER_MS: String(STUCK_AFTER_MS), RELAY_BATCH_SIZE: '20' });
-    await waitFor(async () => (await fetch(`${url}/health/live`).catch(() => null))?.ok === true, 20_000, 'the relay to listen');
+    await waitFor(async () => (await fetch(`${url}/health/live`).catch(() => null))?.ok === true, 60_000, 'the relay to listen');
     await appendAndAwait(10, () => url);
 
     // While it runs: each foreign message becomes the stream's last, and the next publish meets it.
@@ -99,21 +99,21 @@ describe('relay process and a stream written by others', () => {
     relay = relays.start(port + 1, { RELAY_STUCK_AFTER_MS: String(STUCK_AFTER_MS), RELAY_BATCH_SIZE: '20' });
     await appendAndAwait(10, () => url);
     expect(await foreignCounted(url)).toBe(2);
-    await waitFor(async () => (await ready(url)).status === 200, 10_000, 'ready after the restart');
+    await waitFor(async () => (await ready(url)).status === 200, 30_000, 'ready after the restart');
 
     // Publishing made impossible: the stream takes no more messages. Events wait in the log.
     const config = (await jsm.streams.info(streamName)).config;
     await jsm.streams.update(streamName, { ...config, max_msgs: (await jsm.streams.info(streamName)).state.messages, discard: DiscardPolicy.New });
     const blockedAt = Date.now();
     for (let i = 0; i < 5; i++, appended++) await store.appendToStream('sku-S1', [stockReceived('S1')]);
-    await waitFor(async () => (await ready(url)).status === 503, 20_000, 'readiness 503 while the relay cannot publish');
+    await waitFor(async () => (await ready(url)).status === 503, 60_000, 'readiness 503 while the relay cannot publish');
     const stuck = await ready(url);
     console.log(`relay readiness turned 503 "stuck" ${Date.now() - blockedAt} ms after publishing became impossible (threshold ${STUCK_AFTER_MS} ms)`);
     expect(stuck.body.checks?.error?.['relayStuck']?.state).toBe('stuck');
 
     await jsm.streams.update(streamName, { ...config, max_msgs: -1, discard: DiscardPolicy.Old });
     const unblockedAt = Date.now();
-    await waitFor(async () => (await relayedIds()).length >= appended, 20_000, 'the waiting events after publishing is possible again');
+    await waitFor(async () => (await relayedIds()).length >= appended, 60_000, 'the waiting events after publishing is possible again');
     await waitFor(async () => (await ready(url)).status === 200, 10_000, 'readiness 200 again');
     console.log(`relay caught up and readiness answered 200 again ${Date.now() - unblockedAt} ms after the stream took messages again`);
     await stopped(relay, 'SIGTERM');
@@ -123,5 +123,5 @@ describe('relay process and a stream written by others', () => {
     expect(await relayedIds()).toEqual(log.map((e) => e.eventId));
     const ids = new Set(log.map((e) => e.eventId));
     expect((await streamMessages()).filter((m) => !ids.has(m.id))).toHaveLength(5);
-  }, 120_000);
+  }, 300_000);
 });

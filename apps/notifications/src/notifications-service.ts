@@ -9,5 +9,13 @@ import { NotificationsModule, notificationsOpenApi } from './notifications.modul
  */
 export async function startNotificationsService(config: NotificationsConfig, options: StartOptions = {}): Promise<RunningService> {
   refuseDevelopmentSecrets('notifications', config, { UNSUBSCRIBE_SECRET: [DEV_UNSUBSCRIBE_SECRET] });
-  return runService({ name: 'notifications', config, relay: relayHostingOf(config, 'notifications'), module: () => NotificationsModule, openApi: notificationsOpenApi, ...options });
+  return runService({
+    name: 'notifications',
+    config,
+    relay: relayHostingOf(config, 'notifications'),
+    needsTransactions: 'the notifications API',
+    module: () => NotificationsModule,
+    openApi: notificationsOpenApi,
+    ...options,
+  });
 }

@@ -20,5 +20,13 @@ export async function startNotifierService(config: NotifierConfig, options: Star
   const smtpIssues = smtpSettingsIssues(config.smtp);
   if (smtpIssues.length > 0) throw new ConfigError('notifier', smtpIssues);
   refuseDevelopmentSecrets('notifier', config, { UNSUBSCRIBE_SECRET: [DEV_UNSUBSCRIBE_SECRET], SMS_PROVIDERS: [`"authToken":"${DEV_SMS_AUTH_TOKEN}"`] });
-  return runService({ name: 'notifier', config, module: () => NotifierModule, openApi: notifierOpenApi, consumers: NOTIFIER_CONSUMERS, ...options });
+  return runService({
+    name: 'notifier',
+    config,
+    needsTransactions: 'the notifier (deliveries and their outcomes)',
+    module: () => NotifierModule,
+    openApi: notifierOpenApi,
+    consumers: NOTIFIER_CONSUMERS,
+    ...options,
+  });
 }

@@ -5,6 +5,7 @@ import type { Decider } from './decider.js';
 import { ConcurrencyConflict, DomainError } from './errors.js';
 import { InMemoryEventStore, type InMemoryTransactionConnection } from './in-memory-event-store.js';
 import { contractTestCatalog } from './testing/index.js';
+import { runInUnitOfWork, UnitOfWork } from './unit-of-work.js';
 
 type Increment = { by: number; max: number };
 type Incremented = { type: 'CounterIncremented'; data: { n: number } };
@@ -179,6 +180,49 @@ describe('CommandHandler', () => {
       cache.set('counter-z1', { state: { total: 5 }, version: 1 }); // stale: would decide nothing
       const result = await handler.handle('counter-z1', { by: 1, max: 5 }, { metadata });
       expect(result.state.total).toBe(2);
+    });
+  });
+
+  describe('on a store without transactions (EventStoreDB, ADR 0046)', () => {
+    /** The in-memory store as a store that cannot hold a unit of work open. */
+    function withoutTransactions(): InMemoryEventStore {
+      const store = new InMemoryEventStore(contractTestCatalog);
+      Object.defineProperty(store, 'capabilities', { value: { transactions: false } });
+      return store;
+    }
+
+    it('names a unit of work\'s events after its replay key, so a repeat of the work after a crash appends nothing and answers as the first run', async () => {
+      const store = withoutTransactions();
+      const cache = new AggregateStateCache<{ total: number }>();
+      const handler = new CommandHandler(store, contractTestCatalog, counter, { cache });
+      const request = (): Promise<unknown> =>
+        runInUnitOfWork(new UnitOfWork({ replayKey: 'key-1' }), async () => {
+          const first = await handler.handle('counter-r', { by: 2, max: 10 }, { metadata });
+          const second = await handler.handle('counter-r', { by: 3, max: 10 }, { metadata });
+          return [first.events, second.events, second.state];
+        });
+      const firstRun = await request();
+      await handler.handle('counter-r', { by: 1, max: 10 }, { metadata }); // someone else's command in between
+      // The first run's result was lost with its process: the client retries with the same key.
+      const retry = await request();
+      expect(retry).toEqual([[{ type: 'CounterIncremented', data: { n: 2 } }], [{ type: 'CounterIncremented', data: { n: 3 } }], { total: 6 }]);
+      expect((firstRun as unknown[])[1]).toEqual((retry as unknown[])[1]);
+      const { events } = await store.readStream('counter-r');
+      expect(events.map((e) => (e.data as { n: number }).n)).toEqual([2, 3, 1]);
+      // Another key is another piece of work.
+      await runInUnitOfWork(new UnitOfWork({ replayKey: 'key-2' }), () => handler.handle('counter-r', { by: 2, max: 10 }, { metadata }));
+      expect((await store.readStream('counter-r')).currentVersion).toBe(4);
+    });
+
+    it('runs beforeAppend ahead of every append attempt, and not when nothing is decided', async () => {
+      const store = withoutTransactions();
+      const handler = new CommandHandler(store, contractTestCatalog, counter);
+      const before: string[] = [];
+      const appended = await handler.handle('counter-b', { by: 1, max: 1 }, { metadata, beforeAppend: async (events) => void before.push(`${events.length}@${(await store.readStream('counter-b')).currentVersion}`) });
+      expect(appended.version).toBe(1);
+      expect(before).toEqual(['1@0']);
+      await expect(handler.handle('counter-b', { by: 1, max: 1 }, { metadata, beforeAppend: async () => void before.push('again') })).rejects.toThrow(DomainError);
+      expect(before).toEqual(['1@0']);
     });
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventCatalog } from '@stockflow/contracts';
 import { type AggregateStateCache } from './aggregate-state-cache.js';
 import type { Decider } from './decider.js';
+import { deterministicEventId } from './deterministic-event-id.js';
 import { ConcurrencyConflict, DomainError } from './errors.js';
 import type { AppendResult, EventMetadata, EventStore, EventStoreTransaction, EventToAppend, ExpectedVersion, RecordedEvent } from './event-store.js';
 import { currentUnitOfWork } from './unit-of-work.js';
@@ -36,6 +37,12 @@ export interface HandleCommandOptions<TEvent, TState, TConnection = unknown> {
    * in it after the append. Not called when nothing is decided.
    */
   readonly alongside?: (tx: EventStoreTransaction<TConnection>, events: readonly TEvent[]) => Promise<void>;
+  /**
+   * The caller's own writes that must exist before the decided events do, on a store without
+   * transactions (where `alongside` cannot be had): run before every append attempt, so they must be
+   * idempotent, and the caller must tolerate them without the events (a crash in between).
+   */
+  readonly beforeAppend?: (events: readonly TEvent[]) => Promise<void>;
   /**
    * The caller's open transaction: the decision is appended in it (with `alongside`, if given) and
    * commits or rolls back with the caller's work. A conflict is not retried here (the failed
@@ -129,9 +136,25 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
   }
 
   async handle(streamId: string, command: TCommand, options: HandleCommandOptions<TEvent, TState, TConnection>): Promise<HandleCommandResult<TEvent, TState>> {
+    // A unit of work the store cannot enlist (no transactions) names its commands instead: the
+    // events get ids derived from that name, and a repeat finds them in the stream (ADR 0046).
+    const outerUnit = options.within ? undefined : currentUnitOfWork();
+    const replayName = outerUnit && !this.store.capabilities.transactions ? outerUnit.nextReplayName() : undefined;
+    const replayOf = replayName === undefined ? undefined : `${replayName}\0${streamId}`;
     for (let attempt = 1; ; attempt++) {
-      const assumed = attempt === 1 ? (options.knownState ?? this.cache?.get(streamId) ?? (options.assumeNew ? { state: this.decider.initialState(), version: 0 } : undefined)) : undefined;
-      const { state, version } = assumed ?? (await this.load(streamId));
+      const assumed =
+        attempt === 1 && replayOf === undefined
+          ? (options.knownState ?? this.cache?.get(streamId) ?? (options.assumeNew ? { state: this.decider.initialState(), version: 0 } : undefined))
+          : undefined;
+      let loaded: AggregateState<TState> & { readonly recorded?: readonly RecordedEvent[] };
+      if (assumed) loaded = assumed;
+      else if (replayOf !== undefined) {
+        const { events: recorded, currentVersion } = await this.store.readStream(streamId);
+        const replayed = this.replayed(streamId, replayOf, recorded, currentVersion);
+        if (replayed) return replayed;
+        loaded = { state: this.fold(this.decider.initialState(), recorded), version: currentVersion };
+      } else loaded = await this.load(streamId);
+      const { state, version } = loaded;
       if (options.expectedVersion !== undefined && options.expectedVersion !== version) {
         if (assumed) continue; // another process may have written: judge on fresh state
         throw new ConcurrencyConflict(streamId, String(options.expectedVersion), version || null);
@@ -149,8 +172,8 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
         return { events, state, version, append: null };
       }
       const metadata = typeof options.metadata === 'function' ? options.metadata(state) : options.metadata;
-      const toAppend: EventToAppend[] = events.map((event) => ({
-        eventId: randomUUID(),
+      const toAppend: EventToAppend[] = events.map((event, i) => ({
+        eventId: replayOf === undefined ? randomUUID() : deterministicEventId(replayOf, i),
         type: event.type,
         schemaVersion: this.catalog.currentVersion(event.type),
         data: event.data,
@@ -161,7 +184,7 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
       // The caller's unit of work (an idempotent HTTP request): the append commits with what the
       // caller records after this returns. Joining a transaction an earlier append opened is like
       // `within`: a conflict there is not retried.
-      const unit = within ? undefined : currentUnitOfWork();
+      const unit = outerUnit;
       const enlisted = unit?.canEnlist(this.store as EventStore<unknown>) ? unit : undefined;
       const joined = enlisted?.isOpen ?? false;
       try {
@@ -170,6 +193,7 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
           if (alongside && !appended.idempotentReplay) await alongside(tx, events);
           return appended;
         };
+        await options.beforeAppend?.(events);
         const append = within
           ? await appendIn(within)
           : enlisted
@@ -197,6 +221,20 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
         await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2));
       }
     }
+  }
+
+  /**
+   * The outcome of a command whose events (named by `replayOf`) a first run already appended: the
+   * stream's state, with those events as the decision. Null when the stream holds none of them.
+   */
+  private replayed(streamId: string, replayOf: string, recorded: readonly RecordedEvent[], version: number): HandleCommandResult<TEvent, TState> | null {
+    const first = recorded.findIndex((event) => event.eventId === deterministicEventId(replayOf, 0));
+    if (first < 0) return null;
+    const mine: TEvent[] = [];
+    for (let i = first; i < recorded.length && recorded[i]!.eventId === deterministicEventId(replayOf, i - first); i++) mine.push(this.toDomainEvent(recorded[i]!));
+    const state = this.fold(this.decider.initialState(), recorded);
+    this.cache?.set(streamId, { state, version });
+    return { events: mine, state, version, append: null };
   }
 
   private fold(state: TState, events: readonly RecordedEvent[]): TState {

@@ -10,3 +10,4 @@ export * from './checkpoint-store.js';
 export * from './aggregate-state-cache.js';
 export * from './store-capabilities.js';
 export * from './unit-of-work.js';
+export * from './deterministic-event-id.js';

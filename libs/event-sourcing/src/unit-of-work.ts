@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { deterministicEventId } from './deterministic-event-id.js';
 import type { EventStore, EventStoreTransaction } from './event-store.js';
 
 /** What `UnitOfWork.finish` runs in the unit's transaction, just before it commits. */
@@ -30,6 +32,13 @@ export interface UnitOfWorkOptions {
    * long the transaction may stay open while its owner does not answer).
    */
   readonly onOpen?: (tx: EventStoreTransaction<unknown>) => Promise<void>;
+  /**
+   * Names the work for good (e.g. an Idempotency-Key and its request). On a store without
+   * transactions, where nothing can be held open, the handler derives its events' ids from it, so a
+   * repeat of the work after a crash finds the events the first run appended and appends nothing
+   * (ADR 0046).
+   */
+  readonly replayKey?: string;
 }
 
 export class UnitOfWork {
@@ -37,7 +46,29 @@ export class UnitOfWork {
   private readonly committedCallbacks: (() => void)[] = [];
   private state: 'running' | 'finished' | 'aborted' = 'running';
 
+  private appends = 0;
+  private ids = 0;
+
   constructor(private readonly options: UnitOfWorkOptions = {}) {}
+
+  /**
+   * The name of the unit's next command on a store that cannot enlist it (`<replayKey>/<n>`), or
+   * undefined without a replay key. Deterministic as long as the work runs its commands in the same
+   * order each time, as a request's handler does.
+   */
+  nextReplayName(): string | undefined {
+    return this.options.replayKey === undefined ? undefined : `${this.options.replayKey}/${this.appends++}`;
+  }
+
+  /** Whether commands of the unit appended under replay names: a repeat of the work finds what they wrote. */
+  get named(): boolean {
+    return this.appends > 0;
+  }
+
+  /** See `newResourceId`: the unit's n-th new id, derived from its replay key, or random without one. */
+  nextResourceId(): string {
+    return this.options.replayKey === undefined ? randomUUID() : deterministicEventId(`${this.options.replayKey}/resource`, this.ids++);
+  }
 
   /** Whether an append already opened the unit's transaction (a later append joins it and is not retried on a conflict). */
   get isOpen(): boolean {
@@ -127,4 +158,14 @@ export function runInUnitOfWork<T>(unit: UnitOfWork, work: () => T): T {
 /** The unit of work the current call runs in, if any. */
 export function currentUnitOfWork(): UnitOfWork | undefined {
   return current.getStore();
+}
+
+/**
+ * The id of a resource a command creates (an order, a cart). Inside a unit of work with a replay key
+ * (an Idempotency-Key request) it follows from the key, so a repeat of the request after a crash
+ * names the same resource, and its command finds the events the first run appended (ADR 0046);
+ * elsewhere it is random.
+ */
+export function newResourceId(): string {
+  return current.getStore()?.nextResourceId() ?? randomUUID();
 }

@@ -18,7 +18,63 @@ describeEventStoreContract('eventstoredb adapter on a simulated EventStoreDB cli
   return { store, teardown: () => store.close() };
 });
 
+// A context's store among others on one server: its streams carry its prefix, and the others'
+// events (and their own ids) must never show in its global log.
+describeEventStoreContract('eventstoredb adapter with a stream prefix, beside another prefix on the same client', async () => {
+  const client = new SimulatedEsdbClient({ systemEventEvery: 5 });
+  const neighbour = new EventStoreDbEventStore({ client: client.asClient(), catalog: contractTestCatalog, streamPrefix: 'neighbour.' });
+  const store = new EventStoreDbEventStore({ client: client.asClient(), catalog: contractTestCatalog, streamPrefix: 'context.' });
+  const chatter = setInterval(() => void neighbour.appendToStream(`counter-${randomUUID()}`, [counterEvent(1)]), 5);
+  return {
+    store,
+    teardown: async () => {
+      clearInterval(chatter);
+      await store.close();
+    },
+  };
+});
+
 const stream = (): string => `counter-${randomUUID()}`;
+
+describe('EventStoreDbEventStore with a stream prefix', () => {
+  it('stores streams under the prefix, reads them by their own ids, and keeps each prefix its own global log and subscription', async () => {
+    const client = new SimulatedEsdbClient();
+    const a = new EventStoreDbEventStore({ client: client.asClient(), catalog: contractTestCatalog, streamPrefix: 'inventory.' });
+    const b = new EventStoreDbEventStore({ client: client.asClient(), catalog: contractTestCatalog, streamPrefix: 'carts.' });
+    const controller = new AbortController();
+    const received: RecordedEvent[] = [];
+    const subscribed = (async () => {
+      for await (const batch of a.subscribeToAll({ after: null, signal: controller.signal })) {
+        received.push(...batch);
+        if (received.length >= 2) controller.abort();
+      }
+    })();
+    const id = stream();
+    await a.appendToStream(id, [counterEvent(1)], { expectedVersion: 'no_stream' });
+    await b.appendToStream(id, [counterEvent(7)], { expectedVersion: 'no_stream' });
+    await a.appendToStream(id, [counterEvent(2)], { expectedVersion: 1 });
+    await subscribed;
+
+    const onServer = [];
+    for await (const resolved of client.asClient().readAll()) onServer.push(resolved.event?.streamId);
+    expect(onServer).toEqual([`inventory.${id}`, `carts.${id}`, `inventory.${id}`]);
+    expect((await a.readStream(id)).events.map((e) => [e.streamId, (e.data as { n: number }).n])).toEqual([
+      [id, 1],
+      [id, 2],
+    ]);
+    expect((await b.readStream(id)).events.map((e) => (e.data as { n: number }).n)).toEqual([7]);
+    expect((await a.readAll({ after: null, maxCount: 10 })).map((e) => (e.data as { n: number }).n)).toEqual([1, 2]);
+    expect(received.map((e) => [e.streamId, (e.data as { n: number }).n])).toEqual([
+      [id, 1],
+      [id, 2],
+    ]);
+    expect(await a.countAfter(null)).toBe(2);
+    expect(await b.headPosition()).toBe((await b.readAll({ after: null, maxCount: 1 }))[0]!.logPosition);
+    expect(() => new EventStoreDbEventStore({ client: client.asClient(), catalog: contractTestCatalog, streamPrefix: '$ce-' })).toThrow(RangeError);
+    await a.close();
+    await b.close();
+  });
+});
 
 describe('EventStoreDbEventStore on a simulated client', () => {
   let client: SimulatedEsdbClient;

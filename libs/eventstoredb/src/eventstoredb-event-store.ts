@@ -7,6 +7,7 @@ import {
   FORWARDS,
   NO_STREAM,
   START,
+  streamNameFilter,
   type AllStreamResolvedEvent,
   type AppendExpectedRevision,
   type CurrentRevision,
@@ -53,6 +54,8 @@ export interface EventStoreDbConnectOptions {
   /** e.g. `esdb://127.0.0.1:2113?tls=false`; credentials go in the string (`esdb://admin:changeit@…`). */
   readonly connectionString: string;
   readonly catalog: EventCatalog;
+  /** See EventStoreDbEventStoreOptions.streamPrefix. */
+  readonly streamPrefix?: string;
 }
 
 export interface EventStoreDbEventStoreOptions {
@@ -60,6 +63,17 @@ export interface EventStoreDbEventStoreOptions {
   readonly catalog: EventCatalog;
   /** Whether close() disposes the client; true for stores made by connect(). */
   readonly ownsClient?: boolean;
+  /**
+   * Prepended to every stream id on the server (e.g. `inventory.` stores `sku-42` as
+   * `inventory.sku-42`), and the global log is the streams that start with it: contexts, tenants
+   * and test runs share one `$all` without seeing each other. Empty (the default): every stream.
+   */
+  readonly streamPrefix?: string;
+}
+
+/** A client of the server at `connectionString` (`esdb://…`); its gRPC channel opens on the first call. */
+export function connectEsdbClient(connectionString: string): EsdbClient {
+  return EventStoreDBClient.connectionString(connectionString);
 }
 
 /** countAfter stops counting here: beyond it the exact lag does not matter and counting reads the log. */
@@ -92,17 +106,20 @@ export class EventStoreDbEventStore implements EventStore<never> {
   private readonly ownsClient: boolean;
   private closed = false;
   private readonly subscriptions = new Set<() => void>();
+  private readonly prefix: string;
 
   /** Builds a client from the connection string; the gRPC channel connects lazily, on the first call. */
   static async connect(options: EventStoreDbConnectOptions): Promise<EventStoreDbEventStore> {
-    const client = EventStoreDBClient.connectionString(options.connectionString);
-    return new EventStoreDbEventStore({ client, catalog: options.catalog, ownsClient: true });
+    const client = connectEsdbClient(options.connectionString);
+    return new EventStoreDbEventStore({ client, catalog: options.catalog, ownsClient: true, ...(options.streamPrefix ? { streamPrefix: options.streamPrefix } : {}) });
   }
 
   constructor(options: EventStoreDbEventStoreOptions) {
     this.client = options.client;
     this.catalog = options.catalog;
     this.ownsClient = options.ownsClient ?? false;
+    this.prefix = options.streamPrefix ?? '';
+    if (this.prefix.startsWith('$')) throw new RangeError(`stream prefix ${this.prefix} would name system streams`);
   }
 
   async withTransaction<T>(): Promise<T> {
@@ -129,7 +146,7 @@ export class EventStoreDbEventStore implements EventStore<never> {
     const versionBefore = await this.streamVersion(streamId);
     let nextExpectedRevision: bigint;
     try {
-      ({ nextExpectedRevision } = await this.client.appendToStream(streamId, events.map(toEventData), { expectedRevision }));
+      ({ nextExpectedRevision } = await this.client.appendToStream(this.prefix + streamId, events.map(toEventData), { expectedRevision }));
     } catch (error) {
       if (isWrongExpectedVersion(error)) return this.resolveWrongExpectedVersion(streamId, ids, expected, expectedRevision, error.actualVersion);
       throw error;
@@ -147,7 +164,7 @@ export class EventStoreDbEventStore implements EventStore<never> {
     if (maxCount === 0) return { events: [], currentVersion: await this.streamVersion(streamId) };
     const resolved = await this.readStreamEvents(streamId, { fromRevision: revisionOf(fromPosition), ...(maxCount === undefined ? {} : { maxCount }) });
     if (resolved === null) return { events: [], currentVersion: 0 };
-    const events = resolved.map(toRecordedEventStrict);
+    const events = resolved.map((r) => this.withoutPrefix(toRecordedEventStrict(r)));
     // A read to the end gives the version in the same answer as the events; a page or an empty
     // read (fromPosition past the end) asks for the stream's last revision.
     const readToEnd = events.length > 0 && (maxCount === undefined || events.length < maxCount);
@@ -160,7 +177,7 @@ export class EventStoreDbEventStore implements EventStore<never> {
     const events: RecordedEvent[] = [];
     if (maxCount === 0) return events;
     for await (const resolved of this.scanAll(decodeLogPosition(after), FORWARDS, maxCount + 1)) {
-      const event = toRecordedEvent(resolved);
+      const event = this.ours(resolved);
       if (event === null) continue;
       events.push(event);
       if (events.length >= maxCount) break;
@@ -185,7 +202,7 @@ export class EventStoreDbEventStore implements EventStore<never> {
       const position = positionOf(resolved);
       if (position === null) continue;
       tail ??= position;
-      if (toRecordedEvent(resolved) !== null) return encodeLogPosition(position);
+      if (this.ours(resolved) !== null) return encodeLogPosition(position);
       if (++scanned >= HEAD_SCAN_LIMIT) break;
     }
     return tail === null ? null : encodeLogPosition(tail);
@@ -195,7 +212,7 @@ export class EventStoreDbEventStore implements EventStore<never> {
   async countAfter(after: string | null): Promise<number> {
     let count = 0;
     for await (const resolved of this.scanAll(decodeLogPosition(after), FORWARDS, MAX_PAGE)) {
-      if (toRecordedEvent(resolved) === null) continue;
+      if (this.ours(resolved) === null) continue;
       if (++count >= COUNT_AFTER_CAP) break;
     }
     return count;
@@ -207,6 +224,17 @@ export class EventStoreDbEventStore implements EventStore<never> {
     this.closed = true;
     for (const stop of [...this.subscriptions]) stop();
     if (this.ownsClient) await this.client.dispose();
+  }
+
+  /** The port's event for a `$all` event of this store's streams (the prefix taken off), else null. */
+  private ours(resolved: AllStreamResolvedEvent): RecordedEvent | null {
+    if (this.prefix && !resolved.event?.streamId.startsWith(this.prefix)) return null;
+    const event = toRecordedEvent(resolved);
+    return event === null ? null : this.withoutPrefix(event);
+  }
+
+  private withoutPrefix(event: RecordedEvent): RecordedEvent {
+    return this.prefix ? { ...event, streamId: event.streamId.slice(this.prefix.length) } : event;
   }
 
   /**
@@ -275,7 +303,7 @@ export class EventStoreDbEventStore implements EventStore<never> {
   ): Promise<ResolvedEvent[] | null> {
     const events: ResolvedEvent[] = [];
     try {
-      for await (const resolved of this.client.readStream(streamId, { direction: FORWARDS, ...options })) events.push(resolved);
+      for await (const resolved of this.client.readStream(this.prefix + streamId, { direction: FORWARDS, ...options })) events.push(resolved);
     } catch (error) {
       if (isStreamNotFound(error)) return null;
       throw error;
@@ -320,7 +348,9 @@ export class EventStoreDbEventStore implements EventStore<never> {
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`invalid batchSize ${batchSize}`);
     if (signal.aborted || this.closed) return;
     const from = decodeLogPosition(after);
-    const subscription = this.client.subscribeToAll({ fromPosition: from ?? START, filter: excludeSystemEvents() });
+    // Server-side: only the prefix's streams (system streams start with `$`), or no system events.
+    const filter = this.prefix ? streamNameFilter({ prefixes: [this.prefix] }) : excludeSystemEvents();
+    const subscription = this.client.subscribeToAll({ fromPosition: from ?? START, filter });
     const highWater = Math.max(batchSize * 2, DEFAULT_BATCH);
     const queue: RecordedEvent[] = [];
     let lastQueued = from;
@@ -343,7 +373,7 @@ export class EventStoreDbEventStore implements EventStore<never> {
       if (position === null || (lastQueued !== null && comparePositions(position, lastQueued) <= 0)) return;
       lastQueued = position;
       if (isSystemEvent(resolved)) return;
-      const event = toRecordedEvent(resolved);
+      const event = this.ours(resolved);
       if (event === null) return;
       queue.push(event);
       if (queue.length >= highWater) subscription.pause();

@@ -13,3 +13,4 @@ export * from './relayed-events.js';
 export * from './identity.js';
 export { freePort } from '@stockflow/system-launcher';
 export * from './operator-sign-in.js';
+export * from './test-event-log.js';

@@ -1,15 +1,13 @@
-import type { RunningService } from '@stockflow/platform';
+import type { RunningService, StartOptions } from '@stockflow/platform';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { eventLogFootprint, type LogFootprint } from './event-log.js';
 import { testIdentity, type TestIdentity } from './identity.js';
 import { newIsolation, removeIsolation, type TestIsolation } from './isolation.js';
+import { IN_PROCESS } from './in-process.js';
+import { expectEventLog, testEventStoreDbClient } from './test-event-log.js';
 
-/**
- * How a test runs a service in-process: on a port the operating system picks (so no two runs can
- * want the same one), and without taking over the test runner's signals.
- */
-export const IN_PROCESS = { port: 0, handleSignals: false } as const;
+export { IN_PROCESS } from './in-process.js';
 
 /** What a service under test is started with: its isolation, and the issuer whose tokens it accepts. */
 export interface TestServiceSetup extends TestIsolation {
@@ -37,21 +35,32 @@ export interface ServiceUnderTest extends TestIsolation {
 
 /**
  * Starts a service the way its `main.ts` does (`start` is the app's own start function, given the
- * run's schema and namespace and `IN_PROCESS`), in a schema and subject namespace of its own.
+ * run's schema and namespace and `IN_PROCESS`), in a schema and subject namespace of its own, on the
+ * log `STOCKFLOW_TEST_EVENT_LOG` names (`testEventLog`).
  */
 export async function startServiceUnderTest(
   schemaPrefix: string,
-  start: (setup: TestServiceSetup, options: typeof IN_PROCESS) => Promise<RunningService>,
+  start: (setup: TestServiceSetup, options: StartOptions) => Promise<RunningService>,
   caller?: (identity: TestIdentity) => Promise<string>,
 ): Promise<ServiceUnderTest> {
   const isolation = newIsolation(schemaPrefix);
   const identity = await testIdentity();
   const defaultToken = caller ? await caller(identity) : null;
+  const esdb = testEventStoreDbClient();
   let running: RunningService;
   try {
-    running = await start({ ...isolation, authIssuer: identity.issuer }, IN_PROCESS);
+    running = await start({ ...isolation, authIssuer: identity.issuer }, esdb ? { ...IN_PROCESS, eventStoreDbClient: esdb.client } : IN_PROCESS);
   } catch (error) {
+    await esdb?.dispose().catch(() => undefined);
     await removeIsolation(isolation).catch(() => undefined);
+    throw error;
+  }
+  try {
+    expectEventLog(running);
+  } catch (error) {
+    await running.stop();
+    await esdb?.dispose();
+    await removeIsolation(isolation);
     throw error;
   }
   const server = running.service.app.getHttpServer() as Server;
@@ -62,9 +71,10 @@ export async function startServiceUnderTest(
     server,
     identity,
     http: (token?: string | null) => as(server, token === undefined ? defaultToken : token),
-    logState: () => eventLogFootprint(running.infrastructure.pool, isolation.schema),
+    logState: () => eventLogFootprint(running.infrastructure),
     async stop() {
       await running.stop();
+      await esdb?.dispose();
       await removeIsolation(isolation);
     },
   };

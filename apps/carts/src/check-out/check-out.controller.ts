@@ -1,7 +1,7 @@
+import { newResourceId } from '@stockflow/event-sourcing';
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, ForCustomers, IfMatchVersion, type Caller } from '@stockflow/platform';
-import { randomUUID } from 'node:crypto';
 import { CartsService } from '../shared/carts.service.js';
 import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, etagHeader, setEntityTag, type ReplyLike } from '../shared/http.js';
 import { NoBodyPipe } from '@stockflow/platform';
@@ -34,7 +34,7 @@ export class CheckOutController {
     @Res({ passthrough: true }) reply: ReplyLike,
     @CurrentCaller() caller: Caller,
   ): Promise<CheckoutAccepted> {
-    const orderId = randomUUID();
+    const orderId = newResourceId();
     const { version } = await this.carts.execute(params.id, { type: 'CheckOut', data: { orderId } }, expectedVersion, caller);
     setEntityTag(reply, version);
     return { orderId };

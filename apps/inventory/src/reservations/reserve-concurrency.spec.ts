@@ -3,24 +3,27 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stockflowCatalog } from '@stockflow/contracts';
 import { AggregateStateCache, CommandHandler, type EventMetadata, type EventStore } from '@stockflow/event-sourcing';
-import { openEventStore } from '@stockflow/platform';
 import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { openTestEventLog, type TestEventLogHandle } from '@stockflow/testing';
 import type { Pool } from 'pg';
 import { evolveSku, initialSkuState, skuDecider, skuStreamId, type SkuEvent, type SkuState } from '../domain/sku.js';
 import { SkuCommands } from '../shared/sku-commands.js';
 
 const metadata: EventMetadata = { correlationId: 'concurrency-spec', causationId: null, traceparent: null };
 
-describe('concurrent reservations of one SKU (real PostgreSQL)', () => {
+describe('concurrent reservations of one SKU (real PostgreSQL, or the log the run chose)', () => {
   const schema = uniqueSchemaName('t_inv_race');
   let pool: Pool;
+  let log: TestEventLogHandle;
   let store: EventStore;
 
   beforeAll(async () => {
     pool = createPool({ max: 20 });
-    store = await openEventStore({ pool, schema });
+    log = await openTestEventLog(pool, schema);
+    store = log.store;
   });
   afterAll(async () => {
+    await log.close();
     await dropSchema(pool, schema);
     await pool.end();
   });
@@ -75,16 +78,16 @@ describe('concurrent reservations of one SKU (real PostgreSQL)', () => {
     const sku = 'RACE-SERVICE';
     await stock(sku, 30);
     const commands = new SkuCommands(store);
-    const appendsBefore = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.events`);
+    const appendsBefore = (await log.footprint()).events;
     const results = await reserveAll(sku, (orderId) => commands.execute({ type: 'ReserveStock', sku, orderId, quantity: 1 }, { metadata }));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     const { state, counts } = await checkEveryVersion(sku);
     expect(counts['StockReserved']).toBe(30);
     expect(counts['StockReservationRejected']).toBe(70);
     expect(state).toMatchObject({ onHand: 30, reserved: 30 });
-    const appendsAfter = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.events`);
+    const appendsAfter = (await log.footprint()).events;
     // 30 × (StockReserved + StockLevelChanged) + LowStock + OutOfStock + 70 rejections.
-    expect(appendsAfter.rows[0].n - appendsBefore.rows[0].n).toBe(30 * 2 + 2 + 70);
+    expect(appendsAfter - appendsBefore).toBe(30 * 2 + 2 + 70);
   }, 60_000);
 
   it('two processes’ SkuCommands racing on one SKU still never oversell, and redelivered requests change nothing', async () => {

@@ -3,7 +3,6 @@ import { stockflowCatalog } from '@stockflow/contracts';
 import {
   AggregateStateCache,
   CommandHandler,
-  requireTransactions,
   type Decider,
   type EventMetadata,
   type EventStore,
@@ -49,14 +48,17 @@ const sagaSnapshots: Decider<OrderSagaCommand, OrderSagaEvent, SagaSnapshot> = {
  * once whatever runs it twice; deciding again on a state that holds the decision yields nothing.
  * The Order follows the saga *after* the saga's append, and again on every later run (its commands
  * are no-ops when done), so a redelivery after a crash between the two appends finishes the job.
- * The deadline row is written in the transaction of the start events and deleted only when the
- * saga is complete and the order agrees, so the sweeper repairs a crash that no redelivery will.
+ * The deadline row is written in the transaction of the start events (on a log without
+ * transactions: just before them) and deleted only when the saga is complete and the order agrees,
+ * so the sweeper repairs a crash that no redelivery will.
  */
 @Injectable()
 export class OrderSagaProcess {
   /** Sagas as this process last wrote them: most steps then need no read. */
   private readonly snapshots = new AggregateStateCache<SagaSnapshot>();
   private readonly handler: CommandHandler<OrderSagaCommand, OrderSagaEvent, SagaSnapshot, PoolClient>;
+  /** Whether the deadline row can commit with the start events; else it is written just before them (ADR 0046). */
+  private readonly transactions: boolean;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore<PoolClient>,
@@ -64,7 +66,7 @@ export class OrderSagaProcess {
     private readonly orders: OrderCommands,
     private readonly config: OrdersConfig,
   ) {
-    requireTransactions(store, 'the order saga');
+    this.transactions = store.capabilities.transactions;
     this.handler = new CommandHandler(store, stockflowCatalog, sagaSnapshots, {
       cache: this.snapshots,
       recordOrigin: (snapshot, event, origin) => {
@@ -79,7 +81,17 @@ export class OrderSagaProcess {
   start(event: CausingEvent, order: { orderId: string; lines: readonly OrderLine[] }, now = new Date()): Promise<SagaSnapshot> {
     const { orderId } = order;
     const deadline = new Date(now.getTime() + this.config.SAGA_TIMEOUT_MS).toISOString();
-    return this.run(orderId, { type: 'StartSaga', data: { orderId, lines: order.lines, deadline } }, causedBy(event), {
+    const command: OrderSagaCommand = { type: 'StartSaga', data: { orderId, lines: order.lines, deadline } };
+    if (!this.transactions) {
+      // No transaction to share: the deadline goes first, decided on the stream as read (a redelivery
+      // of a started saga decides nothing and leaves its deadline alone).
+      return this.run(orderId, command, causedBy(event), {
+        beforeAppend: async (events) => {
+          if (events[0]?.type === 'OrderSagaStarted') await this.deadlines.set(orderId, deadline);
+        },
+      });
+    }
+    return this.run(orderId, command, causedBy(event), {
       // Most starts meet no stream: try without reading it (the append's no_stream check guards it).
       assumeNew: true,
       alongside: async (tx, events) => {
@@ -106,8 +118,9 @@ export class OrderSagaProcess {
     const snapshot = await this.run(orderId, { type: 'TimeOutSaga', data: { orderId, now: now.toISOString() } }, (s) =>
       s.started ? causedBy(s.started) : currentEventMetadata(),
     );
-    // A deadline without a saga has nothing to sweep (it cannot arise: both commit together).
-    if (snapshot.state.status === 'none') await this.deadlines.remove(orderId);
+    // A deadline without a saga has nothing to sweep: a start that crashed before its append on a
+    // log without transactions (ADR 0046); a start that set a new deadline meanwhile keeps it.
+    if (snapshot.state.status === 'none') await this.deadlines.removeIfDue(orderId, now);
     return snapshot;
   }
 
@@ -115,7 +128,7 @@ export class OrderSagaProcess {
     orderId: string,
     command: OrderSagaCommand,
     metadata: EventMetadata | ((snapshot: SagaSnapshot) => EventMetadata),
-    options: Pick<HandleCommandOptions<OrderSagaEvent, SagaSnapshot, PoolClient>, 'assumeNew' | 'alongside'> = {},
+    options: Pick<HandleCommandOptions<OrderSagaEvent, SagaSnapshot, PoolClient>, 'assumeNew' | 'alongside' | 'beforeAppend'> = {},
   ): Promise<SagaSnapshot> {
     const { state: snapshot } = await this.handler.handle(orderSagaStreamId(orderId), command, { metadata, ...options });
     await this.settle(snapshot);

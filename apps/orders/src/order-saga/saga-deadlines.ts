@@ -27,7 +27,9 @@ const MAX_REMOVALS_PER_STATEMENT = 1_000;
 /** `<schema>.saga_deadlines(order_id, deadline)`: when each open saga times out. */
 export class SagaDeadlines {
   private readonly insertSql: string;
+  private readonly upsertSql: string;
   private readonly deleteSql: string;
+  private readonly deleteDueSql: string;
   private readonly dueSql: string;
   /** Removals waiting for the DELETE in flight to finish (see `remove`). */
   private pendingRemovals: PendingRemoval[] = [];
@@ -44,13 +46,29 @@ export class SagaDeadlines {
   ) {
     const table = `${quoteSchema(schema)}.saga_deadlines`;
     this.insertSql = `INSERT INTO ${table} (order_id, deadline) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`;
+    this.upsertSql = `INSERT INTO ${table} (order_id, deadline) VALUES ($1, $2) ON CONFLICT (order_id) DO UPDATE SET deadline = EXCLUDED.deadline`;
     this.deleteSql = `DELETE FROM ${table} WHERE order_id = ANY($1::text[])`;
+    this.deleteDueSql = `DELETE FROM ${table} WHERE order_id = $1 AND deadline <= $2`;
     this.dueSql = `SELECT order_id FROM ${table} WHERE deadline <= $1 ORDER BY deadline LIMIT $2`;
   }
 
   /** Through `db`: a client in the transaction that appends the saga's start events. */
   async insert(db: Queryable, orderId: string, deadline: string): Promise<void> {
     await db.query({ text: this.insertSql, values: [orderId, deadline] });
+  }
+
+  /**
+   * On a log without transactions (ADR 0046): the deadline of the start events about to be appended,
+   * written before them (the one a crashed earlier attempt left is replaced). A row whose saga never
+   * started is cleared by the sweeper (`removeIfDue`).
+   */
+  async set(orderId: string, deadline: string): Promise<void> {
+    await this.pool.query({ text: this.upsertSql, values: [orderId, deadline] });
+  }
+
+  /** Removes the row only while its deadline is due: a start that set a new one meanwhile keeps it. */
+  async removeIfDue(orderId: string, now: Date): Promise<void> {
+    await this.pool.query({ text: this.deleteDueSql, values: [orderId, now.toISOString()] });
   }
 
   /**

@@ -1,7 +1,7 @@
+import { newResourceId } from '@stockflow/event-sourcing';
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { BoundedRequest, CurrentCaller, ForCustomers, assertActsForThemselves, currentEventMetadata, type Caller } from '@stockflow/platform';
-import { randomUUID } from 'node:crypto';
 import { OrderCommands } from '../shared/order-commands.js';
 import type { ReplyHeaders } from '../shared/order.view.js';
 import { OrderAccepted, PLACE_ORDER_BOUNDS, PlaceOrderDto } from './place-order.dto.js';
@@ -21,7 +21,7 @@ export class PlaceOrderController {
   @ApiBadRequestResponse({ description: 'application/problem+json with field-level errors' })
   async place(@Body() body: PlaceOrderDto, @Res({ passthrough: true }) reply: ReplyHeaders, @CurrentCaller() caller: Caller): Promise<OrderAccepted> {
     assertActsForThemselves(caller, body.customerId);
-    const orderId = randomUUID();
+    const orderId = newResourceId();
     await this.orders.execute(
       { type: 'PlaceOrder', data: { orderId, customerId: body.customerId, lines: body.lines.map(({ sku, quantity }) => ({ sku, quantity })), cartId: null } },
       currentEventMetadata(),

@@ -6,9 +6,9 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { contextStreamName, type EventEnvelope } from '@stockflow/contracts';
 import type { EventStore, RecordedEvent } from '@stockflow/event-sourcing';
 import { connectNats, type NatsConnection } from '@stockflow/messaging';
-import { openEventStore, type RunningService } from '@stockflow/platform';
+import type { RunningService } from '@stockflow/platform';
 import { createPool } from '@stockflow/postgres';
-import { eventually, IN_PROCESS, newIsolation, publishAsRelay, removeIsolation, sleep, testEnvelope, TEST_RATE_LIMITS } from '@stockflow/testing';
+import { eventually, newIsolation, openTestEventLog, publishAsRelay, removeIsolation, sleep, testEnvelope, TEST_RATE_LIMITS, type TestEventLogHandle } from '@stockflow/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import request from 'supertest';
@@ -32,17 +32,22 @@ export class OrdersTestSystem {
     /** The test's own connections: they outlive service restarts. */
     readonly pool: Pool,
     readonly nats: NatsConnection,
-    readonly store: EventStore,
+    /** The log the service writes, on PostgreSQL or EventStoreDB as the run chose (STOCKFLOW_TEST_EVENT_LOG). */
+    private readonly log: TestEventLogHandle,
     readonly inventory: FakeInventory,
   ) {}
+
+  get store(): EventStore {
+    return this.log.store;
+  }
 
   static async start(options: OrdersTestOptions = {}): Promise<OrdersTestSystem> {
     const { schema, namespace } = newIsolation('t_orders');
     const pool = createPool({ max: 4 });
     const nats = await connectNats({ name: 'orders-spec' });
-    const store = await openEventStore({ pool, schema });
+    const log = await openTestEventLog(pool, schema);
     const inventory = new FakeInventory(nats, namespace);
-    const system = new OrdersTestSystem(options, schema, namespace, pool, nats, store, inventory);
+    const system = new OrdersTestSystem(options, schema, namespace, pool, nats, log, inventory);
     inventory.start();
     await system.startService();
     return system;
@@ -78,7 +83,8 @@ export class OrdersTestSystem {
       ...TEST_RATE_LIMITS,
       ...this.options,
     });
-    this.running = await startOrdersService(config, IN_PROCESS);
+    this.running = await startOrdersService(config, this.log.startOptions);
+    this.log.expectUsedBy(this.running);
   }
 
   async stopService(): Promise<void> {
@@ -101,6 +107,7 @@ export class OrdersTestSystem {
   async stop(): Promise<void> {
     await this.inventory.stop();
     await this.stopService();
+    await this.log.close();
     await removeIsolation(this, { pool: this.pool, nats: this.nats });
     await this.nats.close();
     await this.pool.end();
@@ -135,16 +142,10 @@ export class OrdersTestSystem {
   async sagaEvents(orderId: string): Promise<RecordedEvent[]> {
     return (await this.store.readStream(`ordersaga-${orderId}`)).events;
   }
-  /**
-   * The last global position written, read without the reader's xmin guard: another run's open
-   * transaction on the shared server may hold headPosition() back, which says nothing about this
-   * test's appends.
-   */
-  async lastWritten(): Promise<number | null> {
-    const { rows } = await this.pool.query<{ last: number | null }>(`SELECT max(global_position)::int AS last FROM ${this.schema}.events`);
-    return rows[0]!.last;
+  /** The last position written (see `eventLogFootprint`: on PostgreSQL not held back by other runs' transactions). */
+  async lastWritten(): Promise<string | null> {
+    return (await this.log.footprint()).head;
   }
-
 
   async orderEvents(orderId: string): Promise<RecordedEvent[]> {
     return (await this.store.readStream(`order-${orderId}`)).events;

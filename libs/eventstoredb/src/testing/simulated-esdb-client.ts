@@ -35,7 +35,8 @@ import type { EsdbClient } from '../eventstoredb-event-store.js';
  *   unknown → write; all known, same stream, in order → idempotent; else WrongExpectedVersion).
  *   Ids are only unique per stream.
  * - Reads of `$all` forwards start AT the given position (inclusive), backwards strictly before it.
- * - Subscriptions to `$all` start strictly after the position and apply the event-type regex filter.
+ * - Subscriptions to `$all` start strictly after the position and apply the server-side filter: a
+ *   regex or prefixes, on the event type or on the stream name.
  * - The server writes system events (`$statsCollected` in `$stats-…`) between client appends.
  */
 export class SimulatedEsdbClient {
@@ -142,8 +143,7 @@ export class SimulatedEsdbClient {
 
   subscribeToAll(options: SubscribeToAllOptions = {}): ReturnType<EsdbClient['subscribeToAll']> {
     const { fromPosition = START, filter } = options;
-    const typeFilter = filter && 'regex' in filter && filter.filterOn === 'eventType' ? new RegExp(filter.regex) : null;
-    const subscription = new SimulatedSubscription((record) => !typeFilter || typeFilter.test(record.type), () => this.subscriptions.delete(subscription));
+    const subscription = new SimulatedSubscription(serverSideFilter(filter), () => this.subscriptions.delete(subscription));
     setImmediate(() => {
       if (subscription.destroyed || subscription.unsubscribed) return;
       const from = fromPosition;
@@ -225,6 +225,15 @@ class SimulatedSubscription extends Readable {
     await tick();
     this.push(null);
   }
+}
+
+/** What a `$all` subscription's filter lets through (the server's: regex or prefixes, on type or stream). */
+function serverSideFilter(filter: SubscribeToAllOptions['filter']): (record: StoredRecord) => boolean {
+  if (!filter) return () => true;
+  const field = (record: StoredRecord): string => (filter.filterOn === 'streamName' ? record.streamId : record.type);
+  if ('prefixes' in filter) return (record) => filter.prefixes.some((prefix) => field(record).startsWith(prefix));
+  const regex = new RegExp(filter.regex);
+  return (record) => regex.test(field(record));
 }
 
 function recordedEvent(r: StoredRecord): Record<string, unknown> {

@@ -90,6 +90,26 @@ export class BaseServiceConfig extends RuntimeModeFields {
   LOG_LEVEL: LogLevel = 'info';
 
   /**
+   * The context's event log on EventStoreDB (KurrentDB) instead of its PostgreSQL schema (ADR 0046),
+   * e.g. `esdb://127.0.0.1:2113?tls=false`; credentials go in the string. The read models, inbox,
+   * Idempotency-Keys and the relay's checkpoint stay in PostgreSQL. The notifications context
+   * (service and notifier) refuses it: its decisions need one transaction with its own rows.
+   */
+  @EnvOptional()
+  @EnvSecret()
+  @EnvUrl(['esdb', 'esdb+discover'])
+  EVENTSTORE_URL?: string;
+
+  /**
+   * The prefix of the context's streams on the EventStoreDB server (`inventory.` stores `sku-42` as
+   * `inventory.sku-42`): the context's global log and its relay's subscription are the streams that
+   * start with it. Unset: the schema's name and a dot.
+   */
+  @EnvOptional()
+  @EnvString({ pattern: /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/, description: 'letters, digits, "_", ".", ":" or "-", not starting with "$" (at most 63)' })
+  EVENTSTORE_STREAM_PREFIX?: string;
+
+  /**
    * Appends of concurrent commands that go to PostgreSQL as one statement at most (group commit; 1
    * turns it off). Each stream keeps its own optimistic-concurrency check.
    */

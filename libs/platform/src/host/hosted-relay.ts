@@ -57,7 +57,8 @@ export function hostedRelay(infrastructure: EventSourcedInfrastructure, hosting:
     const logger = service!.logger;
     const current = new EventRelay({
       store: infrastructure.relayLog,
-      checkpoints: new PostgresCheckpointStore(pool, schema),
+      // Its own table: on EventStoreDB the schema holds no log that would have created it (ADR 0046).
+      checkpoints: await PostgresCheckpointStore.create(pool, schema),
       js: jetstream(nats),
       jsm: await jetstreamManager(nats),
       context,

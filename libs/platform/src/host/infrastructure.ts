@@ -1,11 +1,12 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { SubjectScheme } from '@stockflow/contracts';
 import type { EventStore } from '@stockflow/event-sourcing';
+import type { EsdbClient } from '@stockflow/eventstoredb';
 import { connectNats, onAppendNudge, publishAppendNudge, type NatsConnection } from '@stockflow/messaging';
 import { IdempotentInbox, createPool, migrate, type Migration } from '@stockflow/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { HttpIdempotencyStore } from '../http-conventions/http-idempotency-store.js';
-import { openEventStore, type OpenedEventStore } from './event-store-factory.js';
+import { openEventStore, type EventStoreDbLogSettings, type OpenedEventStore } from './event-store-factory.js';
 
 /** Injection tokens of the shared infrastructure of a hosted process. */
 export const PG_POOL = Symbol.for('stockflow.pg-pool');
@@ -31,6 +32,10 @@ export interface InfrastructureSettings {
   readonly NATS_STREAM_REPLICAS?: number;
   /** Lease of an Idempotency-Key claim (see BaseServiceConfig.IDEMPOTENCY_LEASE_MS). */
   readonly IDEMPOTENCY_LEASE_MS?: number;
+  /** The context's log on EventStoreDB instead of PostgreSQL (see BaseServiceConfig.EVENTSTORE_URL). */
+  readonly EVENTSTORE_URL?: string;
+  /** Its streams' prefix on the server; the schema's name and a dot by default. */
+  readonly EVENTSTORE_STREAM_PREFIX?: string;
 }
 
 /**
@@ -52,6 +57,8 @@ export interface InfrastructureOptions {
   readonly relayLog?: { readonly leading: () => boolean };
   /** The process's own tables, migrated in its schema before anything starts. */
   readonly migrations?: readonly Migration[];
+  /** The log on EventStoreDB through this client, whatever EVENTSTORE_URL says (tests: the in-process model). */
+  readonly eventStoreDbClient?: EsdbClient;
 }
 
 /** What every hosted process talks to: one pool and one NATS connection, in the process's schema. */
@@ -63,6 +70,8 @@ export interface EventSourcedInfrastructure {
   /** The schema's event log (the port); its transactions hand their own statements a pool client. Throws where the role is `none`. */
   readonly store: EventStore<PoolClient>;
   readonly nats: NatsConnection;
+  /** Where the log is: the schema's tables, or EventStoreDB streams under a prefix (ADR 0046). */
+  readonly logLocation: { readonly kind: 'postgres' } | { readonly kind: 'eventstoredb'; readonly streamPrefix: string };
   /** The reader of the schema's log a hosted relay reads (woken by appends); throws unless the process may run the relay. */
   readonly relayLog: OpenedEventStore;
   /** Throws unless the role is `writer`. */
@@ -88,28 +97,38 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
     let relayLog: OpenedEventStore | null = null;
     let idempotency: HttpIdempotencyStore | null = null;
     let inbox: IdempotentInbox | null = null;
-    if (role === 'relay' || options.relayLog) {
-      relayLog = await openEventStore({ pool, schema: settings.DB_SCHEMA, idlePollIntervalMs: RELAY_IDLE_POLL_MS });
-      // The schema's writers nudge after each commit: read now rather than at the next poll.
-      const reader = relayLog;
-      nudges = onAppendNudge(nats, settings.DB_SCHEMA, scheme, () => reader.wake());
+    const esdb = eventStoreDbLog(settings, options);
+    if (esdb && role !== 'none') {
+      // One client for the writer and the relay: the server pushes new events to the relay's
+      // subscription, so there are no nudges to send or to listen to.
+      store = await openEventStore({ pool, schema: settings.DB_SCHEMA, eventStoreDb: esdb });
+      if (role === 'relay' || options.relayLog) relayLog = store;
+    } else {
+      if (role === 'relay' || options.relayLog) {
+        relayLog = await openEventStore({ pool, schema: settings.DB_SCHEMA, idlePollIntervalMs: RELAY_IDLE_POLL_MS });
+        // The schema's writers nudge after each commit: read now rather than at the next poll.
+        const reader = relayLog;
+        nudges = onAppendNudge(nats, settings.DB_SCHEMA, scheme, () => reader.wake());
+      }
+      if (role === 'writer') {
+        const nudge = publishAppendNudge(nats, settings.DB_SCHEMA, scheme);
+        const localRelay = relayLog;
+        const leading = options.relayLog?.leading;
+        store = await openEventStore({
+          pool,
+          schema: settings.DB_SCHEMA,
+          appendBatchMax: settings.APPEND_BATCH_MAX ?? 256,
+          // The relay of this schema reads at once instead of at its next poll (ADR 0003): woken in
+          // this process when it runs here, else by a nudge over NATS.
+          onAppended: localRelay && leading ? () => (leading() ? localRelay.wake() : nudge()) : nudge,
+        });
+      } else if (role === 'relay') {
+        store = relayLog;
+      }
     }
     if (role === 'writer') {
-      const nudge = publishAppendNudge(nats, settings.DB_SCHEMA, scheme);
-      const localRelay = relayLog;
-      const leading = options.relayLog?.leading;
-      store = await openEventStore({
-        pool,
-        schema: settings.DB_SCHEMA,
-        appendBatchMax: settings.APPEND_BATCH_MAX ?? 256,
-        // The relay of this schema reads at once instead of at its next poll (ADR 0003): woken in
-        // this process when it runs here, else by a nudge over NATS.
-        onAppended: localRelay && leading ? () => (leading() ? localRelay.wake() : nudge()) : nudge,
-      });
       idempotency = await HttpIdempotencyStore.create(pool, settings.DB_SCHEMA, { leaseMs: settings.IDEMPOTENCY_LEASE_MS });
       inbox = await IdempotentInbox.create(pool, settings.DB_SCHEMA);
-    } else if (role === 'relay') {
-      store = relayLog;
     }
     const connection = nats;
     const absent = (part: string): never => {
@@ -120,6 +139,7 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
       schema: settings.DB_SCHEMA,
       scheme,
       nats: connection,
+      logLocation: esdb ? { kind: 'eventstoredb', streamPrefix: esdb.streamPrefix } : { kind: 'postgres' },
       get store() {
         return store ?? absent('an event log');
       },
@@ -135,7 +155,7 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
       async close() {
         nudges?.unsubscribe();
         await store?.close();
-        await relayLog?.close();
+        if (relayLog !== store) await relayLog?.close();
         await connection.drain().catch(() => undefined);
         await pool.end();
       },
@@ -146,6 +166,13 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
     await pool.end();
     throw error;
   }
+}
+
+/** Where the log lives on EventStoreDB, when it does: a client given by the caller or EVENTSTORE_URL. */
+function eventStoreDbLog(settings: InfrastructureSettings, options: InfrastructureOptions): EventStoreDbLogSettings | null {
+  if (!options.eventStoreDbClient && !settings.EVENTSTORE_URL) return null;
+  const streamPrefix = settings.EVENTSTORE_STREAM_PREFIX ?? `${settings.DB_SCHEMA}.`;
+  return options.eventStoreDbClient ? { client: options.eventStoreDbClient, streamPrefix } : { connectionString: settings.EVENTSTORE_URL, streamPrefix };
 }
 
 /** Provides the infrastructure to a process's providers by the tokens above. */

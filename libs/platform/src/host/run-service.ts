@@ -15,6 +15,8 @@ import { meteredEventStore } from './metered-event-store.js';
 import { hostedRelay, type HostedRelay, type RelayHosting } from './hosted-relay.js';
 import type { RequestBounds } from '../request-shape/request-bounds.js';
 import type { Migration } from '@stockflow/postgres';
+import { TransactionsUnsupported } from '@stockflow/event-sourcing';
+import type { EsdbClient } from '@stockflow/eventstoredb';
 
 /**
  * One durable consumer of another context's events; the service's `@EventPattern` handlers are
@@ -44,6 +46,8 @@ export interface HostedServiceConfig {
   /** Subject namespace shared with the relays (tests and tenants on one NATS server). */
   readonly NATS_NAMESPACE?: string;
   readonly NATS_STREAM_REPLICAS?: number;
+  readonly EVENTSTORE_URL?: string;
+  readonly EVENTSTORE_STREAM_PREFIX?: string;
   readonly APPEND_BATCH_MAX?: number;
   readonly DB_POOL_MAX?: number;
   /** How long a client may take to send a whole request; 408 after (ADR 0022). */
@@ -70,6 +74,11 @@ export interface StartOptions {
   readonly port?: number;
   /** Stops the process on SIGTERM/SIGINT. Default true; tests that run the process in-process pass false. */
   readonly handleSignals?: boolean;
+  /**
+   * The context's log on EventStoreDB through this client, as EVENTSTORE_URL would put it (tests:
+   * the in-process model of the server, `@stockflow/eventstoredb/testing`).
+   */
+  readonly eventStoreDbClient?: EsdbClient;
 }
 
 export interface RunServiceOptions<TWork extends HostedWork = HostedWork> extends StartOptions {
@@ -88,6 +97,11 @@ export interface RunServiceOptions<TWork extends HostedWork = HostedWork> extend
   readonly eventLog?: EventLogRole;
   /** The process's own tables, migrated in its schema before the module starts. */
   readonly migrations?: readonly Migration[];
+  /**
+   * Who in the process commits events together with its own rows (e.g. `the notifications API`): it
+   * refuses to start, in one line, on a log without transactions (EventStoreDB, ADR 0046).
+   */
+  readonly needsTransactions?: string;
   /**
    * The process may run its schema's relay (ADR 0043): it campaigns for the context's relay lock
    * and relays while it holds it. Unset: the log is relayed elsewhere (the standalone relay app).
@@ -127,8 +141,15 @@ export async function runService<TWork extends HostedWork = HostedWork>(options:
       eventLog,
       migrations: options.migrations,
       relayLog: options.relay ? { leading: () => relay?.leadership.leading ?? false } : undefined,
+      eventStoreDbClient: options.eventStoreDbClient,
     },
   );
+  if (options.needsTransactions && eventLog === 'writer' && !infrastructure.store.capabilities.transactions) {
+    await infrastructure.close();
+    throw new TransactionsUnsupported(
+      `${options.needsTransactions} commits events together with its own rows, so ${name} needs the PostgreSQL event store: unset EVENTSTORE_URL (ADR 0046)`,
+    );
+  }
   let service: Service | undefined;
   let work: TWork | undefined;
   try {

@@ -34,7 +34,9 @@ const REPLAYED_HEADERS = ['location', 'etag'] as const;
  * ended. The request runs in a `UnitOfWork`, so the command handler appends its events in a
  * transaction that commits only together with the recorded result: after a crash at any point, a
  * retry either finds the result (and replays it) or finds nothing committed (and runs). A request
- * that fails frees its key, since it committed nothing.
+ * that fails frees its key, since it committed nothing. On a log without transactions the result is
+ * recorded after the append; a retry that finds no result runs again, and its command finds the
+ * events the first run appended (their ids follow from the key) instead of deciding twice.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -83,6 +85,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
         const connection = tx.connection as Partial<Queryable> | null;
         if (typeof connection?.query === 'function') await connection.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.ceil(this.store.leaseMs)}`);
       },
+      // On a log without transactions (EventStoreDB) the events' ids follow from the key and the
+      // request: a retry after a crash between the append and the result finds them (ADR 0046).
+      replayKey: `idempotency-key:${key}:${hash}`,
     });
     let committed = false;
     try {
@@ -99,9 +104,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
         await this.store.complete(key, owner, status, body, headers, connection as Queryable);
         crashPoint('idempotency:before-commit');
       });
-      committed = true;
-      // Nothing was appended in a transaction (the request wrote nothing, or not through the command handler).
+      // Nothing was appended in a transaction: the request wrote nothing, or not through the command
+      // handler, or on a log without transactions, under names a retry finds again (ADR 0046): then a
+      // result that cannot be recorded frees the key for that retry.
+      committed = inTransaction || !unit.named;
       if (!inTransaction) await this.store.complete(key, owner, status, body, headers);
+      committed = true;
       crashPoint('idempotency:after-commit');
       return body;
     } catch (error) {

@@ -1,0 +1,1 @@
+export * from './simulated-esdb-client.js';

@@ -33,6 +33,23 @@ describe('notifications main', () => {
     expect(process.output()).not.toContain('stockflow-dev-unsubscribe-secret-change-me');
   });
 
+  it('refuses EventStoreDB in one line: its decisions commit events with its own rows (ADR 0046)', async () => {
+    const process = runEntry({
+      STOCKFLOW_ENV: 'development',
+      PORT: String(20000 + Math.floor(Math.random() * 20000)),
+      DB_SCHEMA: schema,
+      // Never contacted: the refusal comes from the adapter's declared capabilities.
+      EVENTSTORE_URL: 'esdb://127.0.0.1:9?tls=false',
+    });
+    started.push(process.child);
+    expect(await process.exit).toEqual({ code: 1, signal: null });
+    const refusal = process.output().split('\n').filter((line) => line.startsWith('notifications: '));
+    expect(refusal).toEqual([
+      'notifications: event store without transactions: the notifications API commits events together with its own rows, so notifications needs the PostgreSQL event store: unset EVENTSTORE_URL (ADR 0046)',
+    ]);
+    expect(process.output()).not.toContain('    at ');
+  });
+
   it('serves until SIGTERM, then exits 0', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const process = runEntry({ STOCKFLOW_ENV: 'development', PORT: String(port), DB_SCHEMA: schema });

@@ -56,6 +56,14 @@ describe('notifier main', () => {
     }
   });
 
+  it('refuses EventStoreDB in one line, before it waits for any schema (ADR 0046)', async () => {
+    const { code, output } = await run({ STOCKFLOW_ENV: 'development', EVENTSTORE_URL: 'esdb://127.0.0.1:9?tls=false', PORT: String(20000 + Math.floor(Math.random() * 20000)) });
+    expect(code).toBe(1);
+    expect(output.split('\n').filter((line) => line.startsWith('notifier: '))).toEqual([
+      'notifier: event store without transactions: the notifier (deliveries and their outcomes) commits events together with its own rows, so notifier needs the PostgreSQL event store: unset EVENTSTORE_URL (ADR 0046)',
+    ]);
+  });
+
   it('refuses to start on a schema the notifications service has not created', async () => {
     const schema = uniqueSchemaName('t_nonotif');
     try {

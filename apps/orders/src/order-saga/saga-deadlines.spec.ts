@@ -36,6 +36,25 @@ describe('SagaDeadlines (real PostgreSQL)', () => {
     expect(await remaining()).toEqual([]);
   });
 
+  it('on a log without transactions: a start sets its deadline ahead of its events, and the sweeper clears an orphan only while it is due', async () => {
+    const deadlineOf = async (id: string): Promise<string | undefined> =>
+      (await pool.query<{ deadline: Date }>(`SELECT deadline FROM ${quoteSchema(schema)}.saga_deadlines WHERE order_id = $1`, [id])).rows[0]?.deadline.toISOString();
+    const past = new Date(Date.now() - 1_000).toISOString();
+    const future = new Date(Date.now() + 60_000).toISOString();
+    // A start that crashed before its append left a deadline; the redelivered start replaces it.
+    await deadlines.set('order-orphan', past);
+    await deadlines.set('order-orphan', future);
+    expect(await deadlineOf('order-orphan')).toBe(future);
+    // The sweeper saw the saga missing before that: its removal must not take the new deadline.
+    await deadlines.removeIfDue('order-orphan', new Date());
+    expect(await deadlineOf('order-orphan')).toBe(future);
+    // An orphan nobody restarted is cleared once due.
+    await deadlines.set('order-abandoned', past);
+    await deadlines.removeIfDue('order-abandoned', new Date());
+    expect(await deadlineOf('order-abandoned')).toBeUndefined();
+    await deadlines.remove('order-orphan');
+  });
+
   it('rejects every removal of a failed statement, and later removals are still sent', async () => {
     const droppedSchema = uniqueSchemaName('gone');
     const broken = await SagaDeadlines.create(pool, droppedSchema);

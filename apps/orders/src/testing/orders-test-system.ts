@@ -8,7 +8,7 @@ import type { EventStore, RecordedEvent } from '@stockflow/event-sourcing';
 import { connectNats, type NatsConnection } from '@stockflow/messaging';
 import type { RunningService } from '@stockflow/platform';
 import { createPool } from '@stockflow/postgres';
-import { eventually, newIsolation, openTestEventLog, publishAsRelay, removeIsolation, sleep, testEnvelope, TEST_RATE_LIMITS, type TestEventLogHandle } from '@stockflow/testing';
+import { eventually, newIsolation, openTestEventLog, publishAsRelay, removeIsolation, sleep, testEnvelope, TEST_RATE_LIMITS, type LogFootprint, type TestEventLogHandle } from '@stockflow/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import request from 'supertest';
@@ -142,6 +142,11 @@ export class OrdersTestSystem {
   async sagaEvents(orderId: string): Promise<RecordedEvent[]> {
     return (await this.store.readStream(`ordersaga-${orderId}`)).events;
   }
+  /** The log's head and its number of events. */
+  logFootprint(): Promise<LogFootprint> {
+    return this.log.footprint();
+  }
+
   /** The last position written (see `eventLogFootprint`: on PostgreSQL not held back by other runs' transactions). */
   async lastWritten(): Promise<string | null> {
     return (await this.log.footprint()).head;

@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { SubjectScheme } from '@stockflow/contracts';
-import type { EventStore } from '@stockflow/event-sourcing';
+import { TransactionsUnsupported, type EventStore } from '@stockflow/event-sourcing';
 import type { EsdbClient } from '@stockflow/eventstoredb';
 import { connectNats, onAppendNudge, publishAppendNudge, type NatsConnection } from '@stockflow/messaging';
 import { IdempotentInbox, createPool, migrate, type Migration } from '@stockflow/postgres';
@@ -59,6 +59,11 @@ export interface InfrastructureOptions {
   readonly migrations?: readonly Migration[];
   /** The log on EventStoreDB through this client, whatever EVENTSTORE_URL says (tests: the in-process model). */
   readonly eventStoreDbClient?: EsdbClient;
+  /**
+   * Who in the process commits events together with its own rows: on a log without transactions
+   * it refuses (`TransactionsUnsupported`) before it creates anything.
+   */
+  readonly needsTransactions?: string;
 }
 
 /** What every hosted process talks to: one pool and one NATS connection, in the process's schema. */
@@ -89,19 +94,27 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
     ...(settings.NATS_STREAM_REPLICAS && settings.NATS_STREAM_REPLICAS > 1 ? { streamReplicas: settings.NATS_STREAM_REPLICAS } : {}),
   };
   let nats: NatsConnection | undefined;
+  let store: OpenedEventStore | null = null;
   let nudges: { unsubscribe(): void } | undefined;
   try {
+    const esdb = eventStoreDbLog(settings, options);
+    if (esdb && role !== 'none') {
+      store = await openEventStore({ pool, schema: settings.DB_SCHEMA, eventStoreDb: esdb });
+      if (options.needsTransactions && role === 'writer' && !store.capabilities.transactions) {
+        await store.close();
+        throw new TransactionsUnsupported(
+          `${options.needsTransactions} commits events together with its own rows, so ${settings.name} needs the PostgreSQL event store: unset EVENTSTORE_URL (ADR 0046)`,
+        );
+      }
+    }
     if (options.migrations?.length) await migrate(pool, settings.DB_SCHEMA, options.migrations);
     nats = await connectNats({ url: settings.NATS_URL, name: settings.name, user: settings.NATS_USER, password: settings.NATS_PASSWORD });
-    let store: OpenedEventStore | null = null;
     let relayLog: OpenedEventStore | null = null;
     let idempotency: HttpIdempotencyStore | null = null;
     let inbox: IdempotentInbox | null = null;
-    const esdb = eventStoreDbLog(settings, options);
     if (esdb && role !== 'none') {
       // One client for the writer and the relay: the server pushes new events to the relay's
       // subscription, so there are no nudges to send or to listen to.
-      store = await openEventStore({ pool, schema: settings.DB_SCHEMA, eventStoreDb: esdb });
       if (role === 'relay' || options.relayLog) relayLog = store;
     } else {
       if (role === 'relay' || options.relayLog) {
@@ -162,6 +175,7 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
     };
   } catch (error) {
     nudges?.unsubscribe();
+    await store?.close().catch(() => undefined);
     await nats?.close().catch(() => undefined);
     await pool.end();
     throw error;

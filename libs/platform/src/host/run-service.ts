@@ -15,7 +15,6 @@ import { meteredEventStore } from './metered-event-store.js';
 import { hostedRelay, type HostedRelay, type RelayHosting } from './hosted-relay.js';
 import type { RequestBounds } from '../request-shape/request-bounds.js';
 import type { Migration } from '@stockflow/postgres';
-import { TransactionsUnsupported } from '@stockflow/event-sourcing';
 import type { EsdbClient } from '@stockflow/eventstoredb';
 
 /**
@@ -142,14 +141,9 @@ export async function runService<TWork extends HostedWork = HostedWork>(options:
       migrations: options.migrations,
       relayLog: options.relay ? { leading: () => relay?.leadership.leading ?? false } : undefined,
       eventStoreDbClient: options.eventStoreDbClient,
+      needsTransactions: options.needsTransactions,
     },
   );
-  if (options.needsTransactions && eventLog === 'writer' && !infrastructure.store.capabilities.transactions) {
-    await infrastructure.close();
-    throw new TransactionsUnsupported(
-      `${options.needsTransactions} commits events together with its own rows, so ${name} needs the PostgreSQL event store: unset EVENTSTORE_URL (ADR 0046)`,
-    );
-  }
   let service: Service | undefined;
   let work: TWork | undefined;
   try {

@@ -1,4 +1,5 @@
-// The relay on the EventStoreDB adapter (ADR 0046), over the in-process model of the server: a
+// The relay on the EventStoreDB adapter (ADR 0046), over the in-process model of the server (or the
+// server at EVENTSTORE_URL when it is set, `npm run test:esdb`): a
 // catch-up subscription to `$all` filtered to the context's stream prefix, publishing with the same
 // subjects, Nats-Msg-Id and expected-last-message fencing as on PostgreSQL. It is killed while the
 // log keeps growing (its connection to the server cut, its last checkpoint lost) and a new one
@@ -9,7 +10,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import type { NatsConnection } from '@nats-io/nats-core';
 import { EnvelopeHeaders, stockflowCatalog } from '@stockflow/contracts';
 import { InMemoryCheckpointStore, type CheckpointStore, type EventToAppend } from '@stockflow/event-sourcing';
-import { EventStoreDbEventStore } from '@stockflow/eventstoredb';
+import { connectEsdbClient, EventStoreDbEventStore, type EsdbClient } from '@stockflow/eventstoredb';
 import { SimulatedEsdbClient } from '@stockflow/eventstoredb/testing';
 import { randomUUID } from 'node:crypto';
 import { EventRelay } from './event-relay.js';
@@ -73,11 +74,19 @@ describe('EventRelay on the EventStoreDB adapter (in-process model of the server
   }
 
   it('killed mid-stream and resumed: every event of its prefix once, in log order, with the log positions of the server', async () => {
-    const server = new SimulatedEsdbClient({ systemEventEvery: 7 });
-    // Each process has a client of its own to the one server.
-    const writer = new EventStoreDbEventStore({ client: server.asClient(), catalog: stockflowCatalog, streamPrefix: 'inventory.' });
-    const neighbour = new EventStoreDbEventStore({ client: server.asClient(), catalog: stockflowCatalog, streamPrefix: 'carts.' });
-    const relayStore = (): EventStoreDbEventStore => new EventStoreDbEventStore({ client: server.asClient(), catalog: stockflowCatalog, streamPrefix: 'inventory.' });
+    const url = process.env['EVENTSTORE_URL'];
+    const model = new SimulatedEsdbClient({ systemEventEvery: 7 });
+    // Each process has a client of its own to the one server; on a real one the run's prefixes are its own.
+    const clients: EsdbClient[] = [];
+    const client = (): EsdbClient => {
+      const made = url ? connectEsdbClient(url) : model.asClient();
+      clients.push(made);
+      return made;
+    };
+    const prefix = url ? `inventory-${scheme.namespace}.` : 'inventory.';
+    const writer = new EventStoreDbEventStore({ client: client(), catalog: stockflowCatalog, streamPrefix: prefix });
+    const neighbour = new EventStoreDbEventStore({ client: client(), catalog: stockflowCatalog, streamPrefix: url ? `carts-${scheme.namespace}.` : 'carts.' });
+    const relayStore = (): EventStoreDbEventStore => new EventStoreDbEventStore({ client: client(), catalog: stockflowCatalog, streamPrefix: prefix });
     const durable = new InMemoryCheckpointStore();
     const relayOn = (store: EventStoreDbEventStore, checkpoints: CheckpointStore): EventRelay =>
       new EventRelay({ store, checkpoints, js: jetstream(nc), jsm, context: 'inventory', scheme, batchSize: 50, maxInFlight: 32, checkpointIntervalMs: 50 });
@@ -101,6 +110,7 @@ describe('EventRelay on the EventStoreDB adapter (in-process model of the server
     // The kill: its connection to the server is cut mid-subscription and nothing more it saves survives.
     firstCheckpoints.dead = true;
     await firstStore.close();
+    if (url) await clients[2]!.dispose();
     await first.stop();
     const atKill = (await jsm.streams.info(stream)).state.messages;
     const checkpointAtKill = await durable.load('relay:inventory');
@@ -125,5 +135,6 @@ describe('EventRelay on the EventStoreDB adapter (in-process model of the server
     console.log(`relay on the EventStoreDB model: killed after ${atKill} of ${TOTAL} events (checkpoint then: ${checkpointAtKill ?? 'none'}); resumed, ${messages.length} on the stream, each once, in log order`);
     await writer.close();
     await neighbour.close();
+    if (url) for (const made of clients) await made.dispose();
   }, 120_000);
 });

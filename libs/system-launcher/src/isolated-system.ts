@@ -6,7 +6,7 @@ import { DEFAULT_NATS_URL } from './dev-servers/provide-servers.js';
 import { freePortOffset } from './port-offset.js';
 import { RunningSystem } from './running-system.js';
 import { deleteSystemStreams, dropSystemSchemas } from './system-data.js';
-import { IDENTITY, LOAD_TEST_RATE_LIMITS, relayPlacementOf, systemManifest, type SystemSettings } from './system-manifest.js';
+import { eventStoreUrlOf, IDENTITY, LOAD_TEST_RATE_LIMITS, relayPlacementOf, systemManifest, type SystemSettings } from './system-manifest.js';
 
 export interface IsolatedSystemOptions extends Partial<Pick<SystemSettings, 'env' | 'authentication' | 'rateLimits' | 'relays' | 'replicas'>> {
   /** The workspace root (entry points are built below it; output goes to `<root>/test-artifacts`). */
@@ -52,7 +52,7 @@ export async function startIsolatedSystem(options: IsolatedSystemOptions): Promi
   mkdirSync(artifacts, { recursive: true });
   const logFile = resolve(artifacts, `${options.label}-${id}.log`);
   const log = createWriteStream(logFile);
-  const specs = systemManifest({ databaseUrl, natsUrl, namespace: id, schemaPrefix: id, portOffset: await freePortOffset(), logLevel: 'warn', env: options.env, authentication: options.authentication, rateLimits: options.rateLimits ?? LOAD_TEST_RATE_LIMITS, relays: options.relays ?? relayPlacementOf(), replicas: options.replicas }).filter(
+  const specs = systemManifest({ databaseUrl, natsUrl, namespace: id, schemaPrefix: id, portOffset: await freePortOffset(), logLevel: 'warn', env: options.env, authentication: options.authentication, rateLimits: options.rateLimits ?? LOAD_TEST_RATE_LIMITS, relays: options.relays ?? relayPlacementOf(), replicas: options.replicas, eventStoreUrl: eventStoreUrlOf() }).filter(
     // The identity provider always runs: every other process verifies the tokens it issues (ADR 0025).
     (spec) => !options.only || options.only.includes(spec.name.replace(/-2$/, '')) || spec.name === IDENTITY.name,
   ).map((spec) => (options.commonEnv ? { ...spec, env: { ...spec.env, ...options.commonEnv } } : spec));

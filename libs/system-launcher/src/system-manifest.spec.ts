@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import { freePortOffset, MANIFEST_PORTS } from './port-offset.js';
-import { relayPlacementOf, REPLICA_PORT_STEP, SERVICES, systemManifest } from './system-manifest.js';
+import { eventStoreUrlOf, relayPlacementOf, REPLICA_PORT_STEP, SERVICES, systemManifest } from './system-manifest.js';
 
 describe('systemManifest', () => {
   const settings = { databaseUrl: 'postgres://db', natsUrl: 'nats://nats' };
@@ -64,6 +64,19 @@ describe('systemManifest', () => {
         for (const [, port] of value.matchAll(/127\.0\.0\.1:(\d+)/g)) expect(Number(port)).toBeGreaterThanOrEqual(20000);
       }
     }
+  });
+});
+
+describe('systemManifest on EventStoreDB (ADR 0046)', () => {
+  it('puts the logs of orders, inventory and carts (services and relays) on EVENTSTORE_URL, and keeps notifications on PostgreSQL', () => {
+    const url = 'esdb://127.0.0.1:2113?tls=false';
+    const settings = { databaseUrl: 'postgres://db', natsUrl: 'nats://nats' };
+    const specs = systemManifest({ ...settings, relays: 'standalone', eventStoreUrl: url });
+    const onEsdb = specs.filter((s) => s.env.EVENTSTORE_URL === url).map((s) => s.name).sort();
+    expect(onEsdb).toEqual(['carts', 'inventory', 'orders', 'relay-carts', 'relay-inventory', 'relay-orders']);
+    expect(eventStoreUrlOf({ EVENTSTORE_URL: url })).toBe(url);
+    expect(eventStoreUrlOf({})).toBeUndefined();
+    expect(systemManifest({ ...settings }).some((s) => 'EVENTSTORE_URL' in s.env)).toBe(false);
   });
 });
 

@@ -50,6 +50,12 @@ export interface SystemSettings {
   readonly replicas?: 1 | 2;
   /** Redis for the services' rate-limit counters (`REDIS_URL`); unset: each process counts in memory (development). */
   readonly redisUrl?: string;
+  /**
+   * EventStoreDB for the logs of the contexts that can run on it (ADR 0046: orders, inventory,
+   * carts; notifications stays on PostgreSQL), as their services' and relays' `EVENTSTORE_URL`.
+   * Each context's streams carry its schema's name as prefix. Unset: every log on PostgreSQL.
+   */
+  readonly eventStoreUrl?: string;
 }
 
 export type RelayPlacement = 'in-process' | 'standalone';
@@ -68,6 +74,11 @@ export function relayPlacementOf(env: NodeJS.ProcessEnv = process.env): RelayPla
   if (value === undefined || value === '') return 'in-process';
   if (value === 'in-process' || value === 'standalone') return value;
   throw new RangeError(`STOCKFLOW_RELAYS must be "in-process" or "standalone", not ${JSON.stringify(value)}`);
+}
+
+/** The EventStoreDB `npm start`, the tests and the benchmarks use: `EVENTSTORE_URL` when set, else none (ADR 0046). */
+export function eventStoreUrlOf(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env['EVENTSTORE_URL'] || undefined;
 }
 
 /** The limits tests and benchmarks run with: on, but above what one machine sends from one address. */
@@ -89,10 +100,11 @@ export function newClientSecrets(): ClientSecrets {
 
 /** The services: each owns a schema and a context's event log, relayed in its process or by a relay of its own (ADR 0043). */
 export const SERVICES = [
-  { name: 'orders', port: 3001, relayPort: 3201 },
-  { name: 'inventory', port: 3002, relayPort: 3202 },
-  { name: 'carts', port: 3003, relayPort: 3203 },
-  { name: 'notifications', port: 3004, relayPort: 3204 },
+  { name: 'orders', port: 3001, relayPort: 3201, eventStoreDb: true },
+  { name: 'inventory', port: 3002, relayPort: 3202, eventStoreDb: true },
+  { name: 'carts', port: 3003, relayPort: 3203, eventStoreDb: true },
+  // Its decisions commit events with its own rows in one transaction (ADR 0046).
+  { name: 'notifications', port: 3004, relayPort: 3204, eventStoreDb: false },
 ] as const;
 
 /** Development stand-ins for outside providers: SMTP (HTTP API on `port`, SMTP on `smtpPort`) and a Twilio-shaped SMS API. */
@@ -139,11 +151,13 @@ export function systemManifest(settings: SystemSettings): ProcessSpec[] {
     env: { ...common, ...env, PORT: String(port), ...(settings.env?.[name] ?? {}) },
   });
   const standalone = (settings.relays ?? 'in-process') === 'standalone';
+  const log = (service: (typeof SERVICES)[number]): Record<string, string> =>
+    settings.eventStoreUrl && service.eventStoreDb ? { EVENTSTORE_URL: settings.eventStoreUrl } : {};
   const relays = standalone
-    ? SERVICES.map((s) => spec(`relay-${s.name}`, 'apps/relay/dist/main.js', s.relayPort + offset, { RELAY_CONTEXT: s.name, DB_SCHEMA: schema(s.name) }))
+    ? SERVICES.map((s) => spec(`relay-${s.name}`, 'apps/relay/dist/main.js', s.relayPort + offset, { RELAY_CONTEXT: s.name, DB_SCHEMA: schema(s.name), ...log(s) }))
     : [];
   const services = SERVICES.map((s) =>
-    spec(s.name, `apps/${s.name}/dist/main.js`, s.port + offset, { DB_SCHEMA: schema(s.name), ...(standalone ? { RELAY_IN_PROCESS: 'false' } : {}) }),
+    spec(s.name, `apps/${s.name}/dist/main.js`, s.port + offset, { DB_SCHEMA: schema(s.name), ...log(s), ...(standalone ? { RELAY_IN_PROCESS: 'false' } : {}) }),
   );
   const [mail, sms] = SINKS;
   const sinks = [

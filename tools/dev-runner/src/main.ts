@@ -3,7 +3,7 @@
 // .stockflow/. Prints a short banner, then only warnings and errors (full logs in
 // .stockflow/logs/<process>.log, or everything with --verbose); restarts a process that dies, with
 // backoff; Ctrl-C (or SIGTERM) stops every process and server it started.
-import { IDENTITY, provideServers, READ_SIDE, relayPlacementOf, RunningSystem, SERVICES, SINKS, systemManifest, WORKERS, type ProcessSpec } from '@stockflow/system-launcher';
+import { eventStoreUrlOf, IDENTITY, provideServers, READ_SIDE, relayPlacementOf, RunningSystem, SERVICES, SINKS, systemManifest, WORKERS, type ProcessSpec } from '@stockflow/system-launcher';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { banner } from './banner.js';
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     process.exit(provided.ok ? 0 : 1);
   }
 
-  const specs = systemManifest({ databaseUrl: provided.databaseUrl, natsUrl: provided.natsUrl, portOffset: options.portOffset, authentication: options.auth, relays: relayPlacementOf() }).filter(
+  const specs = systemManifest({ databaseUrl: provided.databaseUrl, natsUrl: provided.natsUrl, portOffset: options.portOffset, authentication: options.auth, relays: relayPlacementOf(), eventStoreUrl: eventStoreUrlOf() }).filter(
     (spec) => !options.only || options.only.includes(spec.name) || spec.name === IDENTITY.name,
   );
   let stopping = false;

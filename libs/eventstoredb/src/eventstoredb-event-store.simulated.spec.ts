@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ConcurrencyConflict, DuplicateEventIdConflict, requireTransactions, TransactionsUnsupported, type RecordedEvent } from '@stockflow/event-sourcing';
 import { contractTestCatalog, counterEvent, describeEventStoreContract } from '@stockflow/event-sourcing/testing';
 import { randomUUID } from 'node:crypto';
-import { EventStoreDbEventStore } from './eventstoredb-event-store.js';
+import { connectEsdbClient, EventStoreDbEventStore } from './eventstoredb-event-store.js';
 import { SimulatedEsdbClient } from './testing/simulated-esdb-client.js';
 
 // The adapter's own logic (paging, position handling, idempotency detection, conflict mapping,
@@ -35,6 +35,16 @@ describeEventStoreContract('eventstoredb adapter with a stream prefix, beside an
 });
 
 const stream = (): string => `counter-${randomUUID()}`;
+
+describe('connectEsdbClient', () => {
+  it('takes esdb:// and KurrentDB\'s kurrentdb:// strings alike, and refuses other schemes before any connection', async () => {
+    for (const url of ['esdb://127.0.0.1:2113?tls=false', 'kurrentdb://admin:changeit@127.0.0.1:2113?tls=false', 'KurrentDB+discover://cluster.example:2113']) {
+      const client = connectEsdbClient(url);
+      await client.dispose();
+    }
+    expect(() => connectEsdbClient('http://127.0.0.1:2113')).toThrow();
+  });
+});
 
 describe('EventStoreDbEventStore with a stream prefix', () => {
   it('stores streams under the prefix, reads them by their own ids, and keeps each prefix its own global log and subscription', async () => {

@@ -71,9 +71,13 @@ export interface EventStoreDbEventStoreOptions {
   readonly streamPrefix?: string;
 }
 
-/** A client of the server at `connectionString` (`esdb://…`); its gRPC channel opens on the first call. */
+/**
+ * A client of the server at `connectionString`; its gRPC channel opens on the first call. KurrentDB's
+ * own schemes (`kurrentdb://`, `kurrentdb+discover://`) are read as the `esdb` ones the 6.x client
+ * parses: the protocol and the rest of the string are the same (ADR 0047).
+ */
 export function connectEsdbClient(connectionString: string): EsdbClient {
-  return EventStoreDBClient.connectionString(connectionString);
+  return EventStoreDBClient.connectionString(connectionString.replace(/^kurrentdb(\+discover)?:\/\//i, (_, discover: string | undefined) => `esdb${discover ?? ''}://`));
 }
 
 /** countAfter stops counting here: beyond it the exact lag does not matter and counting reads the log. */

@@ -91,13 +91,13 @@ export class BaseServiceConfig extends RuntimeModeFields {
 
   /**
    * The context's event log on EventStoreDB (KurrentDB) instead of its PostgreSQL schema (ADR 0046),
-   * e.g. `esdb://127.0.0.1:2113?tls=false`; credentials go in the string. The read models, inbox,
+   * e.g. `esdb://127.0.0.1:2113?tls=false` (or `kurrentdb://…`); credentials go in the string. The read models, inbox,
    * Idempotency-Keys and the relay's checkpoint stay in PostgreSQL. The notifications context
    * (service and notifier) refuses it: its decisions need one transaction with its own rows.
    */
   @EnvOptional()
   @EnvSecret()
-  @EnvUrl(['esdb', 'esdb+discover'])
+  @EnvUrl(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover'])
   EVENTSTORE_URL?: string;
 
   /**

@@ -5,7 +5,7 @@ import { EventStoreDbEventStore } from './eventstoredb-event-store.js';
 
 // Runs against a real EventStoreDB (22.6+) when EVENTSTORE_URL is set, e.g.
 //   docker run -d -p 2113:2113 eventstore/eventstore:24.10 --insecure --run-projections=None
-//   EVENTSTORE_URL='esdb://127.0.0.1:2113?tls=false' npx nx run eventstoredb:test
+//   EVENTSTORE_URL='esdb://127.0.0.1:2113?tls=false' npm run test:esdb   (this and everything else on the server)
 // The server's $all is shared by every run and holds system events: stream ids are random per run,
 // and every assertion on the global log filters by the streams the test wrote.
 const connectionString = process.env['EVENTSTORE_URL'];
@@ -13,6 +13,12 @@ const connectionString = process.env['EVENTSTORE_URL'];
 if (connectionString) {
   describeEventStoreContract('eventstoredb', async () => {
     const store = await EventStoreDbEventStore.connect({ connectionString, catalog: contractTestCatalog });
+    return { store, teardown: () => store.close() };
+  });
+
+  // As a context runs on it (ADR 0046): its streams under a prefix of this run's own.
+  describeEventStoreContract('eventstoredb with a stream prefix', async () => {
+    const store = await EventStoreDbEventStore.connect({ connectionString, catalog: contractTestCatalog, streamPrefix: `contract-${randomUUID().slice(0, 8)}.` });
     return { store, teardown: () => store.close() };
   });
 

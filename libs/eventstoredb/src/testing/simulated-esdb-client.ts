@@ -7,6 +7,7 @@ import {
   START,
   STREAM_EXISTS,
   StreamNotFoundError,
+  UnavailableError,
   WrongExpectedVersionError,
   type AllStreamResolvedEvent,
   type AppendExpectedRevision,
@@ -47,6 +48,8 @@ export class SimulatedEsdbClient {
   private nextLogPosition = 4_096n;
   private appends = 0;
   disposed = false;
+  /** While true, every call fails as a client's calls fail when the server cannot be reached (`UnavailableError`). */
+  unreachable = false;
 
   /**
    * `systemEventEvery`: every so many appends the simulated server writes a system event of its own
@@ -69,6 +72,7 @@ export class SimulatedEsdbClient {
 
   async appendToStream(streamName: string, events: EventData | EventData[], options: AppendToStreamOptions = {}): Promise<AppendResult> {
     await tick();
+    if (this.unreachable) throw unavailable();
     const list = Array.isArray(events) ? events : [events];
     const expected: AppendExpectedRevision = options.expectedRevision ?? ANY;
     const stream = this.streams.get(streamName) ?? [];
@@ -114,6 +118,7 @@ export class SimulatedEsdbClient {
   }
 
   readStream(streamName: string, options: ReadStreamOptions = {}): ReturnType<EsdbClient['readStream']> {
+    if (this.unreachable) return readable([], unavailable()) as ReturnType<EsdbClient['readStream']>;
     const stream = this.streams.get(streamName);
     if (!stream || stream.length === 0) return readable([], new StreamNotFoundError(undefined, streamName)) as ReturnType<EsdbClient['readStream']>;
     const { fromRevision = START, maxCount = Number.MAX_SAFE_INTEGER, direction = FORWARDS } = options;
@@ -131,6 +136,7 @@ export class SimulatedEsdbClient {
   }
 
   readAll(options: ReadAllOptions = {}): ReturnType<EsdbClient['readAll']> {
+    if (this.unreachable) return readable([], unavailable()) as ReturnType<EsdbClient['readAll']>;
     const { fromPosition = START, maxCount = Number.MAX_SAFE_INTEGER, direction = FORWARDS } = options;
     let selected: StoredRecord[];
     if (direction === BACKWARDS) {
@@ -267,6 +273,11 @@ function before(a: Position, b: Position): boolean {
 
 function after(a: Position, b: Position): boolean {
   return a.commit > b.commit || (a.commit === b.commit && a.prepare > b.prepare);
+}
+
+/** What the client raises when no server answers (gRPC UNAVAILABLE). */
+function unavailable(): UnavailableError {
+  return new UnavailableError(undefined, '14 UNAVAILABLE: No connection established (simulated)');
 }
 
 function tick(): Promise<void> {

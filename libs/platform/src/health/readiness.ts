@@ -54,6 +54,17 @@ export function postgresReadinessCheck(pool: Pick<Pool, 'query' | 'totalCount' |
   };
 }
 
+/**
+ * A read of one (absent) stream of the context's log on EventStoreDB (ADR 0046): healthy when the
+ * server answers. PostgreSQL logs need none: the pool's check covers them.
+ */
+export function eventLogReadinessCheck(log: { readStream(streamId: string, options?: { maxCount?: number }): Promise<unknown> }, streamPrefix: string): ReadinessCheck {
+  return async () => {
+    await log.readStream('readiness-probe', { maxCount: 1 });
+    return { healthy: true, details: { eventStoreDb: { streamPrefix } } };
+  };
+}
+
 export interface NatsReadinessOptions {
   /** Round-trip a `flush()` to the server, not only look at the connection state. Default true. */
   readonly flush?: boolean;

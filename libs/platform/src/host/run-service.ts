@@ -3,7 +3,7 @@ import { contextSubjectPrefix, stockflowCatalog } from '@stockflow/contracts';
 import { JetStreamTransport, RethrowToConsumer, contextStreamSpec, type HandlerConcurrency, type RetryPolicy } from '@stockflow/messaging';
 import { createService, type Service } from '../bootstrap.js';
 import type { OpenApiOptions } from '../openapi/openapi-document.js';
-import type { ReadinessCheck } from '../health/readiness.js';
+import { eventLogReadinessCheck, type ReadinessCheck } from '../health/readiness.js';
 import type { LogLevel } from '../logging/logger.js';
 import { consumerObserver } from '../metrics/consumer-observer.js';
 import { dependencyUnavailableOf } from '../problem-details/dependency-unavailable.js';
@@ -163,7 +163,13 @@ export async function runService<TWork extends HostedWork = HostedWork>(options:
       pool: infrastructure.pool,
       nats: infrastructure.nats,
       idempotency: eventLog === 'writer' ? infrastructure.idempotency : undefined,
-      readinessChecks: { ...relay?.readinessChecks, ...options.readinessChecks?.(parts) },
+      readinessChecks: {
+        ...(infrastructure.logLocation.kind === 'eventstoredb' && eventLog !== 'none'
+          ? { eventStoreDb: eventLogReadinessCheck(infrastructure.store, infrastructure.logLocation.streamPrefix) }
+          : {}),
+        ...relay?.readinessChecks,
+        ...options.readinessChecks?.(parts),
+      },
       metrics,
       shutdownHooks: false,
     });

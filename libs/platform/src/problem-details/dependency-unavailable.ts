@@ -1,5 +1,7 @@
 /** The servers a service depends on. */
-export type Dependency = 'postgresql' | 'nats';
+export type Dependency = 'postgresql' | 'nats' | 'eventstoredb';
+
+const DEPENDENCY_NAMES: Readonly<Record<Dependency, string>> = { postgresql: 'PostgreSQL', nats: 'NATS', eventstoredb: 'EventStoreDB' };
 
 /** How long a client is asked to wait before retrying a command refused for an outage (ADR 0019). */
 export const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
@@ -16,7 +18,7 @@ export class DependencyUnavailable extends Error {
     readonly dependency: Dependency,
     options?: { cause?: unknown },
   ) {
-    super(`${dependency === 'postgresql' ? 'PostgreSQL' : 'NATS'} is unavailable`, options);
+    super(`${DEPENDENCY_NAMES[dependency]} is unavailable`, options);
   }
 }
 
@@ -44,6 +46,12 @@ const NATS_NAMES = new Set(['ClosedConnectionError', 'ConnectionError', 'Timeout
 const NATS_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_REFUSED', 'DISCONNECT', 'TIMEOUT', '503']);
 
 /**
+ * EventStoreDB client errors (`@eventstore/db-client`: a `type`, the gRPC error kept in `_raw`) of a
+ * server that cannot be reached or cannot serve now: down, no leader, or not answering in time.
+ */
+const EVENTSTORE_UNAVAILABLE = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader', 'cancelled']);
+
+/**
  * The one place that decides whether an error means "a dependency is down" rather than "a bug":
  * looks at the error, its `cause` chain and an AggregateError's members (a refused connection to
  * a host with several addresses).
@@ -53,6 +61,8 @@ export function dependencyUnavailableOf(error: unknown, depth = 0): DependencyUn
   if (!isErrorLike(error) || depth > 5) return null;
   const code = (error as Error & { code?: unknown }).code;
   const codeText = typeof code === 'string' || typeof code === 'number' ? String(code) : '';
+  const esdbType = (error as { type?: unknown }).type;
+  if ('_raw' in error && typeof esdbType === 'string' && EVENTSTORE_UNAVAILABLE.has(esdbType)) return new DependencyUnavailable('eventstoredb', { cause: error });
   if (isPostgresError(error) && POSTGRES_UNAVAILABLE.test(codeText)) return new DependencyUnavailable('postgresql', { cause: error });
   if (POSTGRES_MESSAGES.includes(error.message)) return new DependencyUnavailable('postgresql', { cause: error });
   if (NATS_NAMES.has(error.name) || (error.name.startsWith('Nats') && NATS_CODES.has(codeText))) return new DependencyUnavailable('nats', { cause: error });

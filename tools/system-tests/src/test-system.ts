@@ -1,5 +1,7 @@
-import { readAllPages, type Page } from '@stockflow/platform';
-import { startIsolatedSystem, type IsolatedSystem, type IsolatedSystemOptions } from '@stockflow/system-launcher';
+import type { RecordedEvent } from '@stockflow/event-sourcing';
+import { openEventStore, readAllPages, type Page } from '@stockflow/platform';
+import { createPool } from '@stockflow/postgres';
+import { eventStoreUrlOf, SERVICES, startIsolatedSystem, type IsolatedSystem, type IsolatedSystemOptions } from '@stockflow/system-launcher';
 import { fetchJson, workspaceRoot } from '@stockflow/testing';
 
 // The system tests' short names for the shared test helpers.
@@ -31,4 +33,24 @@ export async function listAll<T>(url: string, limit = 500): Promise<T[]> {
     return response.body;
   });
   return pages.flatMap((page) => page.items);
+}
+
+/**
+ * Every event of a context's log, in log order, read through the port wherever the run put the log:
+ * its PostgreSQL schema, or EventStoreDB under `npm run test:esdb` (ADR 0046).
+ */
+export async function contextEvents(sys: TestSystem, context: string): Promise<RecordedEvent[]> {
+  const schema = `${sys.schemaPrefix}_${context}`;
+  const url = eventStoreUrlOf();
+  const onEventStoreDb = url !== undefined && SERVICES.some((service) => service.name === context && service.eventStoreDb);
+  const pool = createPool({ max: 1 });
+  const store = await openEventStore({ pool, schema, ...(onEventStoreDb ? { eventStoreDb: { connectionString: url, streamPrefix: `${schema}.` } } : {}) });
+  try {
+    const events: RecordedEvent[] = [];
+    for (let page = await store.readAll({ after: null, maxCount: 1000 }); page.length > 0; page = await store.readAll({ after: page[page.length - 1]!.logPosition, maxCount: 1000 })) events.push(...page);
+    return events;
+  } finally {
+    await store.close();
+    await pool.end();
+  }
 }

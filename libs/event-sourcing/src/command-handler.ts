@@ -146,7 +146,7 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
         attempt === 1 && replayOf === undefined
           ? (options.knownState ?? this.cache?.get(streamId) ?? (options.assumeNew ? { state: this.decider.initialState(), version: 0 } : undefined))
           : undefined;
-      let loaded: AggregateState<TState> & { readonly recorded?: readonly RecordedEvent[] };
+      let loaded: AggregateState<TState>;
       if (assumed) loaded = assumed;
       else if (replayOf !== undefined) {
         const { events: recorded, currentVersion } = await this.store.readStream(streamId);

@@ -97,8 +97,9 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
   let store: OpenedEventStore | null = null;
   let nudges: { unsubscribe(): void } | undefined;
   try {
-    const esdb = eventStoreDbLog(settings, options);
-    if (esdb && role !== 'none') {
+    // A process without a log of its own (`none`: the projections) has nothing to put there.
+    const esdb = role === 'none' ? null : eventStoreDbLog(settings, options);
+    if (esdb) {
       store = await openEventStore({ pool, schema: settings.DB_SCHEMA, eventStoreDb: esdb });
       if (options.needsTransactions && role === 'writer' && !store.capabilities.transactions) {
         await store.close();
@@ -112,7 +113,7 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
     let relayLog: OpenedEventStore | null = null;
     let idempotency: HttpIdempotencyStore | null = null;
     let inbox: IdempotentInbox | null = null;
-    if (esdb && role !== 'none') {
+    if (esdb) {
       // One client for the writer and the relay: the server pushes new events to the relay's
       // subscription, so there are no nudges to send or to listen to.
       if (role === 'relay' || options.relayLog) relayLog = store;

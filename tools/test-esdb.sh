@@ -14,8 +14,8 @@ run run messaging:test -- --testPathPatterns event-relay-on-eventstoredb
 # The service flows of the contexts that can run on it, their logs on the server.
 for app in inventory carts orders; do run run "$app:test" -- --selectProjects "$app on EventStoreDB"; done
 # The whole system, orders, inventory and carts on the server (notifications stays on PostgreSQL):
-# the journeys that judge it through its APIs, streams and notifications, and the orders service
-# killed mid-saga (it reads the log through the port). The other system tests read the PostgreSQL
-# log tables directly, so they run on PostgreSQL only.
-run run system-tests:test -- --testPathPatterns 'customer-journey|notifications-flow|saga-crash'
+# the journeys that judge it through its APIs, streams and notifications, the orders service killed
+# mid-saga and the recovery of every process killed under load (they read the logs through the
+# port). The other system tests read the PostgreSQL log tables directly: PostgreSQL only.
+run run system-tests:test -- --testPathPatterns 'customer-journey|notifications-flow|saga-crash|recovery'
 echo "test:esdb: passed against $(node -e 'const u=new URL(process.env.EVENTSTORE_URL);console.log(u.host)')"

@@ -4,12 +4,10 @@
 // once; the test reports how long it took from the moment the restarted process was ready. It
 // asserts completion only: the figures depend on the machine.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPool } from '@stockflow/postgres';
-import type { Pool } from 'pg';
 import type { Order } from './api-shapes.js';
 import { mailsTo, preferences, registerSku, subscribe } from './notifications-support.js';
 import { command, SteadyLoad } from './steady-load.js';
-import { eventually, http, startTestSystem, type TestSystem } from './test-system.js';
+import { contextEvents, eventually, http, startTestSystem, type TestSystem } from './test-system.js';
 
 /** Killed in turn; each one's crash is recovered from before the next. */
 const VICTIMS = ['orders', 'inventory', 'relay-inventory', 'notifier'] as const;
@@ -24,30 +22,26 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe('recovery after a crash, under load', () => {
   let sys: TestSystem;
-  let pool: Pool;
 
   beforeAll(async () => {
     // The standalone relays (ADR 0043), so that the relay's own crash is one of the victims and that
     // topology runs end to end here; every other system test runs the relays in their services.
     sys = await startTestSystem({ relays: 'standalone' });
-    pool = createPool({ max: 1 });
   }, 180_000);
   afterAll(async () => {
     await sys?.stop();
-    await pool?.end();
   });
 
-  /** Where an order's time went: each event of its saga, in both logs, from `from`. */
+  /** Where an order's time went: each event of its saga, in both logs, from `from` (read through the port, on either log). */
   const timeline = async (orderId: string, from: number): Promise<string> => {
-    const { rows } = await pool.query<{ type: string; at: Date }>(
-      `WITH o AS (SELECT correlation_id FROM ${sys.schemaPrefix}_orders.events WHERE stream_id = $1 LIMIT 1)
-       SELECT type, occurred_at AS at FROM ${sys.schemaPrefix}_orders.events WHERE correlation_id = (SELECT correlation_id FROM o)
-       UNION ALL
-       SELECT type, occurred_at FROM ${sys.schemaPrefix}_inventory.events WHERE correlation_id = (SELECT correlation_id FROM o)
-       ORDER BY at`,
-      [`order-${orderId}`],
-    );
-    return rows.map((r) => `${r.type} ${r.at.getTime() - from >= 0 ? '+' : ''}${r.at.getTime() - from}`).join(', ');
+    const orders = await contextEvents(sys, 'orders');
+    const correlationId = orders.find((e) => e.streamId === `order-${orderId}`)?.correlationId;
+    const events = [...orders, ...(await contextEvents(sys, 'inventory'))].filter((e) => e.correlationId === correlationId);
+    return events
+      .map((e) => ({ type: e.type, at: Date.parse(e.occurredAt) }))
+      .sort((a, b) => a.at - b.at)
+      .map((e) => `${e.type} ${e.at - from >= 0 ? '+' : ''}${e.at - from}`)
+      .join(', ');
   };
 
   it('the orders and the restock accepted just before each crash complete once the process is back', async () => {
@@ -100,13 +94,13 @@ describe('recovery after a crash, under load', () => {
         `the orders placed before ${victim}'s crash to be confirmed`,
       );
       const [mail] = await eventually(() => mailsTo(sys, `rec-${victim}@recovery.example`), (m) => m.length >= 1, RECOVERY_TIMEOUT_MS, `the restock before ${victim}'s crash to be notified`);
-      const { rows } = await pool.query<{ stream_id: string; at: Date }>(
-        `SELECT stream_id, occurred_at AS at FROM ${sys.schemaPrefix}_orders.events WHERE type = 'OrderConfirmed' AND stream_id = ANY($1) ORDER BY occurred_at DESC`,
-        [probeOrders.map((id) => `order-${id}`)],
-      );
-      expect(rows).toHaveLength(PROBE_ORDERS);
-      const slowest = rows[0]!.stream_id.slice('order-'.length);
-      const confirmedMs = Math.max(0, rows[0]!.at.getTime() - readyAt);
+      const probes = new Set(probeOrders.map((id) => `order-${id}`));
+      const confirmed = (await contextEvents(sys, 'orders'))
+        .filter((e) => e.type === 'OrderConfirmed' && probes.has(e.streamId))
+        .sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt));
+      expect(confirmed).toHaveLength(PROBE_ORDERS);
+      const slowest = confirmed[0]!.streamId.slice('order-'.length);
+      const confirmedMs = Math.max(0, Date.parse(confirmed[0]!.occurredAt) - readyAt);
       const notifiedMs = Math.max(0, Date.parse(mail!.receivedAt) - readyAt);
       figures.push(
         `  ${victim}: ready ${readyAt - killedAt} ms after the kill; from then → the last of ${PROBE_ORDERS} orders confirmed ${confirmedMs} ms, → the notification ${notifiedMs} ms`,

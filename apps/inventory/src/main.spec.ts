@@ -5,7 +5,7 @@ import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/te
 import { ConfigError, loadConfig } from '@stockflow/platform';
 import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
 import { InventoryConfig } from './inventory-config.js';
-import { freePort, runEntry } from '@stockflow/testing';
+import { FaultProxy, freePort, runEntry } from '@stockflow/testing';
 
 function run(env: Record<string, string>): { exited: Promise<{ code: number | null; signal: string | null; stderr: string }>; kill: (signal: NodeJS.Signals) => void } {
   const entry = runEntry(env);
@@ -53,6 +53,39 @@ describe('dist/main.js', () => {
       );
     }
   }, 30_000);
+
+  it('started while NATS does not answer, keeps trying (ADR 0019) and serves once it does', async () => {
+    const schema = uniqueSchemaName('t_inv_late');
+    const namespace = uniqueNamespace();
+    const port = await freePort();
+    const nats = await FaultProxy.start({ host: '127.0.0.1', port: 4222 });
+    await nats.cut();
+    const entry = runEntry({ PORT: String(port), DB_SCHEMA: schema, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', NATS_URL: nats.proxiedUrl('nats://127.0.0.1:4222') });
+    try {
+      const until = Date.now() + 20_000;
+      while (!entry.stderr().includes('NATS is unavailable while starting') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(entry.stderr()).toMatch(/inventory: NATS is unavailable while starting \(\w+\); trying again in \d+ ms \(attempt \d+\)/);
+      expect(entry.child.exitCode).toBeNull();
+      const cutAt = Date.now();
+      await nats.restore();
+      let ready: Response | null = null;
+      while (!ready?.ok && Date.now() - cutAt < 30_000) {
+        ready = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
+        if (!ready?.ok) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ready?.status).toBe(200);
+      console.info(`inventory ready ${Date.now() - cutAt} ms after NATS answered`);
+    } finally {
+      entry.child.kill('SIGKILL');
+      await nats.close();
+      const pool = createPool({ max: 1 });
+      await dropSchema(pool, schema);
+      await pool.end();
+      const nc = await connectNats({ name: 'inventory-main-spec' });
+      await deleteNamespaceStreams(nc, namespace);
+      await nc.close();
+    }
+  }, 60_000);
 
   it('starts, serves, and stops cleanly on SIGTERM', async () => {
     const schema = uniqueSchemaName('t_inv_main');

@@ -11,6 +11,6 @@ export * from './sse-client.js';
 export * from './sink-clients.js';
 export * from './relayed-events.js';
 export * from './identity.js';
-export { freePort } from '@stockflow/system-launcher';
+export { FaultProxy, freePort } from '@stockflow/system-launcher';
 export * from './operator-sign-in.js';
 export * from './test-event-log.js';

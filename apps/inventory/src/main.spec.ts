@@ -1,11 +1,10 @@
 // The built entry point (`node apps/inventory/dist/main.js`), as npm start and the containers run it.
 import { describe, expect, it } from '@jest/globals';
-import { connectNats } from '@stockflow/messaging';
-import { deleteNamespaceStreams, uniqueNamespace } from '@stockflow/messaging/testing';
+import { uniqueNamespace } from '@stockflow/messaging/testing';
 import { ConfigError, loadConfig } from '@stockflow/platform';
-import { createPool, dropSchema, uniqueSchemaName } from '@stockflow/postgres';
+import { uniqueSchemaName } from '@stockflow/postgres';
 import { InventoryConfig } from './inventory-config.js';
-import { FaultProxy, freePort, runEntry } from '@stockflow/testing';
+import { FaultProxy, freePort, removeIsolation, runEntry } from '@stockflow/testing';
 
 function run(env: Record<string, string>): { exited: Promise<{ code: number | null; signal: string | null; stderr: string }>; kill: (signal: NodeJS.Signals) => void } {
   const entry = runEntry(env);
@@ -78,12 +77,7 @@ describe('dist/main.js', () => {
     } finally {
       entry.child.kill('SIGKILL');
       await nats.close();
-      const pool = createPool({ max: 1 });
-      await dropSchema(pool, schema);
-      await pool.end();
-      const nc = await connectNats({ name: 'inventory-main-spec' });
-      await deleteNamespaceStreams(nc, namespace);
-      await nc.close();
+      await removeIsolation({ schema, namespace });
     }
   }, 60_000);
 
@@ -106,12 +100,7 @@ describe('dist/main.js', () => {
       expect({ code, signal }).toEqual({ code: 0, signal: null });
     } finally {
       child.kill('SIGKILL');
-      const pool = createPool({ max: 1 });
-      await dropSchema(pool, schema);
-      await pool.end();
-      const nc = await connectNats({ name: 'inventory-main-spec' });
-      await deleteNamespaceStreams(nc, namespace);
-      await nc.close();
+      await removeIsolation({ schema, namespace });
     }
   }, 60_000);
 });

@@ -228,7 +228,8 @@ export class CommandHandler<TCommand, TEvent extends { type: string; data: unkno
    * stream's state, with those events as the decision. Null when the stream holds none of them.
    */
   private replayed(streamId: string, replayOf: string, recorded: readonly RecordedEvent[], version: number): HandleCommandResult<TEvent, TState> | null {
-    const first = recorded.findIndex((event) => event.eventId === deterministicEventId(replayOf, 0));
+    const firstId = deterministicEventId(replayOf, 0);
+    const first = recorded.findIndex((event) => event.eventId === firstId);
     if (first < 0) return null;
     const mine: TEvent[] = [];
     for (let i = first; i < recorded.length && recorded[i]!.eventId === deterministicEventId(replayOf, i - first); i++) mine.push(this.toDomainEvent(recorded[i]!));

@@ -1,6 +1,6 @@
 import { connectEsdbClient, type EsdbClient } from '@stockflow/eventstoredb';
 import { SimulatedEsdbClient } from '@stockflow/eventstoredb/testing';
-import { openEventStore, type OpenedEventStore, type RunningService, type StartOptions } from '@stockflow/platform';
+import { defaultStreamPrefix, openEventStore, type OpenedEventStore, type RunningService, type StartOptions } from '@stockflow/platform';
 import type { Pool } from 'pg';
 import { eventLogFootprint, type LogFootprint } from './event-log.js';
 import { IN_PROCESS } from './in-process.js';
@@ -55,11 +55,11 @@ export interface TestEventLogHandle {
 
 export async function openTestEventLog(pool: Pool, schema: string): Promise<TestEventLogHandle> {
   const esdb = testEventStoreDbClient();
-  const store = await openEventStore({ pool, schema, ...(esdb ? { eventStoreDb: { client: esdb.client, streamPrefix: `${schema}.` } } : {}) });
+  const store = await openEventStore({ pool, schema, ...(esdb ? { eventStoreDb: { client: esdb.client, streamPrefix: defaultStreamPrefix(schema) } } : {}) });
   return {
     store,
     startOptions: esdb ? { ...IN_PROCESS, eventStoreDbClient: esdb.client } : IN_PROCESS,
-    footprint: () => eventLogFootprint({ pool, schema, store, logLocation: esdb ? { kind: 'eventstoredb', streamPrefix: `${schema}.` } : { kind: 'postgres' } }),
+    footprint: () => eventLogFootprint({ pool, schema, store, logLocation: esdb ? { kind: 'eventstoredb', streamPrefix: defaultStreamPrefix(schema) } : { kind: 'postgres' } }),
     expectUsedBy: (running) => expectEventLog(running),
     async close() {
       await store.close();

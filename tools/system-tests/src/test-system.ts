@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@stockflow/event-sourcing';
-import { openEventStore, readAllPages, type Page } from '@stockflow/platform';
+import { defaultStreamPrefix, openEventStore, readAllPages, type Page } from '@stockflow/platform';
 import { createPool } from '@stockflow/postgres';
 import { eventStoreUrlOf, SERVICES, startIsolatedSystem, type IsolatedSystem, type IsolatedSystemOptions } from '@stockflow/system-launcher';
 import { fetchJson, workspaceRoot } from '@stockflow/testing';
@@ -44,7 +44,7 @@ export async function contextEvents(sys: TestSystem, context: string): Promise<R
   const url = eventStoreUrlOf();
   const onEventStoreDb = url !== undefined && SERVICES.some((service) => service.name === context && service.eventStoreDb);
   const pool = createPool({ max: 1 });
-  const store = await openEventStore({ pool, schema, ...(onEventStoreDb ? { eventStoreDb: { connectionString: url, streamPrefix: `${schema}.` } } : {}) });
+  const store = await openEventStore({ pool, schema, ...(onEventStoreDb ? { eventStoreDb: { connectionString: url, streamPrefix: defaultStreamPrefix(schema) } } : {}) });
   try {
     const events: RecordedEvent[] = [];
     for (let page = await store.readAll({ after: null, maxCount: 1000 }); page.length > 0; page = await store.readAll({ after: page[page.length - 1]!.logPosition, maxCount: 1000 })) events.push(...page);

@@ -16,6 +16,11 @@ export interface EventStoreDbLogSettings {
   readonly streamPrefix: string;
 }
 
+/** The prefix of a context's streams on EventStoreDB when `EVENTSTORE_STREAM_PREFIX` is unset: its schema's name and a dot. */
+export function defaultStreamPrefix(schema: string): string {
+  return `${schema}.`;
+}
+
 /** How a process uses its context's log. */
 export interface EventStoreSettings {
   readonly pool: Pool;

@@ -6,7 +6,7 @@ import { connectNats, onAppendNudge, publishAppendNudge, type NatsConnection } f
 import { IdempotentInbox, createPool, migrate, type Migration } from '@stockflow/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { HttpIdempotencyStore } from '../http-conventions/http-idempotency-store.js';
-import { openEventStore, type EventStoreDbLogSettings, type OpenedEventStore } from './event-store-factory.js';
+import { defaultStreamPrefix, openEventStore, type EventStoreDbLogSettings, type OpenedEventStore } from './event-store-factory.js';
 
 /** Injection tokens of the shared infrastructure of a hosted process. */
 export const PG_POOL = Symbol.for('stockflow.pg-pool');
@@ -186,7 +186,7 @@ export async function connectInfrastructure(settings: InfrastructureSettings, op
 /** Where the log lives on EventStoreDB, when it does: a client given by the caller or EVENTSTORE_URL. */
 function eventStoreDbLog(settings: InfrastructureSettings, options: InfrastructureOptions): EventStoreDbLogSettings | null {
   if (!options.eventStoreDbClient && !settings.EVENTSTORE_URL) return null;
-  const streamPrefix = settings.EVENTSTORE_STREAM_PREFIX ?? `${settings.DB_SCHEMA}.`;
+  const streamPrefix = settings.EVENTSTORE_STREAM_PREFIX ?? defaultStreamPrefix(settings.DB_SCHEMA);
   return options.eventStoreDbClient ? { client: options.eventStoreDbClient, streamPrefix } : { connectionString: settings.EVENTSTORE_URL, streamPrefix };
 }
 
